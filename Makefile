@@ -1,0 +1,45 @@
+# The two commands a new user types: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test assets install db demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# htmx comes from the npm registry (pinned in package-lock.json) and is copied, never committed.
+static/vendor/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+assets: static/vendor/htmx.min.js
+
+db: install
+	$(BIN)/groundwork init-db
+
+demo: db
+	$(BIN)/groundwork demo --if-empty
+
+run: install assets demo
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - "webapp:create_app()"
+
+# The whole suite. TEST_DATABASE_URL adds PostgreSQL; browser tests use /usr/bin/chromium.
+test: install assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install assets
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,63 @@
+"""Groundwork: the field rep's phone-first, offline-first sales app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests); nothing happens at import time."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from webapp.config import Config
+
+    app.config.from_object(Config(app.instance_path))
+    if config:
+        app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config:
+            from webapp.config import normalise_database_url
+
+            app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+                config["SQLALCHEMY_DATABASE_URI"]
+            )
+
+    from webapp.database import configure_sqlite
+    from webapp.extensions import csrf, db
+
+    db.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    from webapp import assets, errors, security
+    from webapp.auth import session as auth_session
+
+    assets.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    auth_session.init_app(app)
+
+    from webapp.accounts.routes import bp as accounts_bp
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.meetings.routes import bp as meetings_bp
+    from webapp.notes.routes import bp as notes_bp
+    from webapp.opportunities.routes import bp as opportunities_bp
+    from webapp.pwa import bp as pwa_bp
+    from webapp.today.routes import bp as today_bp
+
+    for blueprint in (auth_bp, today_bp, accounts_bp, meetings_bp, notes_bp, opportunities_bp,
+                      pwa_bp):
+        app.register_blueprint(blueprint)
+
+    from webapp.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,12 @@
+"""Log a meeting. (Stub, filled in by the foundation work.)"""
+from flask import Blueprint, render_template
+
+from webapp.auth.session import login_required
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    return render_template("meetings/new.html")

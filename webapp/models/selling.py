@@ -1,0 +1,152 @@
+"""Opportunities with their change history, meetings, commitments and quick notes."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.clock import utcnow
+from webapp.models.accounts import Account
+from webapp.models.base import Base, new_uuid
+from webapp.models.people import User
+
+# Ordered: the funnel of the "farming algorithm" (first meeting -> qualified -> proposal -> won).
+STAGES = ("first_meeting", "qualified", "proposal", "negotiation", "won", "lost")
+OPEN_STAGES = ("first_meeting", "qualified", "proposal", "negotiation")
+STAGE_LABELS = {
+    "first_meeting": "First meeting",
+    "qualified": "Qualified",
+    "proposal": "Proposal",
+    "negotiation": "Negotiation",
+    "won": "Won",
+    "lost": "Lost",
+}
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "omitted")
+FORECAST_LABELS = {"pipeline": "Pipeline", "best_case": "Best case", "commit": "Commit", "omitted": "Omitted"}
+MEETING_KINDS = ("in_person", "video", "phone", "lunch", "partner")
+MEETING_KIND_LABELS = {
+    "in_person": "In person",
+    "video": "Video",
+    "phone": "Phone",
+    "lunch": "Lunch",
+    "partner": "Partner meeting",
+}
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(20), default="first_meeting", index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    close_on: Mapped[date] = mapped_column(Date, index=True)
+    next_step: Mapped[str] = mapped_column(String(500), default="")
+    next_step_on: Mapped[date | None] = mapped_column(Date)
+    qualified: Mapped[bool] = mapped_column(Boolean, default=False)
+    forecast_category: Mapped[str] = mapped_column(String(16), default="pipeline")
+    # Optimistic concurrency: every update names the version it was based on (offline replays).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    stage_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    account: Mapped[Account] = relationship()
+    owner: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS.get(self.stage, self.stage)
+
+
+class OpportunityChange(Base):
+    """One field of one opportunity changed: who, when, old -> new. Never edited."""
+
+    __tablename__ = "opportunity_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(String(500))
+    new_value: Mapped[str | None] = mapped_column(String(500))
+    # The client write (idempotency key) that caused it, if any.
+    client_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+    user: Mapped[User | None] = relationship()
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="in_person")
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    attendees: Mapped[str] = mapped_column(String(500), default="")
+    engagement: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # A first meeting with a new prospect feeds the farming algorithm's top of funnel.
+    is_first_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    user: Mapped[User] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return MEETING_KIND_LABELS.get(self.kind, self.kind)
+
+
+class Commitment(Base):
+    """Equality of effort: what the prospect ('theirs') or we ('ours') promised, by when."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    party: Mapped[str] = mapped_column(String(8))  # "theirs" | "ours"
+    description: Mapped[str] = mapped_column(String(500))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # None while open; True kept, False not kept.
+    kept: Mapped[bool | None] = mapped_column(Boolean)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class Note(Base):
+    """A quick note: one field, optionally about an account."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    account: Mapped[Account | None] = relationship()
+    user: Mapped[User] = relationship()
