@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 
@@ -25,6 +25,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or migrate the database to the newest schema."""
     from webapp.database import upgrade_database
@@ -34,6 +35,7 @@ def init_db() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when there are no users yet.")
 def demo(if_empty: bool) -> None:
     """Load the deterministic demo team (manager, four reps, admin, ~300 accounts)."""
@@ -51,6 +53,7 @@ def demo(if_empty: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["rep", "manager", "admin"]), default="rep")
