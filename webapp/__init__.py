@@ -30,20 +30,23 @@ def create_app(config: dict | None = None) -> Flask:
             )
 
     from webapp.database import configure_sqlite
-    from webapp.extensions import csrf, db
+    from webapp.extensions import csrf, db, limiter
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)  # sign-in throttling (webapp/auth/routes.py)
     with app.app_context():
         configure_sqlite(db.engine)
 
     from webapp import assets, errors, security
+    from webapp.auth import oidc
     from webapp.auth import session as auth_session
 
     assets.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     auth_session.init_app(app)
+    oidc.init_app(app)
 
     from webapp.accounts.routes import bp as accounts_bp
     from webapp.auth.routes import bp as auth_bp
@@ -56,6 +59,26 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (auth_bp, today_bp, accounts_bp, meetings_bp, notes_bp, opportunities_bp,
                       pwa_bp):
         app.register_blueprint(blueprint)
+
+    from webapp.sync.routes import bp as sync_bp
+
+    app.register_blueprint(sync_bp)  # offline outbox and replay ledger
+
+    from webapp.admin.routes import bp as admin_bp
+
+    app.register_blueprint(admin_bp)  # users and audit log (security issue)
+
+    from webapp.territories.routes import bp as territories_bp
+
+    app.register_blueprint(territories_bp)  # territory design, balance, roll-forward plans
+
+    from webapp.pipeline.routes import bp as pipeline_bp
+
+    app.register_blueprint(pipeline_bp)  # coverage, farming algorithm, forecast, one-to-ones
+
+    from webapp.imports.routes import bp as imports_bp
+
+    app.register_blueprint(imports_bp)  # CSV import from other CRMs, CSV export
 
     from webapp.cli import register_commands
 

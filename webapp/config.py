@@ -42,8 +42,37 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        # None: "__Host-groundwork" when Secure, else "groundwork" (a __Host- cookie must be
+        # Secure, so it cannot be used on plain-HTTP development servers).
+        self.SESSION_COOKIE_NAME = env.get("SESSION_COOKIE_NAME") or None
+        # Long idle timeout on purpose: the offline outbox replays writes days later with this
+        # session (issue 3). The absolute timeout bounds how long a stolen cookie is any good.
+        self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", 14 * 24 * 60))
+        self.SESSION_ABSOLUTE_HOURS = int(env.get("SESSION_ABSOLUTE_HOURS", 30 * 24))
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust
+        # (HTTPS detection for HSTS and the OIDC redirect URI, client address for rate limits).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))
+        # Sign-in: local passwords, and/or the company's OpenID Connect provider.
+        self.LOCAL_LOGIN_ENABLED = _bool("LOCAL_LOGIN_ENABLED", True)
+        self.OIDC_ISSUER = (env.get("OIDC_ISSUER") or "").strip().rstrip("/")
+        self.OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_ALLOWED_DOMAINS = _domains(env.get("OIDC_ALLOWED_DOMAINS", ""))
+        self.OIDC_JIT_CREATE = _bool("OIDC_JIT_CREATE", False)
+        self.OIDC_BUTTON_LABEL = env.get("OIDC_BUTTON_LABEL", "your company")
+        self.OIDC_SCOPES = env.get("OIDC_SCOPES", "openid email profile")
+        # Failed sign-ins allowed per typed e-mail and per client address (Flask-Limiter syntax).
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
         self.DEFAULT_CURRENCY = env.get("DEFAULT_CURRENCY", "USD")
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE", "America/Chicago")
+
+
+def _domains(value: str) -> tuple[str, ...]:
+    """'example.com, Example.org' -> ('example.com', 'example.org')."""
+    return tuple(d.strip().lower().lstrip("@") for d in value.split(",") if d.strip())
 
 
 def normalise_database_url(url: str) -> str:

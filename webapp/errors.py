@@ -1,7 +1,7 @@
 """Error pages: roll back, answer in plain words, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         db.session.rollback()
+        _audit_refused_access(error)
         if request.accept_mimetypes.best == "application/json":
             return {"error": error.name, "description": error.description}, error.code
         return render_template("error.html", error=error), error.code
@@ -22,3 +23,18 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", error=error,
                                message="This form expired or came from another site. "
                                        "Go back, reload the page and try again."), 400
+
+
+def _audit_refused_access(error: HTTPException) -> None:
+    """A signed-in user refused (403, or the 404 that hides what is not theirs) on a real route
+    goes to the audit log; typos of URLs (no route matched) do not."""
+    user = g.get("user")
+    if user is None or error.code not in (403, 404) or request.url_rule is None:
+        return
+    from webapp.services.audit import record_now
+
+    try:
+        record_now(db.session, user, "access.refused", "route", request.endpoint or "",
+                   method=request.method, path=request.path, status=error.code)
+    except Exception:  # the refusal itself must still be answered
+        db.session.rollback()

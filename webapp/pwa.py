@@ -1,21 +1,198 @@
-"""The installable app: manifest, service worker (built from service_worker/) and offline page.
+"""The installable app: manifest, service worker (built from service_worker/), offline page,
+and the list of pages a rep's phone keeps for offline use.
 
-Not flask-pwa: its only release needs Flask<2. (Stub, filled in by the offline work.)"""
-from flask import Blueprint, render_template
+Not flask-pwa: its only release needs Flask<2.
+
+`/sw.js` is our small modules from `service_worker/` joined in a fixed order behind a
+generated header (VERSION and the static files to precache). VERSION hashes the worker's
+sources and every static file, so any deploy that changes either makes the browser install a
+new worker, which then waits for the rep to press "Update now". The outbox module
+(`service_worker/outbox.js`, shared with the page, served by the sync blueprint) is loaded with
+`importScripts()` from the same versioned URL as the page uses, inside try/catch, so a broken
+or missing outbox never stops pages loading offline.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, g, render_template, url_for
+
+from webapp.auth.session import login_required
 
 bp = Blueprint("pwa", __name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+# Joined in this order; outbox.js is imported separately (see module docstring).
+SW_MODULES = ("caches.js", "strategies.js", "briefcase.js", "routes.js", "sw.js")
+SW_IMPORTED = ("outbox.js",)
+# Where the page loads those from too (one URL, so one cached copy serves both).
+IMPORT_ENDPOINTS = {"outbox.js": "sync.outbox_script"}
+PRECACHE_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2")
+THEME = "#0b3d2e"
+# The pages besides accounts and opportunities a rep needs offline (when they exist).
+PAGES = ("today.index", "accounts.index", "today.more", "meetings.new", "notes.new",
+         "sync.pending")
+
+
+@dataclass(frozen=True)
+class BuiltWorker:
+    version: str
+    source: str
+
+
+def _source_dir() -> Path:
+    return Path(current_app.config.get("SERVICE_WORKER_DIR") or ROOT / "service_worker")
+
+
+def _fingerprint(paths: list[Path]) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+
+
+def _static_files(app: Flask) -> list[Path]:
+    root = Path(app.static_folder)
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in PRECACHE_SUFFIXES)
+
+
+def build_service_worker() -> BuiltWorker:
+    """The worker script and its VERSION; rebuilt only when an input file changed."""
+    app = current_app._get_current_object()
+    source_dir = _source_dir()
+    modules = [source_dir / name for name in SW_MODULES if (source_dir / name).is_file()]
+    imported = [source_dir / name for name in SW_IMPORTED if (source_dir / name).is_file()]
+    statics = _static_files(app)
+    key = (_fingerprint(modules + imported + statics), app.debug)
+    cached = app.extensions.get("pwa_worker")
+    if cached and cached[0] == key:
+        return cached[1]
+
+    digest = hashlib.sha256()
+    for path in modules + imported + statics:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    version = digest.hexdigest()[:16]
+    static_root = Path(app.static_folder)
+    static_url = app.jinja_env.globals["static_url"]
+    with app.test_request_context():
+        precache = [static_url(p.relative_to(static_root).as_posix()) for p in statics]
+        offline_url = url_for("pwa.offline")
+        manifest_url = url_for("pwa.briefcase_manifest")
+        imports = [url_for(IMPORT_ENDPOINTS[p.name], v=_module_digest(p)) for p in imported
+                   if IMPORT_ENDPOINTS[p.name] in app.view_functions]
+    header = {
+        "version": version,
+        "precache": precache + imports,
+        "offlineUrl": offline_url,
+        "briefcaseManifestUrl": manifest_url,
+        "imports": imports,
+        # Paths outside /static/ whose URLs carry a content hash: cache-first like static.
+        "versionedPaths": [u.split("?", 1)[0] for u in imports],
+    }
+    parts = [f"/* Groundwork service worker {version}: built by webapp/pwa.py from "
+             f"service_worker/. */\nself.GW_BUILD = {json.dumps(header, indent=1)};\n"]
+    for url in imports:
+        parts.append(f"try {{ importScripts({json.dumps(url)}); }} catch (error) {{\n"
+                     f"  console.error('Groundwork: {url} failed to load', error);\n}}\n")
+    for path in modules:
+        parts.append(f"\n/* ---- service_worker/{path.name} ---- */\n{path.read_text()}")
+    built = BuiltWorker(version=version, source="".join(parts))
+    app.extensions["pwa_worker"] = (key, built)
+    return built
+
+
+def _module_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+@bp.after_app_request
+def _name_the_user(response):
+    """Tell the service worker whose page this is, so it keeps each user's copies apart
+    and never shows one rep's cached pages to someone else."""
+    user = g.get("user")
+    if user is not None and response.mimetype == "text/html":
+        response.headers["X-Groundwork-User"] = str(user.id)
+    return response
 
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    return {"name": "Groundwork", "short_name": "Groundwork", "start_url": "/", "display": "standalone"}, 200, {"Content-Type": "application/manifest+json"}
+    static_url = current_app.jinja_env.globals["static_url"]
+    icons = [
+        {"src": static_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png",
+         "purpose": "any"},
+        {"src": static_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+         "purpose": "any"},
+        {"src": static_url("icons/icon-maskable-192.png"), "sizes": "192x192",
+         "type": "image/png", "purpose": "maskable"},
+        {"src": static_url("icons/icon-maskable-512.png"), "sizes": "512x512",
+         "type": "image/png", "purpose": "maskable"},
+        {"src": static_url("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml",
+         "purpose": "any"},
+    ]
+    body = {
+        "id": "/",
+        "name": "Groundwork",
+        "short_name": "Groundwork",
+        "description": "Your territory in your pocket: accounts, meetings and notes, "
+                       "with or without signal.",
+        "lang": "en",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME,
+        "background_color": "#ffffff",
+        "icons": icons,
+    }
+    response = current_app.response_class(json.dumps(body, indent=1),
+                                          mimetype="application/manifest+json")
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.get("/sw.js")
 def service_worker():
-    return "", 200, {"Content-Type": "text/javascript"}
+    built = build_service_worker()
+    response = current_app.response_class(built.source, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["X-Groundwork-SW-Version"] = built.version
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.get("/offline")
 def offline():
-    return render_template("error.html", error=None, message="You are offline."), 200
+    """The page the worker shows for a page it has no copy of; it lists what it has."""
+    response = current_app.make_response(render_template("pwa/offline.html"))
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/offline/manifest.json")
+@login_required
+def briefcase_manifest():
+    """Every URL the signed-in rep's phone should keep for offline use."""
+    from webapp.clock import utcnow
+    from webapp.queries.briefcase import briefcase_ids
+
+    account_ids, opportunity_ids = briefcase_ids(g.user)
+    endpoints = current_app.view_functions
+    # One copy of each form: offline, the page picks the account from ?account_id= itself.
+    pages = [url_for(name) for name in PAGES if name in endpoints]
+    pages += [url_for("accounts.detail", account_id=i) for i in account_ids]
+    if "opportunities.detail" in endpoints:
+        pages += [url_for("opportunities.detail", opportunity_id=i) for i in opportunity_ids]
+    else:
+        opportunity_ids = []
+    response = current_app.response_class(json.dumps({
+        "format": 1,
+        "user": g.user.id,
+        "generated_at": utcnow().isoformat() + "Z",
+        "accounts": len(account_ids),
+        "opportunities": len(opportunity_ids),
+        "pages": pages,
+    }), mimetype="application/json")
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response

@@ -1,18 +1,25 @@
-"""Sign in and sign out with a local account."""
+"""Sign in (local password or the company's identity provider) and sign out."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
+                   url_for)
+from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
+from webapp.auth import oidc
 from webapp.auth.forms import SignInForm
 from webapp.auth.passwords import hash_password, needs_rehash, verify_password
 from webapp.auth.session import sign_in, sign_out
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.models import User
+from webapp.services.audit import record, record_now
 
 bp = Blueprint("auth", __name__)
+
+NO_MATCH = "That e-mail and password don't match an active account."
+TOO_MANY = "Too many failed sign-ins. Wait 15 minutes, then try again."
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,28 +32,84 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _typed_email() -> str:
+    """The rate-limit key per account: whatever e-mail was typed, known or not (same answer)."""
+    return "signin-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_typed_email,
+               methods=["POST"], deduct_when=_failed, error_message=TOO_MANY,
+               scope="login-account")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], key_func=get_remote_address,
+               methods=["POST"], deduct_when=_failed, error_message=TOO_MANY,
+               scope="login-address")
 def login():
+    local = current_app.config.get("LOCAL_LOGIN_ENABLED", True)
+    if request.method == "POST" and not local:
+        abort(404)
     form = SignInForm(next=request.args.get("next", ""))
     error = None
-    if form.validate_on_submit():
+    if local and form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(User.email == email))
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if ok and user.active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
-                db.session.commit()
-            sign_in(user)
+            record(db.session, user, "auth.sign_in", "user", user.id, method="password")
+            sign_in(user, method="password")  # commits the rehash and the audit event too
             return redirect(_safe_next(form.next.data), 303)
         # Same answer whether the e-mail exists or not.
-        error = "That e-mail and password don't match an active account."
+        error = NO_MATCH
+        record_now(db.session, user.id if user else None, "auth.sign_in_failed", "user",
+                   user.id if user else "", method="password", email=email,
+                   reason="inactive" if ok else "no_match")
     status = 401 if error else (400 if form.errors else 200)
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error, local_login=local,
+                           oidc_enabled=oidc.enabled(),
+                           oidc_label=current_app.config.get("OIDC_BUTTON_LABEL")), status
+
+
+@bp.get("/login/oidc")
+def oidc_start():
+    """Off to the company's identity provider (a plain link: works without JS)."""
+    if not oidc.enabled():
+        abort(404)
+    oidc.forget_pending_requests()
+    next_path = _safe_next(request.args.get("next"))
+    response = oidc.authorization_redirect(url_for("auth.oidc_callback", _external=True))
+    session["oidc_next"] = next_path
+    return response
+
+
+@bp.get("/login/oidc/callback")
+def oidc_callback():
+    if not oidc.enabled():
+        abort(404)
+    next_path = session.pop("oidc_next", None)
+    try:
+        user = oidc.complete_sign_in()
+    except oidc.OidcRefused as refusal:
+        db.session.rollback()
+        oidc.audit_refusal(refusal)
+        local = current_app.config.get("LOCAL_LOGIN_ENABLED", True)
+        return render_template("auth/login.html", form=SignInForm(), error=refusal.message,
+                               local_login=local, oidc_enabled=True,
+                               oidc_label=current_app.config.get("OIDC_BUTTON_LABEL")), 401
+    record(db.session, user, "auth.sign_in", "user", user.id, method="oidc")
+    sign_in(user, method="oidc")
+    return redirect(_safe_next(next_path), 303)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if g.get("user") is not None:
+        record(db.session, g.user, "auth.sign_out", "user", g.user.id)
     sign_out()
     return redirect(url_for("auth.login"), 303)
 

@@ -1,12 +1,173 @@
-"""Log a meeting. (Stub, filled in by the foundation work.)"""
-from flask import Blueprint, render_template
+"""Log a meeting; mark what someone committed to as kept or not."""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from webapp.auth.session import login_required
+from webapp.clock import local_now, to_utc
+from webapp.extensions import db
+from webapp.htmx import wants_fragment
+from webapp.meetings.forms import DURATION_CHOICES, MAX_ID, MeetingForm, ResolveCommitmentForm
+from webapp.models import Meeting, Opportunity
+from webapp.queries.access import get_visible_account
+from webapp.queries.meeting_form import (
+    account_choices,
+    account_contacts,
+    has_meetings,
+    open_opportunities,
+)
+from webapp.queries.write_targets import get_visible_commitment
+from webapp.services.commitments import resolve_commitment as resolve_commitment_service
+from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+from webapp.services.meetings import MeetingError, Promise, find_logged_meeting, log_meeting
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def account_id_arg() -> int | None:
+    """?account_id=N: None when absent; a 404 when it cannot be an account id."""
+    raw = request.args.get("account_id")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        abort(404)
+    return int(raw)
+
+
+def _saved(meeting: Meeting, message: str):
+    flash(message, "success")
+    return redirect(url_for("accounts.detail", account_id=meeting.account_id, _anchor="meetings"),
+                    303)
+
+
+def _duration_options(minutes) -> list[tuple[int, str]]:
+    """The quick choices, plus an unusual duration the rep already has (kept, not dropped)."""
+    values = list(DURATION_CHOICES)
+    if isinstance(minutes, int) and minutes not in values:
+        values.append(minutes)
+    return [(v, str(v)) for v in values]
+
+
+def _render(form: MeetingForm, account, status: int = 200):
+    ctx = {"form": form, "account": account, "durations_for": _duration_options,
+           # Only a fresh form's "when" may be moved forward by meetings.js, never a typed one.
+           # Real wall time, not the app clock: the script compares it with the device's clock.
+           "rendered_ms": int(time.time() * 1000)
+           if request.method == "GET" else None}
+    if account is None:
+        ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
+    else:
+        ctx["contacts"] = account_contacts(account.id)
+        ctx["opportunities"] = open_opportunities(account.id)
+    return render_template("meetings/new.html", **ctx), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    return render_template("meetings/new.html")
+    user = g.user
+    if request.method == "GET":
+        account_id = account_id_arg()
+        account = get_visible_account(user, account_id) if account_id else None
+        form = MeetingForm(
+            account_id=account.id if account else None,
+            started_at=local_now(user.timezone).replace(second=0, microsecond=0),
+            is_first_meeting=account is not None and not has_meetings(account.id),
+        )
+        form.client_id.data = new_client_id()  # a fresh idempotency key per form
+        return _render(form, account)
+
+    form = MeetingForm()
+    client_id = parse_client_id(form.client_id.data)
+    if client_id:
+        try:
+            existing = find_logged_meeting(db.session, user, client_id)
+        except ClientIdTaken:
+            abort(409)
+        if existing is not None:  # a replay: answer as the first time, change nothing
+            return _saved(existing, "Meeting saved.")
+
+    account = None
+    account_id = form.account_id.data
+    if isinstance(account_id, int) and 0 < account_id <= MAX_ID:
+        account = get_visible_account(user, account_id)
+    if not form.validate():
+        return _render(form, account, 400)
+
+    opportunity = None
+    if form.opportunity_id.data:
+        opportunity = db.session.get(Opportunity, form.opportunity_id.data)
+        if opportunity is None or opportunity.account_id != account.id:
+            form.opportunity_id.errors.append("Choose an opportunity of this account.")
+            return _render(form, account, 400)
+    attendees = _attendees(form, account)
+    if attendees is None:
+        return _render(form, account, 400)
+
+    started_at = to_utc(form.started_at.data, user.timezone) if form.started_at.data else None
+    try:
+        meeting = log_meeting(
+            db.session, user, account, client_id=form.client_id.data, notes=form.notes.data,
+            started_at=started_at, kind=form.kind.data or "in_person",
+            duration_minutes=form.duration_minutes.data or 30, location=form.location.data or "",
+            attendees=attendees, engagement=form.engagement.data,
+            is_first_meeting=form.is_first_meeting.data, opportunity=opportunity,
+            theirs=Promise(form.their_commitment.data or "", form.their_due_on.data),
+            ours=Promise(form.our_commitment.data or "", form.our_due_on.data),
+        )
+    except MeetingError as error:
+        form[error.field].errors.append(str(error))
+        return _render(form, account, 400)
+    except ClientIdTaken:
+        abort(409)
+    return _saved(meeting, "Meeting saved.")
+
+
+def _attendees(form: MeetingForm, account) -> str | None:
+    """The typed attendees plus the contacts ticked from the account's list (None if invalid)."""
+    typed = (form.attendees.data or "").strip()
+    picked = request.form.getlist("contact_ids")
+    if not picked:
+        return typed
+    contacts = {str(c.id): c.name for c in account_contacts(account.id)}
+    if any(p not in contacts for p in picked):
+        form.attendees.errors.append("Pick people from this account's contacts.")
+        return None
+    names = [contacts[p] for p in dict.fromkeys(picked)]
+    names += [typed] if typed else []
+    attendees = ", ".join(names)
+    if len(attendees) > 500:
+        form.attendees.errors.append("Keep the attendees under 500 characters.")
+        return None
+    return attendees
+
+
+@bp.post("/commitments/<int:commitment_id>")
+@login_required
+def resolve_commitment(commitment_id: int):
+    """Kept / not kept / open again. htmx swaps the buttons in place; without JS, back where
+    the rep was."""
+    commitment = get_visible_commitment(g.user, commitment_id)
+    form = ResolveCommitmentForm()
+    if not form.validate():
+        abort(400)
+    kept = {"yes": True, "no": False, "open": None}[form.kept.data]
+    resolve_commitment_service(db.session, g.user, commitment, kept=kept)
+    back = _local_path(form.next.data) or url_for(
+        "accounts.detail", account_id=commitment.account_id, _anchor="commitments")
+    if wants_fragment():
+        response = render_template("meetings/_commitment_actions.html", commitment=commitment,
+                                   next_url=back)
+        return response, 200, {"Vary": "HX-Request"}
+    flash({True: "Marked as kept.", False: "Marked as not kept.", None: "Open again."}[kept],
+          "success")
+    return redirect(back, 303)
+
+
+def _local_path(target: str | None) -> str | None:
+    """Only a path on this site (never //host or a scheme), else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

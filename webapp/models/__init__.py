@@ -3,6 +3,18 @@ from webapp.models.accounts import ACCOUNT_STATUSES, SEGMENTS, Account, Contact
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, new_uuid
 from webapp.models.people import ROLES, Quota, TeamSettings, Territory, User
+from webapp.models.pipeline import (
+    METHODOLOGIES,
+    ForecastOverride,
+    ForecastSubmission,
+    MarketIntel,
+    OneToOne,
+    PipelineSettings,
+    QualificationAnswer,
+    QualificationItem,
+    QualificationOverride,
+)
+from webapp.models.security import UserSession
 from webapp.models.selling import (
     FORECAST_CATEGORIES,
     FORECAST_LABELS,
@@ -17,10 +29,17 @@ from webapp.models.selling import (
     Opportunity,
     OpportunityChange,
 )
+from webapp.models.sync import ClientWrite
+from webapp.models.territories import ChangePlan, PlanAssignment, TerritoryOverride, TerritoryRule
 
 __all__ = [
     "ACCOUNT_STATUSES", "SEGMENTS", "Account", "Contact", "AuditEvent", "Base", "new_uuid",
     "ROLES", "Quota", "TeamSettings", "Territory", "User", "FORECAST_CATEGORIES",
     "FORECAST_LABELS", "MEETING_KIND_LABELS", "MEETING_KINDS", "OPEN_STAGES", "STAGE_LABELS",
     "STAGES", "Commitment", "Meeting", "Note", "Opportunity", "OpportunityChange",
+    "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "MarketIntel", "OneToOne",
+    "PipelineSettings", "QualificationAnswer", "QualificationItem", "QualificationOverride",
+    "ChangePlan", "PlanAssignment", "TerritoryOverride", "TerritoryRule",
+    "UserSession",
+    "ClientWrite",
 ]

@@ -85,6 +85,9 @@ class OpportunityChange(Base):
     new_value: Mapped[str | None] = mapped_column(String(500))
     # The client write (idempotency key) that caused it, if any.
     client_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The opportunity version this change produced (migration 0006_writes); a conflict screen
+    # rebuilds "what you started from" with it. None on rows written before it existed.
+    version: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User | None] = relationship()
 

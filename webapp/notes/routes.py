@@ -1,12 +1,63 @@
-"""Quick note. (Stub, filled in by the foundation work.)"""
-from flask import Blueprint, render_template
+"""Quick note: one field, about an account or unfiled (from Today)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from webapp.auth.session import login_required
+from webapp.extensions import db
+from webapp.meetings.forms import MAX_ID
+from webapp.meetings.routes import account_id_arg
+from webapp.models import Note
+from webapp.notes.forms import NoteForm
+from webapp.queries.access import get_visible_account
+from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+from webapp.services.notes import NoteError, add_note, find_note
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
+
+
+def _saved(note: Note):
+    flash("Note saved.", "success")
+    if note.account_id is None:
+        return redirect(url_for("today.index"), 303)
+    return redirect(url_for("accounts.detail", account_id=note.account_id, _anchor="notes"), 303)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    return render_template("notes/new.html")
+    user = g.user
+    if request.method == "GET":
+        account_id = account_id_arg()
+        account = get_visible_account(user, account_id) if account_id else None
+        form = NoteForm(account_id=account.id if account else None)
+        form.client_id.data = new_client_id()
+        return render_template("notes/new.html", form=form, account=account)
+
+    form = NoteForm()
+    client_id = parse_client_id(form.client_id.data)
+    if client_id:
+        try:
+            existing = find_note(db.session, user, client_id)
+        except ClientIdTaken:
+            abort(409)
+        if existing is not None:  # a replay: answer as the first time, change nothing
+            return _saved(existing)
+    account = None
+    if (form.account_id.raw_data or [""])[0] != "":
+        # A note names an account the rep may see, or none at all; anything else is a 404.
+        account_id = form.account_id.data
+        if not isinstance(account_id, int) or not 0 < account_id <= MAX_ID:
+            abort(404)
+        account = get_visible_account(user, account_id)
+    if not form.validate():
+        return render_template("notes/new.html", form=form, account=account), 400
+    try:
+        note = add_note(db.session, user, body=form.body.data, client_id=form.client_id.data,
+                        account=account)
+    except NoteError as error:
+        form.body.errors.append(str(error))
+        return render_template("notes/new.html", form=form, account=account), 400
+    except ClientIdTaken:
+        abort(409)
+    return _saved(note)

@@ -1,7 +1,7 @@
 """Creating and changing users."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.auth.passwords import hash_password
@@ -11,10 +11,21 @@ MIN_PASSWORD_LENGTH = 12
 
 
 class UserError(ValueError):
-    """A user could not be created or changed; the message says why, in plain words."""
+    """A user could not be created or changed; the message says why, in plain words.
+
+    `field` names the form field the problem belongs to (None: the form as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
-def password_problem(password: str) -> str | None:
+# A few passwords every attacker tries first; long enough to pass the length rule.
+_COMMON = {"password1234", "passwordpassword", "123456789012", "qwertyuiopas", "groundwork123",
+           "letmeinletmein", "welcome12345", "changeme1234"}
+
+
+def password_problem(password: str, email: str | None = None) -> str | None:
     """Why a password is not acceptable, or None when it is."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
@@ -22,6 +33,10 @@ def password_problem(password: str) -> str | None:
         return "Use at most 200 characters."
     if len(set(password)) < 4:
         return "Use more than a few different characters."
+    if password.lower() in _COMMON:
+        return "That password is among the first ones attackers try: choose another."
+    if email and email.split("@")[0].lower() in password.lower() and len(email.split("@")[0]) > 2:
+        return "Don't put your e-mail address in your password."
     return None
 
 
@@ -49,5 +64,97 @@ def create_local_user(session: Session, *, email: str, name: str, role: str = "r
     user = User(email=email, name=name.strip(), role=role, timezone=timezone,
                 password_hash=hash_password(password), manager_id=manager.id if manager else None)
     session.add(user)
+    session.commit()
+    return user
+
+
+def _manager_for(session: Session, manager_id: int | None, user_id: int | None = None) -> User | None:
+    if not manager_id:
+        return None
+    manager = session.get(User, manager_id)
+    if manager is None or manager.role != "manager" or not manager.active:
+        raise UserError("Choose an active manager.", "manager_id")
+    if user_id is not None and manager.id == user_id:
+        raise UserError("Nobody can be their own manager.", "manager_id")
+    return manager
+
+
+def invite_user(session: Session, admin: User, *, email: str, name: str, role: str,
+                manager_id: int | None, password: str | None,
+                timezone: str = "America/Chicago") -> User:
+    """An admin creates a user: with a temporary password, or (no password) company sign-in
+    only, linked on their first OpenID Connect sign-in by their verified e-mail. Commits."""
+    from webapp.services.audit import record
+
+    email = (email or "").strip().lower()
+    name = (name or "").strip()
+    if not name:
+        raise UserError("Enter a name.", "name")
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise UserError("Enter a valid e-mail address.", "email")
+    if role not in ROLES:
+        raise UserError("Choose a role.", "role")
+    if password:
+        problem = password_problem(password, email)
+        if problem:
+            raise UserError(problem, "password")
+    manager = _manager_for(session, manager_id)
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise UserError(f"A user with the e-mail {email} exists already.", "email")
+    user = User(email=email, name=name[:120], role=role, timezone=timezone,
+                password_hash=hash_password(password) if password else None,
+                manager_id=manager.id if manager else None)
+    session.add(user)
+    session.flush()
+    record(session, admin, "user.created", "user", user.id, email=email, role=role,
+           manager_id=user.manager_id, sign_in="password" if password else "company")
+    session.commit()
+    return user
+
+
+def change_user(session: Session, admin: User, user: User, *, role: str,
+                manager_id: int | None) -> User:
+    """Change a user's role and manager (takes effect on their next request). Commits."""
+    from webapp.services.audit import record
+
+    if role not in ROLES:
+        raise UserError("Choose a role.", "role")
+    if user.id == admin.id and role != "admin":
+        raise UserError("You cannot take away your own admin role.", "role")
+    manager = _manager_for(session, manager_id, user.id)
+    if user.role == "manager" and role != "manager":
+        reps = session.scalar(select(func.count(User.id)).where(User.manager_id == user.id,
+                                                                User.active.is_(True)))
+        if reps:
+            raise UserError(f"{user.name} still manages {reps} people: give them another "
+                            "manager first.", "role")
+    changes = {}
+    if role != user.role:
+        changes["role"] = [user.role, role]
+    new_manager_id = manager.id if manager else None
+    if new_manager_id != user.manager_id:
+        changes["manager_id"] = [user.manager_id, new_manager_id]
+    if changes:
+        user.role = role
+        user.manager_id = new_manager_id
+        record(session, admin, "user.changed", "user", user.id, **changes)
+        session.commit()
+    return user
+
+
+def set_active(session: Session, admin: User, user: User, active: bool) -> User:
+    """Deactivate (every session of theirs ends at once) or reactivate a user. Commits."""
+    from webapp.auth.session import end_all_sessions
+    from webapp.services.audit import record
+
+    if user.id == admin.id and not active:
+        raise UserError("You cannot deactivate your own account.")
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        end_all_sessions(session, user, "deactivated")
+    record(session, admin, "user.deactivated" if not active else "user.reactivated", "user",
+           user.id, email=user.email)
     session.commit()
     return user

@@ -1,7 +1,13 @@
-"""Today: what a rep needs between meetings. (Stub, filled in by the foundation work.)"""
-from flask import Blueprint, render_template
+"""Today: what a rep (or a manager, for the team) needs between meetings."""
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
 
 from webapp.auth.session import login_required
+from webapp.clock import local_today
+from webapp.extensions import db
+from webapp.htmx import render
+from webapp.queries.today import today_page
 
 bp = Blueprint("today", __name__)
 
@@ -9,7 +15,9 @@ bp = Blueprint("today", __name__)
 @bp.get("/")
 @login_required
 def index():
-    return render_template("today/index.html")
+    page = today_page(db.session, g.user, local_today(g.user.timezone))
+    return render("today/index.html", "today/_sections.html", day=page,
+                  show_owner=not g.user.is_rep)
 
 
 @bp.get("/more")

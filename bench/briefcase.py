@@ -1,0 +1,142 @@
+"""Benchmark: how long it takes, and how many bytes, to make a territory available offline,
+and how fast a saved page opens with no network.
+
+For each size (default 300 and 3,000 accounts) a rep is given that many accounts with the
+demo generator (webapp.demo.generate_accounts), the app is served on a free local port, and
+Debian's Chromium at a phone viewport signs in and saves the territory through the real
+service worker. Printed per size: the pages saved, bytes stored, the time of the first save
+(it starts by itself on sign-in) and of a refresh, and the time to open saved account pages
+offline (median and 95th percentile of 30 navigations).
+
+    .venv/bin/python bench/briefcase.py            # 300 and 3000
+    .venv/bin/python bench/briefcase.py 500        # one size
+Runs only against 127.0.0.1; stops by itself.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.auth.passwords import hash_password  # noqa: E402
+from webapp.database import upgrade_database  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.models import Account, User  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+PASSWORD = "bench-password-1"
+
+
+def build_database(path: Path, accounts: int) -> tuple[str, list[int]]:
+    """The demo team plus one rep with `accounts` accounts; returns their e-mail and ids."""
+    from webapp.demo import generate_accounts, load_demo_data
+
+    url = f"sqlite:///{path}"
+    upgrade_database(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        load_demo_data(db.session)
+        manager = db.session.scalar(select(User).where(User.role == "manager"))
+        rep = User(email="bench-rep@example.com", name="Bench Rep", role="rep",
+                   manager_id=manager.id, password_hash=hash_password(PASSWORD))
+        db.session.add(rep)
+        db.session.flush()
+        generate_accounts(db.session, rep, accounts, random.Random(accounts))
+        db.session.commit()
+        ids = list(db.session.scalars(select(Account.id).where(Account.owner_id == rep.id)))
+        db.session.remove()
+        db.engine.dispose()
+    return rep.email, ids
+
+
+def measure(accounts: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        started = time.perf_counter()
+        email, account_ids = build_database(tmp / "bench.sqlite", accounts)
+        setup_s = time.perf_counter() - started
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
+                          "SECRET_KEY": "bench"})
+        app.instance_path = str(tmp)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        base = f"http://127.0.0.1:{server.server_port}"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with sync_playwright() as driver:
+                browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                context = browser.new_context(**PHONE)
+                context.set_default_timeout(600_000)
+                page = context.new_page()
+                page.goto(base + "/login")
+                page.get_by_label("E-mail").fill(email)
+                page.get_by_label("Password").fill(PASSWORD)
+                t0 = time.perf_counter()
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url(lambda url: "/login" not in url)
+                # The first save starts by itself on the first page; join it and wait.
+                page.wait_for_function("() => !!window.GroundworkBriefcase")
+                first = page.evaluate("() => GroundworkBriefcase.refresh()")
+                first_s = time.perf_counter() - t0
+                t1 = time.perf_counter()
+                again = page.evaluate("() => GroundworkBriefcase.refresh()")
+                refresh_s = time.perf_counter() - t1
+                usage = page.evaluate("async () => (await navigator.storage.estimate()).usage")
+
+                page.reload()
+                page.wait_for_function("() => !!navigator.serviceWorker.controller")
+                context.set_offline(True)
+                opens = []
+                for account_id in random.Random(1).sample(account_ids, min(30, len(account_ids))):
+                    t = time.perf_counter()
+                    page.goto(f"{base}/accounts/{account_id}")
+                    page.wait_for_selector(".offline-copy")
+                    opens.append((time.perf_counter() - t) * 1000)
+                browser.close()
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+    opens.sort()
+    return {
+        "accounts": first["accounts"], "opportunities": first["opportunities"],
+        "pages": first["pages"], "failed": first["failed"] + again["failed"],
+        "bytes": again["bytes"], "storage_usage": usage, "setup_s": setup_s,
+        "first_save_s": first_s, "refresh_s": refresh_s,
+        "open_median_ms": statistics.median(opens),
+        "open_p95_ms": opens[max(0, round(0.95 * len(opens)) - 1)],
+    }
+
+
+def main(sizes: list[int]) -> None:
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"no Chromium at {CHROMIUM}")
+    print("Territory briefcase: Chromium 360px, werkzeug threaded server, SQLite, loopback")
+    for size in sizes:
+        r = measure(size)
+        print(f"{r['accounts']:>5} accounts, {r['opportunities']} open opportunities: "
+              f"{r['pages']} pages, {r['bytes'] / 1e6:.1f} MB stored "
+              f"(browser storage in use {r['storage_usage'] / 1e6:.1f} MB), "
+              f"first save {r['first_save_s']:.1f} s, refresh {r['refresh_s']:.1f} s, "
+              f"failed {r['failed']}; open offline median {r['open_median_ms']:.0f} ms, "
+              f"p95 {r['open_p95_ms']:.0f} ms (data set-up {r['setup_s']:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [300, 3000])

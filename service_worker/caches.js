@@ -1,0 +1,101 @@
+/* Cache names, precaching, clean-up on activate, and whose pages these are.
+ *
+ * Static files live in a cache named by the build VERSION (a new deploy gets a new one, the
+ * old one is deleted on activate). Pages and htmx fragments live in per-user caches named by
+ * a storage FORMAT (not the version: a deploy must not throw away the rep's territory), so one
+ * rep's copies are never shown to another: when a different user's page comes through, the
+ * previous user's caches are deleted. */
+(function (GW, BUILD) {
+  'use strict';
+
+  const FORMAT = 1;
+  const STATIC = 'gw-static-' + BUILD.version;
+  const META = 'gw-meta';
+  const STATE_KEY = '/__gw/state';
+
+  const names = {
+    static: STATIC,
+    meta: META,
+    pages: (user) => `gw-pages-${FORMAT}-u${user}`,
+    fragments: (user) => `gw-frags-${FORMAT}-u${user}`,
+    briefcaseKey: (user) => `/__gw/briefcase/u${user}`,
+    isPersonal: (name) => /^gw-(pages|frags)-/.test(name),
+    belongsTo: (name, user) => name === `gw-pages-${FORMAT}-u${user}` ||
+      name === `gw-frags-${FORMAT}-u${user}`,
+  };
+
+  async function precache() {
+    const cache = await caches.open(STATIC);
+    // Static files (versioned URLs) and the offline page, fetched without cookies: the
+    // offline page is the same for everyone and must carry no user's data.
+    const urls = BUILD.precache.concat([BUILD.offlineUrl]);
+    await Promise.all(urls.map(async (url) => {
+      const response = await fetch(url, { credentials: 'omit', cache: 'no-cache' });
+      if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
+      await cache.put(url, response);
+    }));
+  }
+
+  async function cleanUp() {
+    const keep = (name) => name === STATIC || name === META ||
+      (names.isPersonal(name) && name.includes(`-${FORMAT}-u`));
+    const all = await caches.keys();
+    await Promise.all(all.filter((name) => name.startsWith('gw-') && !keep(name))
+      .map((name) => caches.delete(name)));
+  }
+
+  async function readJSON(cacheName, key) {
+    const response = await (await caches.open(cacheName)).match(key);
+    return response ? response.json() : null;
+  }
+
+  async function writeJSON(cacheName, key, value) {
+    const body = JSON.stringify(value);
+    await (await caches.open(cacheName)).put(key, new Response(body, {
+      headers: { 'Content-Type': 'application/json' },
+    }));
+  }
+
+  // Whose copies to show. Kept in memory and in the meta cache (the worker is stopped often).
+  let currentUser;
+
+  async function getUser() {
+    if (currentUser === undefined) {
+      const state = await readJSON(META, STATE_KEY);
+      currentUser = state ? state.user : null;
+    }
+    return currentUser;
+  }
+
+  async function setUser(user) {
+    user = user ? String(user) : null;
+    if (user === await getUser()) return;
+    currentUser = user;
+    await writeJSON(META, STATE_KEY, { user });
+    if (user) await forgetOthers(user);
+  }
+
+  /* Delete every personal cache and briefcase record that is not `user`'s. */
+  async function forgetOthers(user) {
+    const all = await caches.keys();
+    await Promise.all(all.filter((name) => names.isPersonal(name) && !names.belongsTo(name, user))
+      .map((name) => caches.delete(name)));
+    const meta = await caches.open(META);
+    for (const request of await meta.keys()) {
+      const path = new URL(request.url).pathname;
+      if (path.startsWith('/__gw/briefcase/') && path !== names.briefcaseKey(user)) {
+        await meta.delete(request);
+      }
+    }
+  }
+
+  async function forgetEveryone() {
+    currentUser = null;
+    const all = await caches.keys();
+    await Promise.all(all.filter((name) => names.isPersonal(name) || name === META)
+      .map((name) => caches.delete(name)));
+  }
+
+  GW.caches = { FORMAT, names, precache, cleanUp, readJSON, writeJSON, getUser, setUser,
+    forgetEveryone };
+})(self.GW = self.GW || {}, self.GW_BUILD);

@@ -1,0 +1,472 @@
+/* Groundwork outbox: every write (meeting, note, opportunity update) is queued in IndexedDB
+ * first and then replayed to the server, in order, by one replayer at a time. An entry leaves
+ * the outbox only when the server confirmed it (a 2xx after following its 303).
+ *
+ * The same file runs in the page (<script>) and in the service worker (importScripts): it
+ * touches no DOM. It exposes self.GroundworkOutbox:
+ *   add(entry, replacesId)  queue a write (optionally replacing one that needs attention)
+ *   all(), get(id), update(id, patch), discard(id), count()
+ *   replay({force})         send what is due; resolves to {status, results}
+ *   isReplaying()           true while this context replays (synchronous)
+ *   isReplayingAnywhere()   Promise: any tab or the service worker holds the replay lock
+ *   status(), subscribe(fn) the last replay outcome; fn() is called on every change
+ *   requestSync()           ask for a Background Sync (tag "groundwork-outbox") where it exists
+ */
+(function (scope) {
+  'use strict';
+
+  var DB_NAME = 'groundwork-outbox';
+  var DB_VERSION = 1; // object stores; entries carry their own FORMAT
+  var FORMAT = 1; // entry format: a newer format is left alone by older code
+  var ENTRIES = 'entries';
+  var META = 'meta';
+  var LOCK = 'groundwork-outbox';
+  var SYNC_TAG = 'groundwork-outbox';
+  var BASE_DELAY = 2000;
+  var MAX_DELAY = 5 * 60 * 1000;
+  var REQUEST_TIMEOUT = 20000;
+  var LEASE_MS = 45000;
+  var SENDABLE = { pending: true, sending: true };
+
+  var dbPromise = null;
+  var replaying = false;
+  var again = false;
+  var running = null;
+  var listeners = [];
+  var channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(LOCK) : null;
+
+  if (channel) channel.onmessage = function () { notify(false); };
+
+  function notify(broadcast) {
+    listeners.slice().forEach(function (fn) {
+      try { fn(); } catch (err) { /* a listener's error must not stop a replay */ }
+    });
+    if (broadcast && channel) channel.postMessage('changed');
+  }
+
+  // ---- storage -------------------------------------------------------------------------
+
+  function open() {
+    if (dbPromise) return dbPromise;
+    dbPromise = new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(ENTRIES)) {
+          // Keyed by an increasing number: the key order is the order of the writes.
+          var store = db.createObjectStore(ENTRIES, { keyPath: 'seq', autoIncrement: true });
+          store.createIndex('id', 'id', { unique: true });
+        }
+        if (!db.objectStoreNames.contains(META)) db.createObjectStore(META, { keyPath: 'key' });
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        // A newer version of the app wants to upgrade the database: let it.
+        db.onversionchange = function () { db.close(); dbPromise = null; };
+        resolve(db);
+      };
+      request.onerror = function () { dbPromise = null; reject(request.error); };
+    });
+    return dbPromise;
+  }
+
+  // Runs `work(entries, meta, done)` in one transaction; resolves with what done() was given
+  // once the transaction has committed (so callers never see an uncommitted state).
+  function transact(mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction([ENTRIES, META], mode);
+        var result;
+        tx.oncomplete = function () { resolve(result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error || new Error('outbox aborted')); };
+        work(tx.objectStore(ENTRIES), tx.objectStore(META), function (value) { result = value; });
+      });
+    });
+  }
+
+  function all() {
+    return transact('readonly', function (entries, meta, done) {
+      entries.getAll().onsuccess = function (event) { done(event.target.result.map(upgrade)); };
+    });
+  }
+
+  // Entries written by older code are brought to the current FORMAT on read.
+  function upgrade(entry) {
+    if (!entry.format) entry.format = 1;
+    return entry;
+  }
+
+  function get(id) {
+    return transact('readonly', function (entries, meta, done) {
+      entries.index('id').get(id).onsuccess = function (event) {
+        done(event.target.result ? upgrade(event.target.result) : null);
+      };
+    });
+  }
+
+  function add(entry, replacesId) {
+    entry.format = FORMAT;
+    entry.state = entry.state || 'pending';
+    entry.attempts = entry.attempts || 0;
+    entry.lastError = entry.lastError || '';
+    entry.nextAttemptAt = 0;
+    entry.createdAt = entry.createdAt || new Date().toISOString();
+    return transact('readwrite', function (entries, meta, done) {
+      // Replacing (a corrected write, a conflict's resolution) and adding are one step:
+      // at no moment are both, or neither, in the outbox.
+      if (replacesId) {
+        entries.index('id').getKey(replacesId).onsuccess = function (event) {
+          if (event.target.result !== undefined) entries.delete(event.target.result);
+        };
+      }
+      entries.add(entry).onsuccess = function (event) { entry.seq = event.target.result; done(entry); };
+    }).then(function (stored) { notify(true); return stored; });
+  }
+
+  function update(id, patch) {
+    return transact('readwrite', function (entries, meta, done) {
+      entries.index('id').get(id).onsuccess = function (event) {
+        var entry = event.target.result;
+        if (!entry) return done(null);
+        Object.keys(patch).forEach(function (name) { entry[name] = patch[name]; });
+        entries.put(entry);
+        done(entry);
+      };
+    }).then(function (entry) { notify(true); return entry; });
+  }
+
+  function remove(id) {
+    return transact('readwrite', function (entries, meta, done) {
+      entries.index('id').getKey(id).onsuccess = function (event) {
+        if (event.target.result !== undefined) entries.delete(event.target.result);
+        done(event.target.result !== undefined);
+      };
+    }).then(function (removed) { notify(true); return removed; });
+  }
+
+  function count() {
+    return transact('readonly', function (entries, meta, done) {
+      entries.count().onsuccess = function (event) { done(event.target.result); };
+    });
+  }
+
+  function readMeta(key) {
+    return transact('readonly', function (entries, meta, done) {
+      meta.get(key).onsuccess = function (event) { done(event.target.result || null); };
+    });
+  }
+
+  function writeMeta(record) {
+    return transact('readwrite', function (entries, meta, done) {
+      meta.put(record);
+      done(record);
+    });
+  }
+
+  function status() {
+    return readMeta('status').then(function (record) { return record || { key: 'status', state: 'idle' }; });
+  }
+
+  function setStatus(state, message, retryAt) {
+    return writeMeta({ key: 'status', state: state, message: message || '', retryAt: retryAt || 0,
+      at: Date.now() })
+      .then(function () { notify(true); });
+  }
+
+  // ---- one replayer at a time ----------------------------------------------------------
+
+  // Web Locks where they exist (every current browser); otherwise a lease in IndexedDB that
+  // expires, so a tab that died while replaying cannot block the outbox for ever.
+  function withLock(work) {
+    if (scope.navigator && scope.navigator.locks && scope.navigator.locks.request) {
+      return scope.navigator.locks.request(LOCK, function () { return work(); });
+    }
+    var owner = newId();
+    return takeLease(owner).then(function (taken) {
+      if (!taken) return { status: 'busy', results: {} };
+      var renew = setInterval(function () { takeLease(owner); }, LEASE_MS / 3);
+      return Promise.resolve().then(work).then(function (result) {
+        clearInterval(renew);
+        return dropLease(owner).then(function () { return result; });
+      }, function (err) {
+        clearInterval(renew);
+        return dropLease(owner).then(function () { throw err; });
+      });
+    });
+  }
+
+  function takeLease(owner) {
+    return transact('readwrite', function (entries, meta, done) {
+      meta.get('lease').onsuccess = function (event) {
+        var lease = event.target.result;
+        var now = Date.now();
+        if (lease && lease.owner !== owner && lease.until > now) return done(false);
+        meta.put({ key: 'lease', owner: owner, until: now + LEASE_MS });
+        done(true);
+      };
+    });
+  }
+
+  function dropLease(owner) {
+    return transact('readwrite', function (entries, meta, done) {
+      meta.get('lease').onsuccess = function (event) {
+        var lease = event.target.result;
+        if (lease && lease.owner === owner) meta.delete('lease');
+        done(true);
+      };
+    });
+  }
+
+  function isReplayingAnywhere() {
+    if (replaying) return Promise.resolve(true);
+    if (scope.navigator && scope.navigator.locks && scope.navigator.locks.query) {
+      return scope.navigator.locks.query().then(function (snapshot) {
+        return snapshot.held.some(function (lock) { return lock.name === LOCK; });
+      });
+    }
+    return readMeta('lease').then(function (lease) { return !!(lease && lease.until > Date.now()); });
+  }
+
+  // ---- replay --------------------------------------------------------------------------
+
+  // Coalesces triggers: while this context replays, another call only asks for one more pass
+  // (so a write queued during a replay is not left behind), and shares the running promise.
+  function replay(options) {
+    options = options || {};
+    if (running) {
+      again = true;
+      if (options.force) again = 'force';
+      return running;
+    }
+    running = withLock(function () {
+      replaying = true;
+      var passes = [];
+      function pass(force) {
+        again = false;
+        return drain(force).then(function (outcome) {
+          passes.push(outcome);
+          if (again && outcome.status === 'done') return pass(again === 'force');
+          return outcome;
+        });
+      }
+      return pass(!!options.force).then(function (last) {
+        var results = {};
+        passes.forEach(function (p) { Object.keys(p.results).forEach(function (k) { results[k] = p.results[k]; }); });
+        last.results = results;
+        return last;
+      });
+    }).then(function (outcome) {
+      replaying = false;
+      running = null;
+      return outcome;
+    }, function (err) {
+      replaying = false;
+      running = null;
+      return { status: 'error', error: String(err), results: {} };
+    });
+    return running;
+  }
+
+  function fetchWithTimeout(url, init) {
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = null;
+    if (controller) {
+      init.signal = controller.signal;
+      timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT);
+    }
+    return fetch(url, init).then(function (response) {
+      clearTimeout(timer);
+      return response;
+    }, function (err) {
+      clearTimeout(timer);
+      throw err;
+    });
+  }
+
+  // The session's current CSRF token and user. A new session (after signing in again) has a
+  // new CSRF secret, so the token stored with an entry is never trusted.
+  function fetchSession() {
+    return fetchWithTimeout('/sync/token', {
+      credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
+      headers: { Accept: 'application/json', 'X-Groundwork-Outbox': '1' },
+    }).then(function (response) {
+      if (response.status === 401 || response.status === 403 || response.type === 'opaqueredirect') {
+        return { state: 'signin' };
+      }
+      if (!response.ok) return { state: 'retry', error: 'Server error ' + response.status };
+      return response.json().then(function (body) {
+        return { state: 'ok', token: body.csrf_token, userId: String(body.user_id) };
+      });
+    }, function () {
+      return { state: 'offline' };
+    });
+  }
+
+  function backoff(attempts) {
+    var delay = Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, Math.max(0, attempts - 1)));
+    return Math.round(delay * (0.8 + Math.random() * 0.4));
+  }
+
+  // One pass over the outbox, oldest first. Stops at the first write that cannot reach the
+  // server (offline, 5xx, signed out), so later writes never overtake it.
+  function drain(force) {
+    var results = {};
+    var seen = {};
+    return fetchSession().then(function (session) {
+      if (session.state !== 'ok') {
+        return setStatus(session.state, session.error).then(function () {
+          return { status: session.state, results: results };
+        });
+      }
+      return setStatus('syncing').then(function () { return step(session); });
+    });
+
+    function step(session) {
+      return all().then(function (entries) {
+        var next = null;
+        for (var i = 0; i < entries.length; i += 1) {
+          var entry = entries[i];
+          if (seen[entry.id] || !SENDABLE[entry.state] || entry.format > FORMAT) continue;
+          if (entry.userId && entry.userId !== session.userId) continue; // another rep's
+          next = entry;
+          break;
+        }
+        if (!next) {
+          return setStatus('idle').then(function () { return { status: 'done', results: results }; });
+        }
+        if (!force && next.nextAttemptAt && next.nextAttemptAt > Date.now()) {
+          return setStatus('retry', next.lastError, next.nextAttemptAt).then(function () {
+            return { status: 'retry', retryAt: next.nextAttemptAt, results: results };
+          });
+        }
+        seen[next.id] = true;
+        return send(next, session).then(function (outcome) {
+          results[next.id] = outcome;
+          if (outcome.state === 'signin' || outcome.state === 'retry') {
+            return setStatus(outcome.state, outcome.error, outcome.retryAt).then(function () {
+              return { status: outcome.state, retryAt: outcome.retryAt, results: results };
+            });
+          }
+          return step(session);
+        });
+      });
+    }
+  }
+
+  function body(entry, token) {
+    var form = new URLSearchParams();
+    var hasKey = false;
+    var hasToken = false;
+    entry.fields.forEach(function (pair) {
+      var name = pair[0];
+      var value = pair[1];
+      if (name === 'client_id') { value = entry.id; hasKey = true; }
+      if (name === 'csrf_token') { value = token; hasToken = true; }
+      form.append(name, value);
+    });
+    if (!hasKey) form.append('client_id', entry.id);
+    if (!hasToken) form.append('csrf_token', token);
+    return form;
+  }
+
+  // The page the server answered with: only its <main>, kept as text (no DOM in a worker).
+  function screenOf(html) {
+    var start = html.search(/<main[\s>]/i);
+    var end = html.lastIndexOf('</main>');
+    if (start < 0 || end < start) return html.slice(0, 20000);
+    return html.slice(html.indexOf('>', start) + 1, end).slice(0, 60000);
+  }
+
+  function send(entry, session) {
+    var attempts = (entry.attempts || 0) + 1;
+    return update(entry.id, { state: 'sending', attempts: attempts, lastAttemptAt: Date.now() })
+      .then(function () {
+        return fetchWithTimeout(entry.action, {
+          method: 'POST', body: body(entry, session.token), credentials: 'same-origin',
+          // 'manual': the 303 itself is the confirmation (login_required answers a write
+          // with 401, never a redirect), and the page it points to need not be fetched.
+          cache: 'no-store', redirect: 'manual',
+          headers: { 'X-CSRFToken': session.token, 'X-Groundwork-Outbox': '1', Accept: 'text/html' },
+        });
+      })
+      .then(function (response) {
+        if (response.ok || response.type === 'opaqueredirect') {
+          return remove(entry.id).then(function () { return { state: 'confirmed' }; });
+        }
+        if (response.status === 401) {
+          // Signed out while offline: keep everything, ask to sign in, continue afterwards.
+          return update(entry.id, { state: 'pending', attempts: attempts - 1 }).then(function () {
+            return { state: 'signin', error: 'Sign in to sync.' };
+          });
+        }
+        if (response.status >= 500 || response.status === 408 || response.status === 429) {
+          return later(entry, attempts, 'The server could not take it yet (' + response.status + ').');
+        }
+        return response.text().then(function (html) {
+          var conflict = response.status === 409;
+          var patch = {
+            state: conflict ? 'conflict' : 'needs-attention',
+            httpStatus: response.status,
+            screen: screenOf(html),
+            lastError: conflict ? 'Changed on the server since you edited it.'
+              : 'The server did not accept this (' + response.status + ').',
+          };
+          return update(entry.id, patch).then(function () { return { state: patch.state }; });
+        });
+      }, function (err) {
+        return later(entry, attempts, 'No connection.');
+      });
+  }
+
+  function later(entry, attempts, message) {
+    var retryAt = Date.now() + backoff(attempts);
+    return update(entry.id, { state: 'pending', lastError: message, nextAttemptAt: retryAt })
+      .then(function () { return { state: 'retry', error: message, retryAt: retryAt }; });
+  }
+
+  // ---- helpers for the page and the service worker ----------------------------------------
+
+  function newId() {
+    if (scope.crypto && typeof scope.crypto.randomUUID === 'function') return scope.crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    scope.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join('');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+  }
+
+  function requestSync() {
+    var registration = scope.registration; // in the service worker
+    var found = registration ? Promise.resolve(registration)
+      : (scope.navigator && scope.navigator.serviceWorker
+        ? scope.navigator.serviceWorker.getRegistration() : Promise.resolve(null));
+    return found.then(function (reg) {
+      if (reg && reg.sync && reg.active) return reg.sync.register(SYNC_TAG);
+      return null;
+    }).catch(function () { return null; });
+  }
+
+  function subscribe(fn) {
+    listeners.push(fn);
+    return function () { listeners = listeners.filter(function (other) { return other !== fn; }); };
+  }
+
+  scope.GroundworkOutbox = {
+    FORMAT: FORMAT,
+    SYNC_TAG: SYNC_TAG,
+    add: add,
+    all: all,
+    get: get,
+    update: update,
+    discard: remove,
+    count: count,
+    replay: replay,
+    isReplaying: function () { return replaying; },
+    isReplayingAnywhere: isReplayingAnywhere,
+    status: status,
+    subscribe: subscribe,
+    requestSync: requestSync,
+    newId: newId,
+  };
+})(self);

@@ -1,0 +1,345 @@
+"""Import and export: upload a CRM export, see every row checked with line numbers, import all
+or nothing, re-import without duplicates; export only what you may see, safely."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Account, AuditEvent, Contact, Opportunity, OpportunityChange
+
+SALESFORCE_ACCOUNTS = (
+    "Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal Code,"
+    "Billing Country,Industry,Account Owner\r\n"
+    "001A,Acme Foundry,Chicago,IL,60601,United States,Manufacturing,{ana}\r\n"
+    "001B,Blue Dairy,Madison,WI,53703,US,Food,\r\n"
+)
+
+
+@pytest.fixture
+def team(make):
+    manager = make.user("manager", name="Maya Manager")
+    ana = make.user("rep", manager=manager, name="Ana Alvarez", email="ana@example.com")
+    ben = make.user("rep", manager=manager, name="Ben Brooks", email="ben@example.com")
+    other_manager = make.user("manager", name="Otto Other")
+    stranger = make.user("rep", manager=other_manager, name="Sam Stranger",
+                         email="sam@example.com")
+    return dict(manager=manager, ana=ana, ben=ben, other_manager=other_manager,
+                stranger=stranger)
+
+
+def _upload(client, text: str | bytes, kind: str = "auto", encoding: str = "utf-8",
+            name: str = "export.csv"):
+    data = text if isinstance(text, bytes) else text.encode(encoding)
+    response = client.post("/imports/", data={"kind": kind, "file": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def _choices(page_url: str, client, **extra):
+    """The mapping form's current values (as the page shows them), changed by `extra`."""
+    page = client.get(page_url).get_data(as_text=True)
+    import re
+
+    data = {}
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        selected = re.search(r'<option selected value="([^"]*)"', body) or \
+            re.search(r'<option value="([^"]*)" selected', body)
+        data[name] = selected.group(1) if selected else ""
+    data.update(extra)
+    return data
+
+
+def _import(client, url, **extra):
+    return client.post(url, data=_choices(url, client, action="import", **extra))
+
+
+def _count(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def test_salesforce_accounts_preview_then_import(client, login, team):
+    login(team["manager"])
+    url = _upload(client, SALESFORCE_ACCOUNTS.format(ana="ana@example.com"))
+    page = client.get(url).get_data(as_text=True)
+    assert "Read as UTF-8, columns separated by commas." in page
+    assert "2 rows: <b>2</b> new, <b>0</b> updated" in page
+    assert "Acme Foundry" in page and "Ana Alvarez" in page
+    assert _count(Account) == 0  # the preview saves nothing
+
+    response = _import(client, url, default_owner=str(team["ben"].id))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert "2 new, 0 updated" in client.get(response.headers["Location"]).get_data(as_text=True)
+    accounts = {a.external_id: a for a in db.session.scalars(select(Account))}
+    acme, blue = accounts["001A"], accounts["001B"]
+    assert (acme.name, acme.city, acme.region, acme.postal_code, acme.country) == (
+        "Acme Foundry", "Chicago", "IL", "60601", "US")
+    assert acme.owner_id == team["ana"].id  # named in the file
+    assert blue.owner_id == team["ben"].id  # the form's choice
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import.accounts"))
+    assert json.loads(event.detail)["new"] == 2
+
+
+def test_reimporting_the_same_file_updates_instead_of_duplicating(client, login, team):
+    login(team["manager"])
+    text = SALESFORCE_ACCOUNTS.format(ana="ana@example.com")
+    first = _upload(client, text)
+    assert _import(client, first, default_owner=str(team["ben"].id)).status_code == 303
+    changed = text.replace("Acme Foundry,Chicago", "Acme Foundry Inc.,Evanston")
+    url = _upload(client, changed)
+    page = client.get(url).get_data(as_text=True)
+    assert "2 rows: <b>0</b> new, <b>1</b> updated, 1 unchanged" in page
+    assert _import(client, url, default_owner=str(team["ben"].id)).status_code == 303
+    assert _count(Account) == 2
+    acme = db.session.scalar(select(Account).where(Account.external_id == "001A"))
+    assert (acme.name, acme.city) == ("Acme Foundry Inc.", "Evanston")
+
+
+def test_malformed_rows_are_listed_by_line_and_nothing_is_saved(client, login, team):
+    login(team["manager"])
+    make_opps = ("Opportunity ID,Account Name,Opportunity Name,Stage,Amount,Close Date\n"
+                 "O1,Acme Foundry,Good deal,Prospecting,1000,2027-01-31\n"
+                 "O2,Acme Foundry,,Qualification,2000,2027-01-31\n"
+                 "O3,Acme Foundry,Bad date,Qualification,3000,someday\n"
+                 "O4,Acme Foundry,Bad amount,Closed Won,lots,2027-01-31\n")
+    _import(client, _upload(client, "Account Name\nAcme Foundry\n"),
+            default_owner=str(team["ana"].id))
+    url = _upload(client, make_opps)
+    response = _import(client, url)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Line 3: the name is missing" in page
+    assert "Line 4: Close date: “someday” is not a date" in page
+    assert "Line 5: Amount: “lots” is not an amount" in page
+    assert "3 with errors" in page
+    assert _count(Opportunity) == 0  # not even the good row
+
+
+def test_duplicate_external_ids_in_one_file_name_both_lines(client, login, team):
+    login(team["manager"])
+    url = _upload(client, "Account ID,Account Name\nX1,One\nX2,Two\nX1,One again\n")
+    response = _import(client, url, default_owner=str(team["ana"].id))
+    assert response.status_code == 400
+    assert "ID “X1” appears on lines 2 and 4" in response.get_data(as_text=True)
+    assert _count(Account) == 0
+
+
+def test_windows_1252_file_is_read_and_the_user_is_told(client, login, team):
+    login(team["manager"])
+    text = "Account Name;Billing City;Industry\nCafé Müller;Zürich;Gastronomie – Süd\n"
+    url = _upload(client, text, encoding="cp1252")
+    page = client.get(url).get_data(as_text=True)
+    assert "Read as Windows-1252 (Western European), columns separated by semicolons." in page
+    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    account = db.session.scalar(select(Account))
+    assert (account.name, account.city, account.industry) == (
+        "Café Müller", "Zürich", "Gastronomie – Süd")
+
+
+def test_utf8_file_with_byte_order_mark_maps_its_first_column(client, login, team):
+    login(team["manager"])
+    url = _upload(client, "Company name,City\nÉcole Ōsaka,Lyon\n", encoding="utf-8-sig")
+    assert "UTF-8 (with byte-order mark)" in client.get(url).get_data(as_text=True)
+    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert db.session.scalar(select(Account.name)) == "École Ōsaka"
+
+
+def test_hubspot_deals_and_contacts_find_their_accounts(client, login, team, make):
+    acme = make.account(team["ana"], name="Acme Foundry", external_id="HS-1")
+    login(team["manager"])
+    deals = ("Record ID,Deal Name,Deal Stage,Close Date,Amount,Associated Company,Deal Owner\n"
+             "D1,Plant rollout,contractsent,12/31/2026,\"$120,000.00\",Acme Foundry,"
+             "Ben Brooks\n")
+    assert _import(client, _upload(client, deals)).status_code == 303
+    deal = db.session.scalar(select(Opportunity))
+    assert (deal.account_id, deal.stage, deal.amount, deal.close_on, deal.owner_id) == (
+        acme.id, "negotiation", Decimal("120000.00"), date(2026, 12, 31), team["ben"].id)
+    contacts = ("Record ID,First Name,Last Name,Job Title,Email,Phone Number,"
+                "Associated Company ID\nC1,Ada,Lovelace,CTO,ada@acme.test,555-0100,HS-1\n")
+    assert _import(client, _upload(client, contacts)).status_code == 303
+    contact = db.session.scalar(select(Contact))
+    assert (contact.name, contact.title, contact.account_id) == ("Ada Lovelace", "CTO", acme.id)
+
+
+def test_reimported_opportunity_changes_are_in_its_history(client, login, team, make):
+    acme = make.account(team["ana"], name="Acme Foundry", external_id="A1")
+    make.opportunity(acme, external_id="O1", name="Rollout", stage="qualified",
+                     amount=Decimal("1000"), close_on=date(2027, 1, 31))
+    login(team["manager"])
+    text = ("Opportunity ID,Account ID,Opportunity Name,Stage,Amount,Close Date\n"
+            "O1,A1,Rollout,Closed Won,1500,2027-01-31\n")
+    assert _import(client, _upload(client, text)).status_code == 303
+    deal = db.session.scalar(select(Opportunity))
+    assert (deal.stage, deal.amount, deal.version, deal.closed_at is not None) == (
+        "won", Decimal("1500.00"), 2, True)
+    changes = {c.field: (c.old_value, c.new_value)
+               for c in db.session.scalars(select(OpportunityChange))}
+    assert changes["stage"] == ("qualified", "won")
+    assert changes["amount"] == ("1000.00", "1500.00")
+    assert _count(Opportunity) == 1
+
+
+def test_an_unknown_column_is_mapped_by_the_user(client, login, team):
+    login(team["manager"])
+    url = _upload(client, "Account Name,Hauptsitz Stadt\nAcme,Berlin\n")
+    page = client.get(url).get_data(as_text=True)
+    assert "Hauptsitz Stadt" in page
+    response = _import(client, url, col1="city", default_owner=str(team["ana"].id))
+    assert response.status_code == 303
+    assert db.session.scalar(select(Account.city)) == "Berlin"
+
+
+def test_an_unmapped_column_is_ignored(client, login, team):
+    login(team["manager"])
+    url = _upload(client, "Account Name,Hauptsitz Stadt\nAcme,Berlin\n")
+    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert db.session.scalar(select(Account.city)) == ""
+
+
+def test_owner_outside_the_managers_team_is_not_assigned(client, login, team):
+    login(team["manager"])
+    text = "Account Name,Account Owner\nAcme,sam@example.com\n"
+    url = _upload(client, text)
+    page = client.get(url).get_data(as_text=True)
+    assert "1 row names an owner who is not one of your reps" in page
+    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert db.session.scalar(select(Account.owner_id)) == team["ana"].id
+
+
+def test_a_manager_cannot_update_another_teams_account_by_its_id(client, login, team, make):
+    make.account(team["stranger"], name="Not yours", external_id="S1")
+    login(team["manager"])
+    url = _upload(client, "Account ID,Account Name\nS1,Mine now\n")
+    response = _import(client, url, default_owner=str(team["ana"].id))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Line 2: ID “S1” belongs to a record you cannot change" in page
+    assert db.session.scalar(select(Account.name)) == "Not yours"
+
+
+def test_a_manager_cannot_give_new_accounts_to_another_teams_rep(client, login, team):
+    login(team["manager"])
+    url = _upload(client, "Account Name\nAcme\n")
+    response = _import(client, url, default_owner=str(team["stranger"].id))
+    assert response.status_code == 400
+    assert _count(Account) == 0
+
+
+def test_a_rep_cannot_import_or_export(client, login, team):
+    login(team["ana"])
+    assert client.get("/imports/").status_code == 404
+    response = client.post("/imports/", data={"file": (io.BytesIO(b"Account Name\nX\n"), "a.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 404
+    assert client.post("/imports/export/accounts.csv").status_code == 404
+    assert _count(Account) == 0
+
+
+def test_someone_elses_upload_is_not_found(client, login, team, app):
+    login(team["manager"])
+    url = _upload(client, "Account Name\nAcme\n")
+    other = app.test_client()
+    login(team["other_manager"], client=other)
+    assert other.get(url).status_code == 404
+    assert other.post(url, data={"action": "import"}).status_code == 404
+
+
+def _export(client, kind="accounts"):
+    response = client.post(f"/imports/export/{kind}.csv")
+    assert response.status_code == 303
+    download = client.get(response.headers["Location"])
+    assert download.status_code == 200
+    return download
+
+
+def test_export_contains_only_visible_accounts_and_is_recorded(client, login, team, make):
+    make.account(team["ana"], name="Ana's account", external_id="A1")
+    make.account(team["stranger"], name="Stranger's account", external_id="S1")
+    login(team["manager"])
+    download = _export(client)
+    assert download.headers["Cache-Control"] == "no-store"
+    assert download.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["Account ID"], r["Account Name"], r["Account Owner"]) for r in rows] == [
+        ("A1", "Ana's account", "ana@example.com")]
+    assert db.session.scalar(select(func.count(AuditEvent.id))
+                             .where(AuditEvent.action == "export.accounts")) == 1
+
+
+def test_export_download_needs_the_recorded_request(client, login, team):
+    login(team["manager"])
+    response = client.get("/imports/export/accounts.csv?ticket=forged")
+    assert response.status_code == 303
+
+
+def test_exported_cells_cannot_run_as_spreadsheet_formulas(client, login, team, make):
+    acme = make.account(team["ana"], name="=HYPERLINK(\"http://evil\",\"Click\")",
+                        city="+1-555", industry="@SUM(A1)")
+    make.contact(acme, name="-Eve", title="\tBoss")
+    make.opportunity(acme, name="=1+1", next_step="\rcall")
+    login(team["manager"])
+    text = _export(client).get_data(as_text=True)
+    row = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))[0]
+    assert row["Account Name"] == "'=HYPERLINK(\"http://evil\",\"Click\")"
+    assert row["Billing City"] == "'+1-555"
+    assert row["Industry"] == "'@SUM(A1)"
+    contact = list(csv.DictReader(io.StringIO(_export(client, "contacts").get_data(as_text=True)
+                                              .lstrip("\ufeff"))))[0]
+    assert (contact["Full Name"], contact["Title"]) == ("'-Eve", "'\tBoss")
+    deal = list(csv.DictReader(io.StringIO(_export(client, "opportunities").get_data(as_text=True)
+                                           .lstrip("\ufeff"))))[0]
+    assert (deal["Opportunity Name"], deal["Account Name"]) == ("'=1+1", row["Account Name"])
+
+
+def test_an_exported_file_reimports_without_changes(client, login, team, make):
+    make.account(team["ana"], name="Acme", external_id="A1", city="Chicago")
+    login(team["manager"])
+    data = _export(client).get_data()
+    url = _upload(client, data)
+    page = client.get(url).get_data(as_text=True)
+    assert "1 row: <b>0</b> new, <b>0</b> updated, 1 unchanged" in page
+
+
+def test_more_page_links_managers_to_import_and_export(client, login, team):
+    login(team["manager"])
+    assert "/imports/" in client.get("/more").get_data(as_text=True)
+
+
+def test_a_file_over_the_size_limit_is_refused(app, client, login, team):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    login(team["manager"])
+    response = client.post("/imports/", data={"file": (io.BytesIO(b"Account Name\n" + b"x" * 4096),
+                                                        "big.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert _count(Account) == 0
+
+
+def test_a_file_without_rows_cannot_be_imported(client, login, team):
+    login(team["manager"])
+    url = _upload(client, "Account Name,City\n")
+    page = client.get(url).get_data(as_text=True)
+    assert "The file has a header but no rows." in page
+    assert 'value="import"' not in page
+
+
+def test_an_error_in_a_later_batch_leaves_nothing_from_earlier_batches(client, login, team,
+                                                                        monkeypatch):
+    from webapp.services import imports as import_service
+
+    monkeypatch.setattr(import_service, "BATCH_SIZE", 2)
+    login(team["manager"])
+    rows = "".join(f"E{n},Company {n}\n" for n in range(5)) + "E9,\n"
+    response = _import(client, _upload(client, "Account ID,Account Name\n" + rows),
+                       default_owner=str(team["ana"].id))
+    assert response.status_code == 400
+    assert "Line 7: the name is missing" in response.get_data(as_text=True)
+    assert _count(Account) == 0

@@ -1,0 +1,100 @@
+"""Admin pages: users (invite, role, manager, deactivate) and the audit log (read-only)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from webapp.admin.forms import NewUserForm, UserRoleForm
+from webapp.auth.session import role_required
+from webapp.extensions import db
+from webapp.models import User
+from webapp.queries.admin import audit_events, managers, users_for_admin
+from webapp.services.users import UserError, change_user, invite_user, set_active
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only():
+    """Belt and braces: every admin route is refused to non-admins even if a decorator is
+    forgotten (a 404 like everywhere else, written to the audit log)."""
+    user = g.get("user")
+    if user is not None and not user.is_admin:
+        abort(404)
+
+
+def _show_error(form, error: UserError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    rows = db.session.execute(users_for_admin()).all()
+    return render_template("admin/users.html", rows=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def new_user():
+    form = NewUserForm()
+    form.set_managers(db.session.scalars(managers()).all())
+    if form.validate_on_submit():
+        try:
+            user = invite_user(db.session, g.user, email=form.email.data, name=form.name.data,
+                               role=form.role.data, manager_id=form.manager_id.data,
+                               password=form.password.data or None)
+        except UserError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            return redirect(url_for("admin.users", created=user.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/new_user.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserRoleForm(obj=user)
+    form.set_managers(db.session.scalars(managers()).all(), exclude_id=user.id)
+    if form.validate_on_submit():
+        try:
+            change_user(db.session, g.user, user, role=form.role.data,
+                        manager_id=form.manager_id.data)
+        except UserError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            return redirect(url_for("admin.users"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/edit_user.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/active")
+@role_required("admin")
+def set_user_active(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    active = request.form.get("active") == "1"
+    try:
+        set_active(db.session, g.user, user, active)
+    except UserError as error:
+        db.session.rollback()
+        form = UserRoleForm(obj=user)
+        form.set_managers(db.session.scalars(managers()).all(), exclude_id=user.id)
+        form.form_errors.append(str(error))
+        return render_template("admin/edit_user.html", form=form, user=user), 400
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    before = request.args.get("before", type=int)
+    action = (request.args.get("action") or "").strip()[:64] or None
+    rows = db.session.execute(audit_events(before, action)).all()
+    return render_template("admin/audit.html", rows=rows, action=action or "")

@@ -1,0 +1,646 @@
+"""Deterministic demo data: a manager, four reps, an admin and ~300 accounts with 18 months
+of history that ends today (everything is dated from `webapp.clock.utcnow()`).
+
+Only `groundwork demo` (and benchmarks) call this; the demo password exists nowhere else.
+Rows are built in memory and inserted with a few flushes (SQLAlchemy batches the INSERTs),
+so loading the whole demo takes a few seconds. `generate_accounts()` is reusable: the bench
+scripts use it to give one rep thousands of accounts.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from webapp.auth.passwords import hash_password
+from webapp.clock import to_utc, utcnow
+from webapp.models import (
+    Account,
+    Commitment,
+    Contact,
+    Meeting,
+    Note,
+    Opportunity,
+    OpportunityChange,
+    Quota,
+    TeamSettings,
+    Territory,
+    User,
+    new_uuid,
+)
+
+DEMO_PASSWORD = "groundwork-demo"
+SEED = 20261
+HISTORY_DAYS = 548  # 18 months
+ACCOUNTS_PER_REP = 75
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    region: str
+    latitude: float
+    longitude: float
+    zip_prefix: str
+    area_code: str
+    streets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoTerritory:
+    name: str
+    description: str
+    timezone: str
+    cities: tuple[City, ...]
+
+
+# Real city centres and real street names; each account is jittered a few km around them.
+TERRITORIES = (
+    DemoTerritory("Chicago Metro", "Chicago, Evanston and the western suburbs", "America/Chicago", (
+        City("Chicago", "IL", 41.8781, -87.6298, "606", "312",
+             ("W Madison St", "N Michigan Ave", "W Randolph St", "S Wacker Dr", "N Clark St",
+              "W Fulton Market", "S State St", "N Halsted St", "W Jackson Blvd")),
+        City("Evanston", "IL", 42.0451, -87.6877, "602", "847",
+             ("Sherman Ave", "Church St", "Davis St", "Chicago Ave", "Central St")),
+        City("Oak Brook", "IL", 41.8398, -87.9536, "605", "630",
+             ("W 22nd St", "Commerce Dr", "Spring Rd", "Enterprise Dr")),
+    )),
+    DemoTerritory("Wisconsin", "Milwaukee, Madison and Waukesha", "America/Chicago", (
+        City("Milwaukee", "WI", 43.0389, -87.9065, "532", "414",
+             ("N Water St", "E Wisconsin Ave", "W St Paul Ave", "S 1st St", "N Broadway",
+              "W Canal St", "E Erie St")),
+        City("Madison", "WI", 43.0731, -89.4012, "537", "608",
+             ("State St", "E Washington Ave", "University Ave", "Regent St", "Monroe St")),
+        City("Waukesha", "WI", 43.0117, -88.2315, "531", "262",
+             ("W Main St", "Bluemound Rd", "Sunset Dr", "Moreland Blvd")),
+    )),
+    DemoTerritory("Twin Cities", "Minneapolis, St. Paul and Bloomington", "America/Chicago", (
+        City("Minneapolis", "MN", 44.9778, -93.2650, "554", "612",
+             ("Nicollet Mall", "Hennepin Ave", "Washington Ave S", "Marquette Ave",
+              "N 1st Ave", "Lyndale Ave S", "University Ave SE")),
+        City("St. Paul", "MN", 44.9537, -93.0900, "551", "651",
+             ("Grand Ave", "Kellogg Blvd", "University Ave W", "Robert St N", "Selby Ave")),
+        City("Bloomington", "MN", 44.8408, -93.2983, "554", "952",
+             ("American Blvd W", "Old Shakopee Rd", "Normandale Blvd", "W 98th St")),
+    )),
+    DemoTerritory("Southeast Michigan", "Detroit, Ann Arbor and Troy", "America/Detroit", (
+        City("Detroit", "MI", 42.3314, -83.0458, "482", "313",
+             ("Woodward Ave", "Jefferson Ave", "Gratiot Ave", "Michigan Ave", "Griswold St",
+              "W Lafayette Blvd", "Cass Ave")),
+        City("Ann Arbor", "MI", 42.2808, -83.7430, "481", "734",
+             ("Main St", "Liberty St", "Huron Pkwy", "Plymouth Rd", "State St")),
+        City("Troy", "MI", 42.6064, -83.1498, "480", "248",
+             ("Big Beaver Rd", "Crooks Rd", "Maple Rd", "Stephenson Hwy", "Coolidge Hwy")),
+    )),
+)
+
+MANAGER = ("Dana Whitfield", "America/Chicago")
+REPS = (
+    ("Maya Okafor", "America/Chicago"),
+    ("Luis Ortega", "America/Chicago"),
+    ("Priya Raman", "America/Chicago"),
+    ("Tom Becker", "America/Detroit"),
+)
+ADMIN = ("Sam Lindqvist", "America/New_York")
+
+INDUSTRIES = (
+    "Manufacturing", "Healthcare", "Logistics", "Financial Services", "Retail", "Education",
+    "Energy", "Food & Beverage", "Insurance", "Construction", "Technology", "Public Sector",
+)
+NAME_FIRST = (
+    "Lakeshore", "Prairie", "North Star", "Great Lakes", "Ironwood", "Riverbend", "Summit",
+    "Keystone", "Harbor", "Cedar", "Granite", "Bluewater", "Midland", "Heartland", "Union",
+    "Pinecrest", "Foxhollow", "Redline", "Westgate", "Northfield", "Maple", "Copperleaf",
+    "Silverline", "Oakridge", "Crescent", "Beacon", "Tri-County", "Lincoln", "Meridian",
+    "Clearwater", "Stonebridge", "Badger", "Wolverine", "Gopher", "Sterling", "Bayview",
+)
+NAME_SECOND = {
+    "Manufacturing": ("Precision", "Castings", "Fabrication", "Tool & Die", "Machining",
+                      "Plastics"),
+    "Healthcare": ("Health", "Medical Group", "Clinics", "Care Partners", "Orthopedics"),
+    "Logistics": ("Freight", "Logistics", "Distribution", "Transport", "Cold Chain"),
+    "Financial Services": ("Bancorp", "Credit Union", "Capital", "Trust", "Financial"),
+    "Retail": ("Outfitters", "Market", "Home Supply", "Grocers", "Hardware"),
+    "Education": ("College", "School District", "Academy", "Learning"),
+    "Energy": ("Power", "Energy", "Utilities", "Solar"),
+    "Food & Beverage": ("Foods", "Dairy", "Brewing", "Bakeries", "Provisions"),
+    "Insurance": ("Mutual", "Insurance", "Assurance", "Underwriters"),
+    "Construction": ("Builders", "Construction", "Concrete", "Contractors"),
+    "Technology": ("Systems", "Software", "Data", "Networks", "Labs"),
+    "Public Sector": ("County Services", "Water Authority", "Transit", "Housing Authority"),
+}
+NAME_SUFFIX = ("", "", "", " Inc.", " LLC", " Co.", " Group", " Corp.")
+FEDERAL_NAMES = (
+    "Federal Records Center", "VA Medical Center", "Army Reserve Command", "Federal Credit Office",
+    "Regional Customs Office", "National Weather Office", "Federal Courthouse Services",
+)
+SEGMENT_WEIGHTS = (("SMB", 25), ("Mid-Market", 40), ("Enterprise", 25), ("Major", 6))
+AMOUNT_RANGE = {
+    "SMB": (5_000, 30_000), "Mid-Market": (20_000, 120_000), "Enterprise": (80_000, 400_000),
+    "Major": (200_000, 1_200_000), "Federal": (150_000, 900_000),
+}
+GOALS = (
+    "Cut unplanned downtime on the main line by 20% this year.",
+    "Close the books in three days instead of eight.",
+    "Open two new distribution centres without adding planners.",
+    "Get every site onto one system before the audit in the fall.",
+    "Halve the time new hires need to be productive.",
+    "Reduce claims processing time to under a week.",
+    "Move patient scheduling off paper in all clinics.",
+    "Grow online orders to a third of revenue.",
+)
+
+FIRST_NAMES = (
+    "Aisha", "Ben", "Carla", "Derek", "Elena", "Frank", "Grace", "Hector", "Irene", "Jamal",
+    "Karen", "Liam", "Monica", "Nate", "Olivia", "Pete", "Quinn", "Rosa", "Sanjay", "Tara",
+    "Victor", "Wendy", "Xavier", "Yolanda", "Zach", "Brianna", "Curtis", "Denise", "Ethan",
+    "Fatima", "Greg", "Hannah", "Ivan", "Julia", "Kevin", "Lena", "Marcus", "Nora", "Omar",
+)
+LAST_NAMES = (
+    "Anderson", "Brennan", "Castillo", "Dubois", "Eriksen", "Fitzgerald", "Garcia", "Haddad",
+    "Iverson", "Jankowski", "Kowalczyk", "Larsen", "Mendoza", "Nguyen", "O'Brien", "Patel",
+    "Quintero", "Rasmussen", "Schultz", "Thompson", "Ulrich", "Vasquez", "Washington",
+    "Yamamoto", "Zielinski", "Hoffmann", "Kaminski", "Lindgren", "Novak", "Okonkwo",
+)
+TITLES = (
+    "VP Operations", "Chief Financial Officer", "IT Director", "Plant Manager",
+    "Head of Procurement", "Controller", "Director of Supply Chain", "CIO", "COO",
+    "Operations Manager", "Facilities Director", "VP Sales", "Chief Nursing Officer",
+    "Program Manager", "Finance Manager",
+)
+ATTENTION = (
+    "Numbers from a plant like theirs; skip the slides.",
+    "Anything that saves the team from spreadsheets.",
+    "Peer references in the same industry.",
+    "Risk: wants to hear what can go wrong and how we handle it.",
+    "Board pressure on cost per unit this year.",
+    "Short meetings, early in the morning.",
+    "Talks about the Brewers or the Packers before business.",
+    "Security and audit questions first.",
+    "Wants a pilot before any contract.",
+    "Their own growth plan for the next 3 years.",
+    "Data on uptime; hates vague promises.",
+    "Anything that means hiring fewer temps.",
+)
+MEETING_NOTES = (
+    "Walked the floor; they track downtime on a whiteboard. Interested in a pilot on one line.",
+    "CFO joined for 15 minutes. Budget is set in October; wants a business case by then.",
+    "Reviewed the proposal page by page. Pricing OK, legal wants changes to liability.",
+    "Lunch with the IT director; the incumbent's contract ends in spring.",
+    "Quick check-in: roll-out on track, two sites left. Asked for training for new hires.",
+    "They are comparing us with two others. Our edge: local support and references.",
+    "Renewal conversation. Happy overall; want better reporting before they sign again.",
+    "Met the new VP Operations, came from a customer of ours. Good start.",
+    "Partner meeting: their integrator knows the account well, shared the org chart.",
+    "Demo of the mobile app to the shift leads; lots of questions about offline use.",
+    "Not much energy in the room. Need a real sponsor before going further.",
+    "Procurement call: they need three references and a security questionnaire.",
+)
+THEIR_COMMITMENTS = (
+    "Send last quarter's downtime numbers",
+    "Set up a meeting with the CFO",
+    "Bring the plant manager to the next meeting",
+    "Share the current vendor's contract end date",
+    "Send the security questionnaire",
+    "Confirm the pilot site and dates",
+    "Introduce us to the IT director",
+    "Share the org chart for the new division",
+)
+OUR_COMMITMENTS = (
+    "Send the ROI model",
+    "Share two customer references in the same industry",
+    "Draft the pilot plan",
+    "Send pricing for a three-year term",
+    "Answer the security questionnaire",
+    "Arrange a reference lunch with a happy customer",
+    "Send the case study from a similar plant",
+)
+NEXT_STEPS = (
+    "Call to confirm the pilot scope",
+    "Send the revised proposal",
+    "Meet the CFO with the business case",
+    "Follow up on the security review",
+    "Book the site visit",
+    "Review contract redlines with legal",
+    "Check in on the budget decision",
+    "Reference call with a customer",
+)
+QUICK_NOTES = (
+    "Parking garage on the east side; visitor badge at the front desk.",
+    "Heard from a partner they are reorganising IT after the merger.",
+    "Their competitor just signed with us: worth mentioning.",
+    "Receptionist said the CFO is back from leave next week.",
+    "Bring printed agenda; the VP does not read on screens.",
+    "They posted three jobs for planners: growth or churn?",
+)
+UNFILED_NOTES = (
+    "Idea: reference lunch for the food companies in the area.",
+    "Met someone at the chamber breakfast who runs ops at a logistics firm, get the card scanned.",
+    "Ask Dana about the Q4 pricing guidance.",
+    "Partner call Friday: swap notes on the hospitals.",
+    "Follow up with the contact who moved companies last month.",
+)
+MEETING_KINDS = (("in_person", 45), ("video", 25), ("phone", 15), ("lunch", 10), ("partner", 5))
+
+
+def load_demo_data(session: Session) -> str:
+    """Create the demo team and its accounts in an empty database; commits; returns a summary."""
+    rng = random.Random(SEED)
+    now = utcnow()
+    password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
+
+    session.add(TeamSettings(fiscal_year_start_month=1, coverage_target=Decimal("4.0"),
+                             currency="USD"))
+    manager = User(email="manager@example.com", name=MANAGER[0], role="manager",
+                   timezone=MANAGER[1], password_hash=password_hash, created_at=_days_ago(now, 900))
+    admin = User(email="admin@example.com", name=ADMIN[0], role="admin", timezone=ADMIN[1],
+                 password_hash=password_hash, created_at=_days_ago(now, 900))
+    session.add_all([manager, admin])
+    session.flush()
+    reps = [User(email=f"rep{i}@example.com", name=name, role="rep", timezone=tz,
+                 manager_id=manager.id, password_hash=password_hash,
+                 created_at=_days_ago(now, 800 - 60 * i))
+            for i, (name, tz) in enumerate(REPS, start=1)]
+    session.add_all(reps)
+    session.flush()
+
+    territories = [Territory(name=t.name, description=t.description, owner_id=rep.id,
+                             created_at=_days_ago(now, 700))
+                   for t, rep in zip(TERRITORIES, reps)]
+    session.add_all(territories)
+    session.add_all(_quotas(reps, now.date(), rng))
+    session.flush()
+
+    counts: dict[str, int] = {}
+    names: set[str] = set()
+    for rep, territory, design in zip(reps, territories, TERRITORIES):
+        made = generate_accounts(session, rep, ACCOUNTS_PER_REP, rng, territory=territory,
+                                 cities=design.cities, now=now, taken_names=names)
+        for key, value in made.items():
+            counts[key] = counts.get(key, 0) + value
+    session.commit()
+    return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
+            f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
+            f"({counts['changes']} changes), {counts['meetings']} meetings, "
+            f"{counts['commitments']} commitments, {counts['notes']} notes")
+
+
+def generate_accounts(session: Session, owner: User, n: int, rng: random.Random, *,
+                      territory: Territory | None = None, cities: tuple[City, ...] | None = None,
+                      now: datetime | None = None,
+                      taken_names: set[str] | None = None) -> dict[str, int]:
+    """Add `n` accounts owned by `owner`, each with contacts, opportunities and their history,
+    meetings, commitments and notes, spread over the 18 months before `now`. Does not commit;
+    returns how many rows of each kind it made.
+
+    Rows are plain dicts inserted in bulk (one executemany per table): building thousands of
+    ORM objects would be most of the time spent.
+    """
+    now = now or utcnow()
+    today = now.date()
+    cities = cities or TERRITORIES[0].cities
+    taken_names = taken_names if taken_names is not None else set()
+    tz = owner.timezone
+
+    account_rows = [_account(rng, owner, territory, cities, now, taken_names) for _ in range(n)]
+    ids = _insert(session, Account, account_rows, Account.owner_id == owner.id)
+    accounts = [SimpleNamespace(id=id_, **row) for id_, row in zip(ids, account_rows)]
+
+    contacts: list[dict] = []
+    opportunities: list[dict] = []
+    histories: list[list[tuple]] = []
+    meetings: list[dict] = []
+    notes: list[dict] = []
+    for account in accounts:
+        people = [_contact(rng, account) for _ in range(rng.choice((1, 2, 2, 3, 3, 4)))]
+        contacts.extend(people)
+        if account.status == "prospect" and rng.random() < 0.12:
+            continue  # an old list: nobody has called them in 18 months (seed idea 9)
+        for opp, history in _opportunities(rng, account, owner, now, today):
+            opportunities.append(opp)
+            histories.append(history)
+        meetings.extend(_meetings(rng, account, owner, people, now, tz))
+        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
+            minutes_ago = rng.randint(30, HISTORY_DAYS * 1440)
+            notes.append(dict(user_id=owner.id, account_id=account.id, body=rng.choice(QUICK_NOTES),
+                              created_at=now - timedelta(minutes=minutes_ago)))
+    for i in range(min(len(UNFILED_NOTES), max(1, n // 20))):
+        notes.append(dict(user_id=owner.id, account_id=None, body=UNFILED_NOTES[i],
+                          created_at=now - timedelta(hours=rng.randint(1, 24 * 6), minutes=i)))
+
+    for opp, id_ in zip(opportunities, _insert(session, Opportunity, opportunities,
+                                                   Opportunity.owner_id == owner.id)):
+        opp["id"] = id_
+    changes = [dict(opportunity_id=opp["id"], user_id=owner.id, changed_at=at, field=field,
+                    old_value=old, new_value=new, version=version)
+               for opp, history in zip(opportunities, histories)
+               for at, field, old, new, version in history]
+    # Link a meeting to the deal it was about, when there was one open at the time.
+    by_account: dict[int, list[dict]] = {}
+    for opp in opportunities:
+        by_account.setdefault(opp["account_id"], []).append(opp)
+    for meeting in meetings:
+        meeting["opportunity_id"] = next(
+            (opp["id"] for opp in by_account.get(meeting["account_id"], ())
+             if opp["created_at"] <= meeting["started_at"] <= (opp["closed_at"] or now)), None)
+    for meeting, id_ in zip(meetings, _insert(session, Meeting, meetings,
+                                              Meeting.user_id == owner.id)):
+        meeting["id"] = id_
+    commitments = [row for meeting in meetings for row in _commitments(rng, meeting, today)]
+    _insert(session, Contact, contacts)
+    _insert(session, OpportunityChange, changes)
+    _insert(session, Commitment, commitments)
+    _insert(session, Note, notes)
+
+    touches: dict[int, datetime] = {}
+    for account_id, when in [(m["account_id"], m["started_at"]) for m in meetings] + \
+            [(nt["account_id"], nt["created_at"]) for nt in notes if nt["account_id"]]:
+        if account_id not in touches or when > touches[account_id]:
+            touches[account_id] = when
+    if touches:
+        session.execute(update(Account), [{"id": account_id, "last_touch_at": when}
+                                          for account_id, when in touches.items()])
+    return {"accounts": len(accounts), "contacts": len(contacts),
+            "opportunities": len(opportunities), "changes": len(changes),
+            "meetings": len(meetings), "commitments": len(commitments), "notes": len(notes)}
+
+
+def _insert(session: Session, model, rows: list[dict], mine=None) -> list[int]:
+    """Bulk-insert `rows` (one executemany per table); given `mine` (a filter that selects
+    at least these rows), return the new ids in the order of `rows`.
+
+    Ids are matched back through each row's client UUID: RETURNING with a guaranteed order
+    would make SQLite insert row by row.
+    """
+    if not rows:
+        return []
+    if mine is None:
+        session.execute(model.__table__.insert(), rows)
+        return []
+    for row in rows:
+        row["uuid"] = new_uuid()
+    session.execute(model.__table__.insert(), rows)
+    ids = {uuid: id_ for uuid, id_ in session.execute(select(model.uuid, model.id).where(mine))}
+    return [ids[row.pop("uuid")] for row in rows]
+
+
+def _days_ago(now: datetime, days: float) -> datetime:
+    return (now - timedelta(days=days)).replace(microsecond=0)
+
+
+def _weighted(rng: random.Random, pairs) -> str:
+    values, weights = zip(*pairs)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _quotas(reps: list[User], today: date, rng: random.Random) -> list[Quota]:
+    """Quotas for the previous, current and next fiscal quarter (fiscal year from January)."""
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    quarters = [_add_months(start, delta) for delta in (-3, 0, 3)]
+    return [Quota(user_id=rep.id, period_start=q, period_end=_add_months(q, 3) - timedelta(days=1),
+                  amount=Decimal(rng.randrange(450_000, 650_001, 25_000)), currency="USD")
+            for rep in reps for q in quarters]
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _company_name(rng: random.Random, industry: str, segment: str, taken: set[str]) -> str:
+    for _ in range(50):
+        if segment == "Federal":
+            name = f"{rng.choice(NAME_FIRST)} {rng.choice(FEDERAL_NAMES)}"
+        else:
+            name = (f"{rng.choice(NAME_FIRST)} {rng.choice(NAME_SECOND[industry])}"
+                    f"{rng.choice(NAME_SUFFIX)}")
+        if name not in taken:
+            taken.add(name)
+            return name
+    name = f"{name} {len(taken)}"  # thousands of accounts (benchmarks) run out of combinations
+    taken.add(name)
+    return name
+
+
+def _account(rng: random.Random, owner: User, territory: Territory | None,
+             cities: tuple[City, ...], now: datetime, taken: set[str]) -> dict:
+    city = cities[0] if rng.random() < 0.55 else rng.choice(cities)
+    segment = "Federal" if rng.random() < 0.04 else _weighted(rng, SEGMENT_WEIGHTS)
+    industry = "Public Sector" if segment == "Federal" else rng.choice(INDUSTRIES)
+    base = {"SMB": 25, "Mid-Market": 45, "Enterprise": 65, "Major": 80, "Federal": 70}[segment]
+    potential = max(0, min(100, int(rng.gauss(base, 15))))
+    customer = rng.random() < 0.3
+    renewal = (now.date() + timedelta(days=rng.randint(10, 360))) if customer else None
+    return dict(
+        name=_company_name(rng, industry, segment, taken),
+        industry=industry, segment=segment, status="customer" if customer else "prospect",
+        street=f"{rng.randint(100, 4999)} {rng.choice(city.streets)}",
+        city=city.name, region=city.region,
+        postal_code=f"{city.zip_prefix}{rng.randint(1, 99):02d}",
+        country="US",
+        latitude=round(city.latitude + rng.uniform(-0.06, 0.06), 5),
+        longitude=round(city.longitude + rng.uniform(-0.08, 0.08), 5),
+        potential=potential,
+        phone=f"({city.area_code}) 555-01{rng.randint(0, 99):02d}",
+        customer_goal=rng.choice(GOALS) if customer else "",
+        renewal_on=renewal,
+        owner_id=owner.id, territory_id=territory.id if territory else None,
+        # Imported with the territory list, before the demo's 18 months of history.
+        created_at=_days_ago(now, rng.randint(HISTORY_DAYS + 10, HISTORY_DAYS + 900)),
+    )
+
+
+def _domain(company: str) -> str:
+    words = [w for w in company.lower().replace("&", "").replace(".", "").split()
+             if w not in {"inc", "llc", "co", "corp", "group"}]
+    return "".join(ch for ch in "".join(words[:2]) if ch.isalnum()) + ".example"
+
+
+def _contact(rng: random.Random, account: SimpleNamespace) -> dict:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    previous = ""
+    if rng.random() < 0.2:
+        previous = ", ".join(f"{rng.choice(NAME_FIRST)} "
+                             f"{rng.choice(NAME_SECOND[rng.choice(INDUSTRIES)])}"
+                             for _ in range(rng.choice((1, 1, 2))))
+    area = account.phone[1:4] if account.phone else "312"
+    return dict(
+        account_id=account.id, name=f"{first} {last}", title=rng.choice(TITLES),
+        phone=f"({area}) 555-01{rng.randint(0, 99):02d}",
+        email=f"{first.lower()}.{last.lower().replace(chr(39), '')}@{_domain(account.name)}",
+        attention=rng.choice(ATTENTION) if rng.random() < 0.8 else "",
+        previous_companies=previous, created_at=account.created_at,
+    )
+
+
+def _money(value: int) -> Decimal:
+    return Decimal(value - value % 500)
+
+
+def _opportunities(rng: random.Random, account: SimpleNamespace, owner: User, now: datetime,
+                   today: date):
+    """Opportunities with the history that led to their current state (18 months of it)."""
+    low, high = AMOUNT_RANGE[account.segment]
+    count = rng.choice((0, 1, 1, 2, 2, 3)) + (1 if account.potential > 75 else 0)
+    if account.status == "customer":
+        count = max(count, 1)
+    for index in range(min(count, 4)):
+        if account.status == "customer" and index == 0:
+            final = "won"
+        else:
+            final = _weighted(rng, (("first_meeting", 14), ("qualified", 16), ("proposal", 12),
+                                    ("negotiation", 7), ("won", 12), ("lost", 12)))
+        yield _opportunity(rng, account, owner, final, now, today, low, high)
+
+
+def _opportunity(rng, account, owner, final, now, today, low, high):
+    closed = final in ("won", "lost")
+    if closed:
+        created = _days_ago(now, rng.randint(60, HISTORY_DAYS))
+        end = created + timedelta(days=rng.randint(30, min(300, max(31, (now - created).days - 2))))
+    else:
+        created = _days_ago(now, rng.randint(12, 330))
+        end = now - timedelta(days=rng.uniform(0.5, 10))
+    created = created.replace(hour=rng.randint(13, 22), minute=rng.choice((0, 15, 30, 45)))
+    end = max(end, created + timedelta(days=1))
+
+    path = ["first_meeting", "qualified", "proposal", "negotiation"]
+    if final == "won":
+        stages = path + ["won"]
+    elif final == "lost":
+        stages = path[: rng.randint(1, 4)] + ["lost"]
+    else:
+        stages = path[: path.index(final) + 1]
+
+    amount = _money(rng.randint(low, high))
+    close_on = (created + timedelta(days=rng.randint(90, 270))).date()
+    history: list[tuple] = []
+    moves = len(stages) - 1
+    span = (end - created).total_seconds()
+    stage_changed_at = created
+    for step in range(moves):
+        at = created + timedelta(seconds=span * (step + 1) / moves * rng.uniform(0.85, 1.0))
+        at = max(at, stage_changed_at + timedelta(hours=1)).replace(microsecond=0)
+        history.append((at, "stage", stages[step], stages[step + 1]))
+        stage_changed_at = at
+        # Deals slip and get re-scoped on the way.
+        if rng.random() < 0.35:
+            new_close = close_on + timedelta(days=rng.choice((14, 30, 30, 45, 60, 90)))
+            history.append((at + timedelta(minutes=2), "close_on", close_on.isoformat(),
+                            new_close.isoformat()))
+            close_on = new_close
+        if rng.random() < 0.25:
+            new_amount = _money(int(amount * Decimal(str(rng.uniform(0.7, 1.3)))))
+            history.append((at + timedelta(minutes=3), "amount", str(amount), str(new_amount)))
+            amount = new_amount
+    closed_at = stage_changed_at if closed else None
+    if closed:
+        close_on = closed_at.date()
+        next_step, next_step_on = "", None
+    else:
+        if close_on < today:  # an open deal whose date slipped past: it was pushed, recorded
+            new_close = today + timedelta(days=rng.randint(20, 150))
+            at = (now - timedelta(days=rng.uniform(0.2, 3))).replace(microsecond=0)
+            at = max(at, stage_changed_at + timedelta(minutes=5))
+            history.append((at, "close_on", close_on.isoformat(), new_close.isoformat()))
+            close_on = new_close
+        next_step = rng.choice(NEXT_STEPS)
+        roll = rng.random()
+        if roll < 0.12:
+            next_step_on = today - timedelta(days=rng.randint(1, 10))  # overdue
+        elif roll < 0.22:
+            next_step_on = today
+        elif roll < 0.92:
+            next_step_on = today + timedelta(days=rng.randint(1, 21))
+        else:
+            next_step_on = None
+    qualified = "qualified" in stages
+    forecast = {
+        "first_meeting": "pipeline", "qualified": rng.choice(("pipeline", "best_case")),
+        "proposal": rng.choice(("best_case", "commit")), "negotiation": "commit",
+        "won": "commit", "lost": "omitted",
+    }[final]
+    history.sort(key=lambda change: change[0])
+    # Each timestamp is one saved edit; it produced the next version of the opportunity.
+    stamps = sorted({at for at, *_ in history})
+    versions = {at: index + 2 for index, at in enumerate(stamps)}
+    history = [(at, field, old, new, versions[at]) for at, field, old, new in history]
+    updated = history[-1][0] if history else created
+    events = len(stamps)
+    product = rng.choice(("Platform", "Field roll-out", "Pilot", "Second site", "Analytics add-on",
+                          "Mobile app for the field team", "Multi-year agreement"))
+    opp = dict(
+        account_id=account.id, owner_id=owner.id,
+        name=product,
+        stage=final, amount=amount, currency="USD", close_on=close_on,
+        next_step=next_step, next_step_on=next_step_on, qualified=qualified,
+        forecast_category=forecast, version=1 + events,
+        created_at=created, updated_at=updated, stage_changed_at=stage_changed_at,
+        closed_at=closed_at,
+    )
+    return opp, history
+
+
+def _meetings(rng: random.Random, account: SimpleNamespace, owner: User, people: list[dict],
+              now: datetime, tz: str) -> list[dict]:
+    """Meetings over the last 18 months, more of them for high-potential accounts."""
+    count = rng.randint(1, 4) + account.potential // 12
+    # Accounts the rep met for the first time inside the window get a first meeting.
+    first_in_window = account.status == "prospect" or rng.random() < 0.2
+    days = sorted(rng.sample(range(0, HISTORY_DAYS), k=min(count, HISTORY_DAYS)), reverse=True)
+    today = now.date()
+    meetings = []
+    for index, days_back in enumerate(days):
+        day = today - timedelta(days=days_back)
+        if day.weekday() >= 5:
+            day -= timedelta(days=day.weekday() - 4)  # to Friday
+        local_start = datetime.combine(day, time(rng.randint(8, 16), rng.choice((0, 15, 30, 45))))
+        started = to_utc(local_start, tz)
+        if started > now - timedelta(minutes=90):
+            started = (now - timedelta(hours=rng.randint(2, 30))).replace(minute=0, second=0,
+                                                                           microsecond=0)
+        kind = _weighted(rng, MEETING_KINDS)
+        duration = rng.choice((15, 30, 30, 45, 60, 60, 90)) if kind != "lunch" else 90
+        location = {"in_person": account.street, "video": "Video call", "phone": "",
+                    "lunch": f"Lunch near {account.street.split(' ', 1)[1]}",
+                    "partner": "Partner's office"}[kind]
+        attendees = ", ".join(p["name"] for p in rng.sample(people, k=rng.randint(1, len(people))))
+        meetings.append(dict(
+            account_id=account.id, user_id=owner.id, started_at=started, kind=kind,
+            duration_minutes=duration, location=location, attendees=attendees,
+            engagement=None if rng.random() < 0.1 else _weighted(
+                rng, ((1, 5), (2, 12), (3, 30), (4, 35), (5, 18))),
+            notes=rng.choice(MEETING_NOTES),
+            is_first_meeting=first_in_window and index == 0,
+            created_at=started + timedelta(minutes=duration + rng.randint(1, 120)),
+        ))
+    return meetings
+
+
+def _commitments(rng: random.Random, meeting: dict, today: date) -> list[dict]:
+    """What each side promised in a meeting; the old ones resolved, some recent ones open."""
+    made = []
+    for party, chance, texts in (("theirs", 0.4, THEIR_COMMITMENTS),
+                                 ("ours", 0.25, OUR_COMMITMENTS)):
+        if rng.random() >= chance:
+            continue
+        due = meeting["started_at"].date() + timedelta(days=rng.randint(2, 21))
+        kept = None
+        resolved_at = None
+        overdue_days = (today - due).days
+        # Recent promises may still be open (some already late); older ones are settled.
+        if overdue_days > 14 or (overdue_days > 0 and rng.random() < 0.45):
+            kept = rng.random() < (0.55 if party == "theirs" else 0.85)
+            resolved_at = datetime.combine(due, time(17, 0)) - timedelta(days=rng.randint(0, 2))
+            resolved_at = max(resolved_at, meeting["started_at"] + timedelta(hours=2))
+        made.append(dict(
+            account_id=meeting["account_id"], meeting_id=meeting["id"], party=party,
+            description=rng.choice(texts), due_on=due, kept=kept, resolved_at=resolved_at,
+            created_at=meeting["created_at"],
+        ))
+    return made

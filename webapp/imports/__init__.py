@@ -1,0 +1,1 @@
+"""Import accounts, contacts and opportunities from other CRMs' CSV exports; export to CSV."""

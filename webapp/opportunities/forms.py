@@ -1,0 +1,103 @@
+"""Opportunity forms. An update names only the fields it changes (a stage tap sends the stage),
+and always the version it was based on."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wtforms import DecimalField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import (
+    AnyOf,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from webapp.meetings.forms import FriendlyDateField as DateField
+from webapp.meetings.forms import WriteForm, sane_date
+from webapp.models import FORECAST_CATEGORIES, FORECAST_LABELS, STAGE_LABELS, STAGES
+from webapp.opportunities.rules import EDITABLE_FIELDS
+from webapp.services.opportunities import MAX_AMOUNT
+
+STAGE_CHOICES = [(s, STAGE_LABELS[s]) for s in STAGES]
+FORECAST_CHOICES = [(c, FORECAST_LABELS[c]) for c in FORECAST_CATEGORIES]
+
+
+def when_posted(form, field):
+    """Skip a field the client did not send: an update changes only what it names."""
+    if not field.raw_data:
+        field.errors[:] = []
+        raise StopValidation()
+
+
+def finite_amount(form, field):
+    if (field.data is None and field.process_errors) or (
+            field.data is not None and not field.data.is_finite()):
+        field.errors[:] = []
+        raise StopValidation("Enter an amount, like 25000.")
+
+
+class AmountField(DecimalField):
+    """An amount as reps type it: "25,000", "$25000" and "25 000" all mean 25000."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [v.replace(",", "").replace("$", "").replace(" ", "").strip()
+                         for v in valuelist]
+        super().process_formdata(valuelist)
+
+
+def amount_field(label="Amount", extra=()):
+    return AmountField(label, places=2, validators=[
+        *extra, InputRequired("Enter an amount (0 if unknown)."), finite_amount,
+        NumberRange(Decimal(0), MAX_AMOUNT, "Enter an amount of 0 or more.")],
+        render_kw={"inputmode": "decimal"})
+
+
+class OpportunityUpdateForm(WriteForm):
+    version = IntegerField(validators=[InputRequired("This form is damaged: reload the page."),
+                                       NumberRange(1, 2**31 - 1)])
+    stage = SelectField("Stage", choices=STAGE_CHOICES, validate_choice=False, validators=[
+        when_posted, AnyOf(STAGES, "Choose a stage.")])
+    amount = amount_field(extra=(when_posted,))
+    close_on = DateField("Close date", validators=[
+        when_posted, InputRequired("Enter the expected close date."), sane_date])
+    next_step = StringField("Next step", validators=[when_posted, Length(max=500)])
+    next_step_on = DateField("Due", validators=[when_posted, Optional(), sane_date])
+    qualified = RadioField("Qualified", choices=[("y", "Yes"), ("n", "No")],
+                           validate_choice=False,
+                           validators=[when_posted, AnyOf(("y", "n"), "Choose yes or no.")])
+    forecast_category = SelectField("Forecast", choices=FORECAST_CHOICES, validate_choice=False,
+                                    validators=[when_posted, AnyOf(FORECAST_CATEGORIES,
+                                                                   "Choose a forecast category.")])
+
+    def posted_changes(self) -> dict:
+        """The values of the fields the client sent, as the service takes them."""
+        changes = {}
+        for name in EDITABLE_FIELDS:
+            field = self[name]
+            if not field.raw_data:
+                continue
+            value = field.data
+            if name == "qualified":
+                value = value == "y"
+            elif name == "next_step":
+                value = (value or "").strip()
+            changes[name] = value
+        return changes
+
+
+class OpportunityCreateForm(WriteForm):
+    account_id = IntegerField(validators=[InputRequired(), NumberRange(1, 2**63 - 1)])
+    name = StringField("Name", validators=[InputRequired("Name the opportunity."),
+                                           Length(max=200)])
+    amount = amount_field()
+    close_on = DateField("Expected close", validators=[
+        InputRequired("Enter the expected close date."), sane_date])
+    stage = SelectField("Stage", choices=STAGE_CHOICES, default="first_meeting")
+
+    def validate_name(self, field):
+        if not field.data.strip():
+            raise ValidationError("Name the opportunity.")

@@ -1,0 +1,1 @@
+"""Pipeline truth: qualified coverage, the farming algorithm, forecasts and one-to-ones."""

@@ -1,0 +1,303 @@
+"""Pipeline pages: my pipeline, the farming algorithm, qualification, forecast, the team view
+and one-to-ones. Routes parse, call one read or write, and render."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+
+from webapp import display
+from webapp.auth.session import login_required, role_required
+from webapp.clock import local_today
+from webapp.extensions import db
+from webapp.htmx import render
+from webapp.models import STAGE_LABELS
+from webapp.pipeline import charts, metrics
+from webapp.pipeline.checklists import METHODOLOGY_LABELS, checklist_status
+from webapp.pipeline.forms import (
+    ChecklistItemForm,
+    ForecastForm,
+    IntelForm,
+    NotesForm,
+    OverrideForm,
+    SettingsForm,
+    qualification_form,
+)
+from webapp.queries import pipeline as q
+from webapp.queries import pipeline_pages as pages
+from webapp.services import pipeline as service
+
+bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
+bp.record_once(display.register_filters)
+MANAGERS = ("manager", "admin")
+WINDOWS = (6, 12, 18, 24)
+
+
+@bp.app_template_filter("pct")
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{round(value * 100)}%"
+
+
+@bp.app_template_filter("ratio")
+def ratio(value) -> str:
+    return "–" if value is None else f"{value:.1f}×"
+
+
+@bp.context_processor
+def _labels():
+    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": metrics.FUNNEL_LABELS}
+
+
+# --- My pipeline and the farming algorithm --------------------------------------------------
+
+@bp.get("/")
+@login_required
+def index():
+    if not g.user.is_rep:
+        return redirect(url_for(".team"))
+    return _pipeline_page(g.user)
+
+
+@bp.get("/reps/<int:rep_id>")
+@login_required
+def rep_pipeline(rep_id: int):
+    return _pipeline_page(q.get_visible_rep(g.user, rep_id))
+
+
+def _pipeline_page(rep):
+    view = pages.my_pipeline(g.user, rep)
+    return render("pipeline/mine.html", "pipeline/_mine.html", view=view)
+
+
+@bp.get("/farming")
+@login_required
+def farming():
+    if not g.user.is_rep:
+        return redirect(url_for(".team"))
+    return _farming_page(g.user)
+
+
+@bp.get("/reps/<int:rep_id>/farming")
+@login_required
+def rep_farming(rep_id: int):
+    return _farming_page(q.get_visible_rep(g.user, rep_id))
+
+
+def _farming_page(rep):
+    months = request.args.get("months", type=int)
+    if months is not None and months not in WINDOWS:
+        months = None
+    which = request.args.get("period")
+    view = pages.farming(g.user, rep, months, which if which in ("current", "next") else None)
+    return render("pipeline/farming.html", "pipeline/_farming.html", view=view,
+                  chart=charts.funnel(view.funnel, view.in_pipeline), windows=WINDOWS)
+
+
+# --- Qualification ------------------------------------------------------------------------------
+
+@bp.route("/opportunities/<int:opportunity_id>/qualify", methods=["GET", "POST"])
+@login_required
+def qualify(opportunity_id: int):
+    opportunity = q.get_visible_opportunity(g.user, opportunity_id)
+    config = q.pipeline_config()
+    items = q.team_checklist(config.methodology)
+    answers, override = q.qualification_answers(opportunity.id)
+    reason = override.reason if override else None
+    form = qualification_form(items, answers, reason,
+                              formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        submitted = {item.key: field.data or "" for item, field in form.item_fields}
+        try:
+            status = service.save_qualification(
+                db.session, g.user, opportunity, items, submitted,
+                qualified_anyway=form.qualified_anyway.data, reason=form.reason.data or "")
+        except service.PipelineError as error:
+            form[error.field].errors = [str(error)]
+        else:
+            flash("Qualified." if status.qualified else
+                  f"Saved. {len(status.missing_required)} required item(s) still open.", "ok")
+            return redirect(url_for(".qualify", opportunity_id=opportunity.id), 303)
+    status = checklist_status(items, answers, reason)
+    return render("pipeline/qualify.html", "pipeline/_qualify.html",
+                  status=400 if request.method == "POST" else 200,
+                  opportunity=opportunity, form=form, checklist=status,
+                  methodology=METHODOLOGY_LABELS.get(config.methodology, ""))
+
+
+# --- Forecast -------------------------------------------------------------------------------------
+
+@bp.route("/forecast", methods=["GET", "POST"])
+@role_required("rep")
+def forecast():
+    view = pages.my_forecast(g.user)
+    forms = []
+    for index, fp in enumerate(view.open_periods):
+        s = fp.submission
+        forms.append(ForecastForm(formdata=None, prefix=f"p{index}", data={
+            "commit": s.commit if s else None, "best_case": s.best_case if s else None,
+            "period": fp.period.start.isoformat()}))
+    status = 200
+    if request.method == "POST":
+        index = request.form.get("which", type=int)
+        if index not in range(len(view.open_periods)):
+            abort(400)
+        target = view.open_periods[index]
+        form = ForecastForm(prefix=f"p{index}")
+        if form.period.data != target.period.start.isoformat():
+            flash("A new period has started since this page was loaded: check your figures.",
+                  "error")
+            return redirect(url_for(".forecast"), 303)
+        if form.validate():
+            try:
+                service.submit_forecast(
+                    db.session, g.user, target.period, commit=form.commit.data,
+                    best_case=form.best_case.data, currency=view.config.currency,
+                    today=view.today, lock_days=view.config.forecast_lock_days)
+            except service.PipelineError as error:
+                form[error.field].errors = [str(error)]
+            else:
+                flash(f"Forecast for {target.period.label} saved.", "ok")
+                return redirect(url_for(".forecast"), 303)
+        forms[index] = form
+        status = 400
+    return render("pipeline/forecast.html", "pipeline/_forecast.html", status=status,
+                  view=view, forms=forms, chart=charts.accuracy(view.history))
+
+
+@bp.route("/forecast/team", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def forecast_team():
+    which = "next" if request.args.get("period") == "next" else "current"
+    if request.method == "POST":
+        rep = q.get_visible_rep(g.user, request.form.get("rep_id", type=int) or 0)
+        form = OverrideForm()
+        rollup = pages.forecast_rollup(g.user, which)
+        if form.validate() and form.period.data == rollup.period.start.isoformat():
+            service.override_forecast(db.session, g.user, rep, rollup.period,
+                                      commit=form.commit.data, note=form.note.data or "")
+            flash(f"Your number for {rep.name} saved.", "ok")
+        else:
+            flash("Enter an amount of 0 or more (or leave it empty to clear yours).", "error")
+        return redirect(url_for(".forecast_team", period="next" if which == "next" else None), 303)
+    rollup = pages.forecast_rollup(g.user, which)
+    return render("pipeline/rollup.html", "pipeline/_rollup.html", rollup=rollup, which=which)
+
+
+# --- Team view ---------------------------------------------------------------------------------
+
+@bp.get("/team")
+@role_required(*MANAGERS)
+def team():
+    return render("pipeline/team.html", "pipeline/_team.html", view=pages.team_view(g.user))
+
+
+# --- One-to-ones ---------------------------------------------------------------------------------
+
+@bp.get("/one-to-ones")
+@role_required(*MANAGERS)
+def one_to_ones():
+    return render("pipeline/one_to_ones.html", "pipeline/_one_to_ones.html",
+                  view=pages.one_to_one_index(g.user))
+
+
+def _week(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/one-to-ones/<int:rep_id>")
+@login_required
+def one_to_one_this_week(rep_id: int):
+    rep = q.get_visible_rep(g.user, rep_id)
+    week = metrics.week_start(local_today(g.user.timezone))
+    return redirect(url_for(".one_to_one", rep_id=rep.id, week=week.isoformat()))
+
+
+@bp.route("/one-to-ones/<int:rep_id>/<week>", methods=["GET", "POST"])
+@login_required
+def one_to_one(rep_id: int, week: str):
+    rep = q.get_visible_rep(g.user, rep_id)
+    day = _week(week)
+    monday = metrics.week_start(day)
+    if monday != day:
+        return redirect(url_for(".one_to_one", rep_id=rep.id, week=monday.isoformat()))
+    notes_form = NotesForm()
+    status = 200
+    if request.method == "POST":
+        if notes_form.validate():
+            service.save_one_to_one_notes(db.session, g.user, rep, monday,
+                                          notes_form.notes.data or "")
+            flash("Notes saved.", "ok")
+            return redirect(url_for(".one_to_one", rep_id=rep.id, week=week), 303)
+        status = 400
+    view = pages.one_to_one_page(g.user, rep, monday)
+    if request.method == "GET":
+        notes_form = NotesForm(formdata=None,
+                               data={"notes": view.record.notes if view.record else ""})
+    return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
+                  view=view, notes_form=notes_form, intel_form=IntelForm(formdata=None))
+
+
+@bp.post("/one-to-ones/<int:rep_id>/<week>/intel")
+@role_required(*MANAGERS)
+def post_intel(rep_id: int, week: str):
+    rep = q.get_visible_rep(g.user, rep_id)
+    form = IntelForm()
+    if form.validate():
+        service.post_market_intel(db.session, g.user, body=form.body.data,
+                                  rep=rep if form.audience.data == "rep" else None)
+        flash("Shared.", "ok")
+    else:
+        flash("Write the news to share.", "error")
+    return redirect(url_for(".one_to_one", rep_id=rep.id, week=_week(week).isoformat()), 303)
+
+
+# --- Settings -------------------------------------------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def settings():
+    config = q.pipeline_config()
+    form = SettingsForm(data=None if request.method == "POST" else {
+        "methodology": config.methodology, "slip_pushes": config.flag_rules.slip_pushes,
+        "quiet_weeks": config.flag_rules.quiet_weeks, "stuck_days": config.flag_rules.stuck_days,
+        "forecast_lock_days": config.forecast_lock_days, "history_months": config.history_months,
+        "min_history": config.min_history})
+    if request.method == "POST" and form.validate():
+        service.save_pipeline_settings(
+            db.session, methodology=form.methodology.data, stuck_days=form.stuck_days.data,
+            quiet_weeks=form.quiet_weeks.data, slip_pushes=form.slip_pushes.data,
+            forecast_lock_days=form.forecast_lock_days.data,
+            history_months=form.history_months.data, min_history=form.min_history.data)
+        flash("Settings saved.", "ok")
+        return redirect(url_for(".settings"), 303)
+    return render("pipeline/settings.html", "pipeline/_settings.html",
+                  status=400 if request.method == "POST" else 200, form=form,
+                  items=q.custom_checklist_items(), item_form=ChecklistItemForm(formdata=None),
+                  checklist=q.team_checklist(config.methodology))
+
+
+@bp.post("/settings/items")
+@role_required(*MANAGERS)
+def add_item():
+    form = ChecklistItemForm()
+    if form.validate():
+        service.add_checklist_item(db.session, label=form.label.data, hint=form.hint.data or "",
+                                   required=form.required.data)
+        flash("Item added.", "ok")
+    else:
+        flash("Name the item.", "error")
+    return redirect(url_for(".settings"), 303)
+
+
+@bp.post("/settings/items/<int:item_id>/retire")
+@role_required(*MANAGERS)
+def retire_item(item_id: int):
+    try:
+        service.retire_checklist_item(db.session, item_id)
+    except service.PipelineError:
+        abort(404)
+    flash("Item removed from the list.", "ok")
+    return redirect(url_for(".settings"), 303)

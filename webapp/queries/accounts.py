@@ -1,0 +1,100 @@
+"""Reads for the territory list and the account page.
+
+The territory list is one query returning only the columns a row shows, so 3,000 accounts
+stay cheap. The account page runs one query per section (the account itself comes from
+`get_visible_account`), so its query count does not depend on the data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import Session
+
+from webapp.models import (
+    OPEN_STAGES,
+    Account,
+    Commitment,
+    Contact,
+    Meeting,
+    Note,
+    Opportunity,
+    User,
+)
+from webapp.queries.access import account_visibility
+
+SORTS = ("name", "touch", "potential")
+RECENT_MEETINGS = 10
+RECENT_NOTES = 10
+
+
+def territory_rows(session: Session, user: User, sort: str = "name",
+                   query: str = "") -> list[Row]:
+    """The accounts `user` may see, as light rows (id, name, city, industry, last_touch_at,
+    potential, owner_name), in the order asked for.
+
+    `sort`: "name" (A-Z), "touch" (most recently touched first, never-touched last) or
+    "potential" (highest first). `query` filters name, city and industry (the server-side
+    fallback of the in-browser filter, for browsers without JavaScript).
+    """
+    stmt = (
+        select(Account.id, Account.name, Account.city, Account.industry, Account.last_touch_at,
+               Account.potential, User.name.label("owner_name"))
+        .outerjoin(User, User.id == Account.owner_id)
+        .where(account_visibility(user))
+    )
+    words = query.strip().lower().split()
+    for word in words[:5]:
+        pattern = f"%{_escape_like(word)}%"
+        stmt = stmt.where(or_(func.lower(Account.name).like(pattern, escape="\\"),
+                              func.lower(Account.city).like(pattern, escape="\\"),
+                              func.lower(Account.industry).like(pattern, escape="\\")))
+    name_order = (func.lower(Account.name), Account.id)
+    if sort == "touch":
+        stmt = stmt.order_by(Account.last_touch_at.is_(None), Account.last_touch_at.desc(),
+                             *name_order)
+    elif sort == "potential":
+        stmt = stmt.order_by(Account.potential.desc(), *name_order)
+    else:
+        stmt = stmt.order_by(*name_order)
+    return list(session.execute(stmt))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class AccountPage:
+    account: Account
+    contacts: list[Contact]
+    opportunities: list[Opportunity]
+    meetings: list[Meeting]
+    notes: list[Note]
+    commitments: list[Commitment]
+
+
+def account_page(session: Session, account: Account) -> AccountPage:
+    """What the account page shows about an account the user may see (already checked):
+    contacts, open opportunities (closing soonest first), recent meetings and notes (newest
+    first), open commitments of both sides (soonest due first). One query per section."""
+    return AccountPage(
+        account=account,
+        contacts=list(session.scalars(
+            select(Contact).where(Contact.account_id == account.id)
+            .order_by(Contact.name, Contact.id))),
+        opportunities=list(session.scalars(
+            select(Opportunity)
+            .where(Opportunity.account_id == account.id, Opportunity.stage.in_(OPEN_STAGES))
+            .order_by(Opportunity.close_on, Opportunity.id))),
+        meetings=list(session.scalars(
+            select(Meeting).where(Meeting.account_id == account.id)
+            .order_by(Meeting.started_at.desc(), Meeting.id.desc()).limit(RECENT_MEETINGS))),
+        notes=list(session.scalars(
+            select(Note).where(Note.account_id == account.id)
+            .order_by(Note.created_at.desc(), Note.id.desc()).limit(RECENT_NOTES))),
+        commitments=list(session.scalars(
+            select(Commitment)
+            .where(Commitment.account_id == account.id, Commitment.kept.is_(None))
+            .order_by(Commitment.due_on.is_(None), Commitment.due_on, Commitment.id))),
+    )

@@ -1,0 +1,31 @@
+"""What a rep's phone keeps for offline use (the "territory briefcase")."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import OPEN_STAGES, Account, Opportunity, User
+from webapp.queries.access import account_visibility
+
+# An admin "sees" every account; a phone is not a replica of the database.
+MAX_ACCOUNTS = 5000
+
+
+def briefcase_ids(user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int], list[int]]:
+    """Ids of the accounts `user` may see (most recently touched first, at most `limit`) and
+    of the open opportunities on those accounts. Two queries, whatever the territory's size."""
+    account_ids = list(db.session.scalars(
+        select(Account.id).where(account_visibility(user))
+        .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit)
+    ))
+    if not account_ids:
+        return [], []
+    visible = (select(Account.id).where(account_visibility(user))
+               .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit))
+    opportunity_ids = list(db.session.scalars(
+        select(Opportunity.id)
+        .where(Opportunity.account_id.in_(visible.scalar_subquery()),
+               Opportunity.stage.in_(OPEN_STAGES))
+        .order_by(Opportunity.id)
+    ))
+    return account_ids, opportunity_ids

@@ -1,0 +1,41 @@
+"""Client ids (idempotency keys) on created records: a replay returns the record it created.
+
+Every record a client creates carries the UUID the client generated for it (the `uuid`
+column, unique). A repeat of the same write finds that row and returns it instead of
+creating another; two concurrent repeats cannot both insert, the unique constraint refuses
+the second, which then returns the first one's row."""
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+class ClientIdTaken(ValueError):
+    """The client id belongs to another user's record: never reveal or reuse it."""
+
+
+def new_client_id() -> str:
+    return str(uuid.uuid4())
+
+
+def parse_client_id(value: str | None) -> str | None:
+    """The canonical form of a client id, or None when absent or not a UUID."""
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+def existing_for(session: Session, model: type[T], client_id: str, user_id: int) -> T | None:
+    """The record this client id created for this user, if any (ClientIdTaken if another's)."""
+    row = session.scalar(select(model).where(model.uuid == client_id))
+    if row is not None and row.user_id != user_id:
+        raise ClientIdTaken("That client id is already used.")
+    return row

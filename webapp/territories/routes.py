@@ -1,0 +1,267 @@
+"""Territories: design by rules, balance between reps, roll-forward change plans, and what
+changes for a rep. Managers and admins design; every signed-in rep sees their own changes."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+
+from webapp.auth.session import login_required, role_required
+from webapp.clock import local_today
+from webapp.extensions import db
+from webapp.htmx import render
+from webapp.models import User
+from webapp.queries import territories as q
+from webapp.services import territories as territory_service
+from webapp.services import territory_plans as plan_service
+from webapp.territories import rules as r
+from webapp.territories.chart import balance_chart
+from webapp.territories.forms import MoveForm, PlanForm, RulesForm, TerritoryForm
+
+bp = Blueprint("territories", __name__, url_prefix="/territories")
+MANAGERS = ("manager", "admin")
+
+
+@bp.app_template_filter("plan_date")
+def plan_date(value: date | None) -> str:
+    """'9 November 2026': plan dates are announced, so they are spelled out."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def _today() -> date:
+    return local_today(g.user.timezone if g.get("user") else
+                       current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+
+
+def _owner_choices() -> list[tuple[int, str]]:
+    return [(0, "Nobody yet")] + [(u.id, u.name) for u in q.team_reps(db.session, g.user)]
+
+
+def _owner(owner_id: int) -> User | None:
+    if not owner_id:
+        return None
+    reps = {u.id: u for u in q.team_reps(db.session, g.user)}
+    if owner_id not in reps:
+        abort(404)
+    return reps[owner_id]
+
+
+# --- territories and balance ----------------------------------------------------------------
+
+@bp.get("/")
+@role_required(*MANAGERS)
+def index():
+    territories = q.territories(db.session, g.user)
+    counts = q.account_counts(db.session, [t.id for t in territories])
+    rows = q.team_balance(db.session, g.user)
+    return render("territories/index.html", "territories/_balance.html",
+                  territories=territories, counts=counts, rows=rows,
+                  chart=balance_chart(rows), plans=q.plans(db.session, g.user),
+                  threshold=round(r.IMBALANCE_THRESHOLD * 100))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def new():
+    form = TerritoryForm()
+    form.owner_id.choices = _owner_choices()
+    if form.validate_on_submit():
+        try:
+            territory = territory_service.create_territory(
+                db.session, name=form.name.data, owner=_owner(form.owner_id.data))
+        except territory_service.TerritoryError as error:
+            form.name.errors.append(str(error))
+        else:
+            return redirect(url_for(".edit", territory_id=territory.id), 303)
+    status = 400 if form.is_submitted() else 200
+    return render("territories/new.html", "territories/new.html", status, form=form)
+
+
+@bp.route("/<int:territory_id>/edit", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def edit(territory_id: int):
+    territory = q.get_territory(db.session, g.user, territory_id) or abort(404)
+    row = q.rule_row(db.session, territory.id)
+    form = RulesForm(obj=row)
+    form.owner_id.choices = _owner_choices()
+    if request.method == "GET":
+        form.owner_id.data = territory.owner_id or 0
+        form.potential_bands.data = list(r.split_list(row.potential_bands)) if row else []
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        values = {f.name: f.data for f in form if f.name not in ("csrf_token", "owner_id")}
+        if request.form.get("action") == "save":
+            try:
+                territory_service.save_rules(db.session, territory, values,
+                                             _owner(form.owner_id.data))
+            except territory_service.TerritoryError as error:
+                form.radius_km.errors.append(str(error))
+                status = 400
+            else:
+                flash(f"{territory.name} saved. Accounts move only through a change plan.")
+                return redirect(url_for(".edit", territory_id=territory.id), 303)
+        else:
+            candidate = _candidate_rules(territory.id, values)
+            preview = q.rule_preview(db.session, g.user, candidate)
+    elif form.is_submitted():
+        status = 400
+    if preview is None and status == 200:
+        preview = q.rule_preview(db.session, g.user, q.rules_of(row, territory.id))
+    return render("territories/edit.html", "territories/_preview.html", status,
+                  territory=territory, form=form, preview=preview)
+
+
+def _candidate_rules(territory_id: int, values: dict) -> r.TerritoryRules:
+    radius = None
+    if None not in (values.get("center_latitude"), values.get("center_longitude"),
+                    values.get("radius_km")):
+        radius = r.Radius(values["center_latitude"], values["center_longitude"], values["radius_km"])
+    return r.TerritoryRules(
+        territory_id, countries=r.split_list(values.get("countries") or ""),
+        regions=r.split_list(values.get("regions") or ""),
+        postal_prefixes=r.split_list(values.get("postal_prefixes") or ""), radius=radius,
+        industries=r.split_list(values.get("industries") or ""),
+        segments=r.split_list(values.get("segments") or ""),
+        potential_bands=tuple(values.get("potential_bands") or ()))
+
+
+# --- change plans ---------------------------------------------------------------------------
+
+def _plan_dates(form: PlanForm) -> r.PlanDates:
+    defaults = r.default_plan_dates(form.announced_on.data)
+    return r.PlanDates(form.announced_on.data, form.cutoff_on.data or defaults.cutoff_on,
+                       form.effective_on.data or defaults.effective_on)
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def new_plan():
+    form = PlanForm()
+    if request.method == "GET":
+        form.announced_on.data = _today()
+    if form.validate_on_submit():
+        try:
+            plan = plan_service.draft_plan(
+                db.session, g.user, name=form.name.data, dates=_plan_dates(form),
+                protection_mode=form.protection_mode.data, major_federal=form.major_federal.data)
+        except plan_service.PlanError as error:
+            form.announced_on.errors.append(str(error))
+        else:
+            return redirect(url_for(".plan", plan_id=plan.id), 303)
+    status = 400 if form.is_submitted() else 200
+    return render("territories/plan_new.html", "territories/plan_new.html", status, form=form)
+
+
+def _plan_page(plan, form=None, move_error: str = "", status: int = 200):
+    if form is None:
+        form = PlanForm(obj=plan)
+    rows = q.plan_decisions(db.session, plan)
+    groups = {kind: [row for row in rows if row.decision.kind == kind]
+              for kind in (r.MOVES, r.PROTECTED, r.EXEMPT, r.STAYS)}
+    reps = q.team_reps(db.session, g.user)
+    loads = q.account_loads(db.session, g.user)
+    after = r.balance(q.rep_loads(reps, loads, {row.assignment.account_id:
+                                                row.assignment.to_owner_id for row in rows
+                                                if row.decision.kind in (r.MOVES, r.PROTECTED)}))
+    search = request.args.get("q", "").strip()[:80]
+    found = q.movable_accounts(db.session, g.user, search) if search else []
+    move_form = MoveForm()
+    move_form.territory_id.choices = [(t.id, t.name) for t in q.territories(db.session, g.user)]
+    return render("territories/plan.html", "territories/_plan_preview.html", status,
+                  plan=plan, form=form, groups=groups, total=len(rows),
+                  before=r.balance(q.rep_loads(reps, loads)), after=after, search=search,
+                  found=found, move_form=move_form, move_error=move_error,
+                  today=_today())
+
+
+@bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def plan(plan_id: int):
+    plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
+    if request.method == "GET":
+        return _plan_page(plan)
+    form = PlanForm()
+    if form.validate_on_submit():
+        try:
+            plan_service.update_plan(db.session, plan, name=form.name.data,
+                                     dates=_plan_dates(form),
+                                     protection_mode=form.protection_mode.data,
+                                     major_federal=form.major_federal.data)
+        except plan_service.PlanError as error:
+            form.announced_on.errors.append(str(error))
+        else:
+            return redirect(url_for(".plan", plan_id=plan.id), 303)
+    db.session.rollback()
+    return _plan_page(plan, form=form, status=400)
+
+
+@bp.post("/plans/<int:plan_id>/move")
+@role_required(*MANAGERS)
+def move(plan_id: int):
+    plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
+    form = MoveForm()
+    form.territory_id.choices = [(t.id, t.name) for t in q.territories(db.session, g.user)]
+    if not form.validate_on_submit() or not form.account_id.data.isdigit():
+        return _plan_page(plan, move_error="Choose an account and a territory.", status=400)
+    try:
+        plan_service.move_account(db.session, g.user, plan, account_id=int(form.account_id.data),
+                                  territory_id=form.territory_id.data)
+    except plan_service.PlanError as error:
+        db.session.rollback()
+        return _plan_page(plan, move_error=str(error), status=400)
+    return redirect(url_for(".plan", plan_id=plan.id), 303)
+
+
+@bp.post("/plans/<int:plan_id>/schedule")
+@role_required(*MANAGERS)
+def schedule(plan_id: int):
+    plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
+    try:
+        plan_service.schedule_plan(db.session, plan, g.user)
+    except plan_service.PlanError as error:
+        db.session.rollback()
+        return _plan_page(plan, move_error=str(error), status=400)
+    flash(f"Scheduled. Reps see their changes from {plan_date(plan.announced_on)}.")
+    return redirect(url_for(".plan", plan_id=plan.id), 303)
+
+
+@bp.post("/plans/apply")
+@role_required(*MANAGERS)
+def apply():
+    plan_ids = [p.id for p in q.plans(db.session, g.user)]
+    result = plan_service.apply_due_plans(db.session, _today(), actor_id=g.user.id,
+                                          plan_ids=plan_ids)
+    flash(f"Applied what was due: {result}.")
+    return redirect(url_for(".index"), 303)
+
+
+# --- the rep's view -------------------------------------------------------------------------
+
+@bp.get("/my-changes")
+@login_required
+def my_changes():
+    today = _today()
+    changes = q.my_changes(db.session, g.user, today)
+    return render("territories/my_changes.html", "territories/_my_changes.html",
+                  changes=changes, today=today)
+
+
+# --- cron -----------------------------------------------------------------------------------
+
+@bp.cli.command("apply-plans")
+@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
+              help="Apply as of this day (default: today in DEFAULT_TIMEZONE).")
+def apply_plans_command(today_text: str | None) -> None:
+    """Apply the territory change plans that are due (idempotent: run it daily from cron)."""
+    if today_text:
+        try:
+            today = date.fromisoformat(today_text)
+        except ValueError as error:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
+    else:
+        today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+    result = plan_service.apply_due_plans(db.session, today)
+    click.echo(f"{today.isoformat()}: {result}.")
+
