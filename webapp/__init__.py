@@ -17,6 +17,10 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from webapp.routing import DatabaseIdConverter
+
+    # Before any blueprint adds a rule: an <int:…> larger than the database's integer is a 404.
+    app.url_map.converters["int"] = DatabaseIdConverter
     from webapp.config import Config
 
     app.config.from_object(Config(app.instance_path))

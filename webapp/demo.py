@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.auth.passwords import hash_password
@@ -23,16 +23,21 @@ from webapp.models import (
     Account,
     Commitment,
     Contact,
+    ForecastSubmission,
+    MarketIntel,
     Meeting,
     Note,
+    OneToOne,
     Opportunity,
     OpportunityChange,
+    PipelineSettings,
     Quota,
     TeamSettings,
     Territory,
     User,
     new_uuid,
 )
+from webapp.pipeline.metrics import fiscal_quarter, recent_periods, week_start
 
 DEMO_PASSWORD = "groundwork-demo"
 SEED = 20261
@@ -283,6 +288,13 @@ def load_demo_data(session: Session) -> str:
                                  cities=design.cities, now=now, taken_names=names)
         for key, value in made.items():
             counts[key] = counts.get(key, 0) + value
+    # The pipeline pages' history, from a generator of its own so the accounts above stay the
+    # same whatever is added here.
+    pipeline_rng = random.Random(SEED + 1)
+    counts["meetings"] += _recent_first_meetings(session, reps, now, pipeline_rng)
+    session.add(PipelineSettings(methodology="meddic"))
+    session.add_all(_forecast_history(session, reps, now, pipeline_rng))
+    session.add_all(_one_to_ones(manager, reps, now))
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -405,6 +417,116 @@ def _quotas(reps: list[User], today: date, rng: random.Random) -> list[Quota]:
     return [Quota(user_id=rep.id, period_start=q, period_end=_add_months(q, 3) - timedelta(days=1),
                   amount=Decimal(rng.randrange(450_000, 650_001, 25_000)), currency="USD")
             for rep in reps for q in quarters]
+
+
+# How each demo rep forecasts: the commit as a share of what then closed (low, high). Accuracy
+# differs per rep: one is close, one is optimistic, one sandbags, one swings both ways.
+FORECAST_HABITS = ((0.92, 1.08), (1.2, 1.55), (0.65, 0.82), (0.7, 1.45))
+FORECAST_PERIODS = 6
+NEW_PROSPECT_NOTES = (
+    "First meeting: they found us through a partner. Current process is all spreadsheets.",
+    "Intro meeting with the operations lead; wants to see a site like theirs.",
+    "Met at their office after a referral. Budget cycle starts in January.",
+    "First call: new VP wants a plan for the next fiscal year; asked for references.",
+)
+
+
+def _recent_first_meetings(session: Session, reps: list[User], now: datetime,
+                           rng: random.Random) -> int:
+    """First meetings with prospects nobody had met yet, this fiscal quarter (a couple of them
+    this week), so the team view's "first meetings" is not empty. Returns how many."""
+    period = fiscal_quarter(now.date(), 1)
+    span = max(0, (now.date() - period.start).days)
+    untouched = session.execute(
+        select(Account.owner_id, Account.id, Account.street)
+        .where(Account.owner_id.in_([r.id for r in reps]), Account.status == "prospect",
+               ~select(Meeting.id).where(Meeting.account_id == Account.id).exists())
+        .order_by(Account.owner_id, Account.id)).all()
+    by_rep: dict[int, list] = {}
+    for owner_id, account_id, street in untouched:
+        by_rep.setdefault(owner_id, []).append((account_id, street))
+    rows, touched = [], {}
+    for index, rep in enumerate(reps):
+        candidates = by_rep.get(rep.id, [])
+        for number, (account_id, street) in enumerate(
+                rng.sample(candidates, k=min(len(candidates), 2 + index % 3))):
+            days_back = rng.randint(0, min(6, span)) if number == 0 and index % 2 == 0 \
+                else rng.randint(0, span)
+            day = now.date() - timedelta(days=days_back)
+            if day.weekday() >= 5 and (day - timedelta(days=day.weekday() - 4)) >= period.start:
+                day -= timedelta(days=day.weekday() - 4)
+            started = to_utc(datetime.combine(day, time(rng.randint(8, 15), rng.choice((0, 30)))),
+                             rep.timezone)
+            if started > now - timedelta(hours=2):
+                started = (now - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+            rows.append(dict(account_id=account_id, user_id=rep.id, started_at=started,
+                             kind="in_person", duration_minutes=45, location=street,
+                             attendees="", engagement=rng.choice((3, 4, 4, 5)),
+                             notes=rng.choice(NEW_PROSPECT_NOTES), is_first_meeting=True,
+                             created_at=started + timedelta(minutes=60)))
+            touched[account_id] = started
+    _insert(session, Meeting, rows)
+    if touched:
+        # Nobody had met them: the new meeting is the latest touch unless a note is newer.
+        notes = dict(session.execute(select(Note.account_id, func.max(Note.created_at))
+                                     .where(Note.account_id.in_(list(touched)))
+                                     .group_by(Note.account_id)).all())
+        session.execute(update(Account), [
+            {"id": account_id, "last_touch_at": max(when, notes.get(account_id, when))}
+            for account_id, when in touched.items()])
+    return len(rows)
+
+
+def _forecast_history(session: Session, reps: list[User], now: datetime,
+                      rng: random.Random) -> list[ForecastSubmission]:
+    """Each rep's commit and best case for the last closed periods, set from what actually
+    closed-won and the rep's habit (FORECAST_HABITS). A period in which the rep closed nothing
+    (before the demo's history) has no forecast. The current period is left to submit."""
+    periods = recent_periods(now.date(), 1, FORECAST_PERIODS)
+    won: dict[tuple[int, date], Decimal] = {}
+    for owner_id, closed_at, amount in session.execute(
+            select(Opportunity.owner_id, Opportunity.closed_at, Opportunity.amount)
+            .where(Opportunity.owner_id.in_([r.id for r in reps]), Opportunity.stage == "won",
+                   Opportunity.currency == "USD",
+                   Opportunity.closed_at >= datetime.combine(periods[0].start, time()))):
+        start = fiscal_quarter(closed_at.date(), 1).start
+        won[owner_id, start] = won.get((owner_id, start), Decimal(0)) + amount
+    rows = []
+    for rep, (low, high) in zip(reps, FORECAST_HABITS):
+        for period in periods:
+            actual = won.get((rep.id, period.start))
+            if not actual:
+                continue
+            commit = _round_to(actual * Decimal(str(rng.uniform(low, high))), 5_000)
+            best = _round_to(max(commit, actual) * Decimal(str(rng.uniform(1.1, 1.35))), 5_000)
+            submitted = datetime.combine(period.start + timedelta(days=rng.randint(5, 25)),
+                                         time(15, 30))
+            rows.append(ForecastSubmission(
+                user_id=rep.id, period_start=period.start, period_end=period.end,
+                commit=commit, best_case=max(best, commit), currency="USD",
+                submitted_at=submitted,
+                updated_at=submitted + timedelta(days=rng.randint(0, 20))))
+    return rows
+
+
+def _round_to(amount: Decimal, step: int) -> Decimal:
+    return Decimal(max(step, int(amount / step + Decimal("0.5")) * step))
+
+
+def _one_to_ones(manager: User, reps: list[User], now: datetime) -> list:
+    """Last week's one-to-ones (notes both sides see) and one piece of news for the team."""
+    last_week = week_start(now.date()) - timedelta(days=7)
+    held = datetime.combine(last_week + timedelta(days=1), time(15, 0))
+    rows: list = [OneToOne(manager_id=manager.id, rep_id=rep.id, week_start=last_week,
+                           notes=f"Reviewed the top accounts. {rep.name.split()[0]} to line up "
+                                 "a first meeting with two new prospects before month end.",
+                           updated_by_id=manager.id, created_at=held, updated_at=held)
+                  for rep in reps]
+    rows.append(MarketIntel(author_id=manager.id, rep_id=None,
+                            body="Our main competitor announced a price increase for January: "
+                                 "a good reason to talk to their customers now.",
+                            created_at=held - timedelta(days=3)))
+    return rows
 
 
 def _add_months(day: date, months: int) -> date:

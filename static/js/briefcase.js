@@ -286,7 +286,7 @@
       return;
     }
     var title = function (page) { return page.title.replace(/\s*·\s*Groundwork\s*$/, ''); };
-    var groups = [['Pages', /^\/(accounts\/|meetings\/new|notes\/new|more)?$/],
+    var groups = [['Pages', /^\/(accounts\/|meetings\/new|notes\/new|more|sync\/pending)?$/],
       ['Accounts', /^\/accounts\/\d+/], ['Opportunities', /^\/opportunities\//]];
     groups.forEach(function (group) {
       var mine = pages.filter(function (page) { return group[1].test(page.url); })

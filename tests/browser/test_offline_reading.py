@@ -76,7 +76,7 @@ def test_rep_reads_territory_offline_after_saving_it(demo_server, page, phone):
 
     phone.set_offline(False)
     page.goto(demo_server.url + "/more")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(re.compile(r"/login"))
     assert _personal_caches(page) == []
 
@@ -157,7 +157,7 @@ def test_signing_out_with_unsynced_changes_asks_first(demo_server, page, phone):
         action: '/notes/new', fields: [['body', 'Parking garage on 5th']], summary: 'Note'})""")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.locator("[data-briefcase-result]")).to_be_visible()
     page.wait_for_timeout(500)
     assert asked and "1 change" in asked[0]

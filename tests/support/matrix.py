@@ -41,6 +41,8 @@ RULES: dict[str, str] = {
     # sign-in
     "auth.login": "public",
     "auth.logout": "public",
+    "auth.logout_everywhere": "signed_in",
+    "auth.change_password_page": "signed_in",
     "auth.oidc_start": "not_configured",
     "auth.oidc_callback": "not_configured",
     # the rep's day

@@ -177,3 +177,10 @@ def test_account_page_runs_the_same_number_of_queries_with_five_times_the_data(
     with count_queries() as large:
         assert client.get(f"/accounts/{account.id}").status_code == 200
     assert large.count == small.count, large.statements
+
+
+def test_an_account_id_too_large_for_the_database_is_a_404_not_a_500(client, make, login):
+    rep = make.user("rep")
+    login(rep)
+    assert client.get("/accounts/1099511627776").status_code == 404
+    assert client.get("/opportunities/99999999999").status_code == 404

@@ -132,3 +132,21 @@ def test_generate_accounts_adds_a_big_territory_for_benchmarks(app, make):
     owned = select(func.count(Account.id)).where(Account.owner_id == rep.id)
     assert db.session.scalar(owned) == 120
     assert made["meetings"] > 0 and made["opportunities"] > 0
+
+
+def test_demo_team_view_has_forecast_history_and_new_first_meetings(app, client, clock):
+    import re
+
+    _load(app)
+    client.post("/login", data={"email": "manager@example.com", "password": DEMO_PASSWORD})
+    page = client.get("/pipeline/team").get_data(as_text=True)
+    accuracies = re.findall(r"<dt>Forecast accuracy</dt><dd>(\d+)%</dd>", page)
+    assert len(accuracies) == 4 and len(set(accuracies)) > 2  # reps forecast differently
+    this_period = [int(n) for n in re.findall(r"(\d+) this period", page)]
+    assert len(this_period) == 4 and all(n > 0 for n in this_period)
+    client.post("/logout")
+
+    client.post("/login", data={"email": "rep1@example.com", "password": DEMO_PASSWORD})
+    page = client.get("/pipeline/forecast").get_data(as_text=True)
+    assert page.count("no forecast") <= 2  # the last closed periods all have a forecast
+    assert "Submit FY2026 Q4" in page  # this period's is left for the rep to submit

@@ -10,3 +10,17 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
     next = StringField(render_kw={"type": "hidden"})
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."),
+                                        Length(max=200)],
+        render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        "New password", validators=[DataRequired("Choose a new password."), Length(max=200)],
+        render_kw={"autocomplete": "new-password"})
+    repeat_password = PasswordField(
+        "New password again", validators=[DataRequired("Type the new password again."),
+                                          Length(max=200)],
+        render_kw={"autocomplete": "new-password"})

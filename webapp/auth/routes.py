@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
+                   render_template, request, session, url_for)
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
 from webapp.auth import oidc
-from webapp.auth.forms import SignInForm
+from webapp.auth.forms import ChangePasswordForm, SignInForm
 from webapp.auth.passwords import hash_password, needs_rehash, verify_password
-from webapp.auth.session import sign_in, sign_out
+from webapp.auth.session import login_required, sign_in, sign_out
 from webapp.extensions import db, limiter
 from webapp.models import User
 from webapp.services.audit import record, record_now
+from webapp.services.users import UserError, change_password, sign_out_everywhere
 
 bp = Blueprint("auth", __name__)
 
@@ -112,6 +114,81 @@ def logout():
         record(db.session, g.user, "auth.sign_out", "user", g.user.id)
     sign_out()
     return redirect(url_for("auth.login"), 303)
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of the signed-in user: this phone, the laptop, a lost tablet."""
+    sign_out_everywhere(db.session, g.user)
+    sign_out()
+    return redirect(url_for("auth.login"), 303)
+
+
+def _password_key() -> str:
+    return f"password-change:{g.user.id}" if g.get("user") else "password-change:anonymous"
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_password_key,
+               methods=["POST"], deduct_when=lambda r: r.status_code == 400,
+               error_message=TOO_MANY, scope="password-change")
+@login_required
+def change_password_page():
+    """Change a local password: the current one, the new one twice. Every other session ends;
+    this browser gets a fresh session. Also where a temporary password must be replaced."""
+    if g.user.password_hash is None:
+        abort(404)  # company sign-in only: the password lives with the identity provider
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(db.session, g.user, current=form.current_password.data,
+                            new=form.new_password.data, repeated=form.repeat_password.data)
+        except UserError as error:
+            db.session.rollback()
+            target = getattr(form, error.field or "", None) or form.new_password
+            target.errors = list(target.errors) + [str(error)]
+        else:
+            sign_in(g.user, method="password")
+            flash("Password changed. You are signed out everywhere else.", "success")
+            return redirect(_safe_next(request.args.get("next")), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form,
+                           forced=g.user.must_change_password), status
+
+
+# While a temporary password is pending, these still answer (sign-out, the change itself,
+# static files, the app shell and the offline sync endpoints).
+_OPEN_WHILE_PENDING = {"auth.change_password_page", "auth.logout", "auth.logout_everywhere",
+                       "auth.login", "static"}
+_OPEN_BLUEPRINTS_WHILE_PENDING = {"pwa", "sync"}
+# Writes the offline outbox replays (forms marked data-outbox). They are accepted while a
+# password change is pending: they are the rep's own work on their own accounts, checked like
+# any write, and the outbox treats any redirect as "confirmed" and deletes its copy, so sending
+# them to the change page would lose them. Every other write is refused with a 403.
+REPLAYABLE_WRITES = {"meetings.new", "notes.new", "opportunities.update"}
+
+
+@bp.before_app_request
+def _password_change_first():
+    """A user with a temporary password changes it before using the app."""
+    user = g.get("user")
+    endpoint = request.endpoint or ""
+    if user is None or not user.must_change_password or endpoint in _OPEN_WHILE_PENDING \
+            or endpoint.partition(".")[0] in _OPEN_BLUEPRINTS_WHILE_PENDING \
+            or request.url_rule is None:
+        return None
+    target = url_for("auth.change_password_page")
+    if request.method in ("GET", "HEAD") and request.headers.get("HX-Request") != "true":
+        return redirect(url_for("auth.change_password_page",
+                                next=request.full_path.rstrip("?")), 303)
+    if request.method == "POST" and endpoint in REPLAYABLE_WRITES \
+            and request.headers.get("HX-Request") != "true":
+        return None
+    response = make_response(render_template(
+        "error.html", error=Forbidden(), message="Change your temporary password first."), 403)
+    response.headers["HX-Redirect"] = target  # htmx loads the change page instead
+    return response
 
 
 @bp.app_context_processor

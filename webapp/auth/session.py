@@ -23,8 +23,6 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.models import User, UserSession
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "pwa.manifest", "pwa.service_worker", "pwa.offline"}
-
 
 def init_app(app: Flask) -> None:
     _configure_cookie(app)

@@ -23,7 +23,7 @@ from webapp.models import MEETING_KIND_LABELS, MEETING_KINDS
 from webapp.services.idempotency import new_client_id, parse_client_id
 
 MAX_NOTES = 10_000
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids are 32-bit integers (PostgreSQL refuses larger ones)
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120)
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 

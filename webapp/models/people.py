@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -29,6 +30,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped to end every session of this user on the server (sign-out everywhere, deactivation).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when an admin gives a temporary password: pages send them to change it first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     manager: Mapped[User | None] = relationship(remote_side=[id])

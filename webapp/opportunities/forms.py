@@ -16,7 +16,7 @@ from wtforms.validators import (
 )
 
 from webapp.meetings.forms import FriendlyDateField as DateField
-from webapp.meetings.forms import WriteForm, sane_date
+from webapp.meetings.forms import MAX_ID, WriteForm, sane_date
 from webapp.models import FORECAST_CATEGORIES, FORECAST_LABELS, STAGE_LABELS, STAGES
 from webapp.opportunities.rules import EDITABLE_FIELDS
 from webapp.services.opportunities import MAX_AMOUNT
@@ -90,7 +90,7 @@ class OpportunityUpdateForm(WriteForm):
 
 
 class OpportunityCreateForm(WriteForm):
-    account_id = IntegerField(validators=[InputRequired(), NumberRange(1, 2**63 - 1)])
+    account_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
     name = StringField("Name", validators=[InputRequired("Name the opportunity."),
                                            Length(max=200)])
     amount = amount_field()

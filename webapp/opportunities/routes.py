@@ -10,6 +10,7 @@ from webapp.auth.session import login_required
 from webapp.clock import local_today, to_local
 from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
+from webapp.meetings.forms import MAX_ID
 from webapp.meetings.routes import account_id_arg
 from webapp.models import STAGES, Opportunity
 from webapp.opportunities.forms import OpportunityCreateForm, OpportunityUpdateForm
@@ -126,7 +127,7 @@ def new():
 
     form = OpportunityCreateForm()
     account_id = form.account_id.data
-    if not isinstance(account_id, int) or not 0 < account_id <= 2**63 - 1:
+    if not isinstance(account_id, int) or not 0 < account_id <= MAX_ID:
         abort(404)
     account = get_visible_account(g.user, account_id)
     if not form.validate():

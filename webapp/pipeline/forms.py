@@ -14,25 +14,33 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from webapp.opportunities.forms import AmountField, finite_amount
 from webapp.pipeline.checklists import ChecklistItem, METHODOLOGY_LABELS
 
 MONEY = {"inputmode": "decimal", "autocomplete": "off"}
+AT_LEAST_ZERO = "Enter an amount of 0 or more."
 
 
 class ForecastForm(FlaskForm):
-    commit = DecimalField("Commit", places=0, validators=[InputRequired("Enter your commit."),
-                                                          NumberRange(min=0)],
-                          render_kw=MONEY, description="What you are sure will close.")
-    best_case = DecimalField("Best case", places=0,
-                             validators=[InputRequired("Enter your best case."),
-                                         NumberRange(min=0)],
-                             render_kw=MONEY, description="If the likely deals go your way.")
+    # AmountField: "250,000" and "$250000" are read as 250000; NaN and infinity are refused.
+    commit = AmountField("Commit", places=0,
+                         validators=[InputRequired("Enter your commit."), finite_amount,
+                                     NumberRange(min=0, message=AT_LEAST_ZERO)],
+                         render_kw=MONEY, description="What you are sure will close.")
+    best_case = AmountField("Best case", places=0,
+                            validators=[InputRequired("Enter your best case."), finite_amount,
+                                        NumberRange(min=0, message=AT_LEAST_ZERO)],
+                            render_kw=MONEY, description="If the likely deals go your way.")
     period = HiddenField(validators=[DataRequired()])
 
 
 class OverrideForm(FlaskForm):
-    commit = DecimalField("Your number", places=0, validators=[Optional(), NumberRange(min=0)],
-                          render_kw=MONEY)
+    """The manager's number for one rep; empty clears it."""
+
+    commit = AmountField("Your number", places=0,
+                         validators=[Optional(), finite_amount,
+                                     NumberRange(min=0, message=AT_LEAST_ZERO)],
+                         render_kw=MONEY)
     note = StringField("Why", validators=[Optional(), Length(max=300)])
     period = HiddenField(validators=[DataRequired()])
 
@@ -43,10 +51,22 @@ class NotesForm(FlaskForm):
 
 
 class IntelForm(FlaskForm):
+    """News for one rep, or for everyone the author leads: a manager's own team; for an admin
+    (who leads no one team) every rep."""
+
     body = TextAreaField("Market news", validators=[DataRequired("Write the news to share."),
                                                     Length(max=2000)])
     audience = SelectField("Share with", choices=[SelectChoice("rep", "This rep"),
-                                             SelectChoice("team", "The whole team")])
+                                                  SelectChoice("team", "The whole team")])
+
+
+def intel_form(user, formdata=None) -> IntelForm:
+    """The intel form as `user` sees it: an admin's wider audience is named "Every rep"."""
+    form = IntelForm(formdata=formdata)
+    if user.is_admin:
+        form.audience.choices = [SelectChoice("rep", "This rep"),
+                                 SelectChoice("team", "Every rep (all teams)")]
+    return form
 
 
 class SettingsForm(FlaskForm):

@@ -17,10 +17,10 @@ from webapp.pipeline.checklists import METHODOLOGY_LABELS, checklist_status
 from webapp.pipeline.forms import (
     ChecklistItemForm,
     ForecastForm,
-    IntelForm,
     NotesForm,
     OverrideForm,
     SettingsForm,
+    intel_form,
     qualification_form,
 )
 from webapp.queries import pipeline as q
@@ -168,19 +168,28 @@ def forecast():
 @role_required(*MANAGERS)
 def forecast_team():
     which = "next" if request.args.get("period") == "next" else "current"
-    if request.method == "POST":
-        rep = q.get_visible_rep(g.user, request.form.get("rep_id", type=int) or 0)
-        form = OverrideForm()
-        rollup = pages.forecast_rollup(g.user, which)
-        if form.validate() and form.period.data == rollup.period.start.isoformat():
+    here = url_for(".forecast_team", period="next" if which == "next" else None)
+    rollup = pages.forecast_rollup(g.user, which)
+    if request.method == "GET":
+        return render("pipeline/rollup.html", "pipeline/_rollup.html", rollup=rollup,
+                      which=which, failed=None)
+    rep = q.get_visible_rep(g.user, request.form.get("rep_id", type=int) or 0)
+    form = OverrideForm()
+    if form.period.data != rollup.period.start.isoformat():
+        flash("A new period has started since this page was loaded: check the numbers.", "error")
+        return redirect(here, 303)
+    if form.validate():
+        try:
             service.override_forecast(db.session, g.user, rep, rollup.period,
                                       commit=form.commit.data, note=form.note.data or "")
-            flash(f"Your number for {rep.name} saved.", "ok")
+        except service.PipelineError as error:
+            form[error.field].errors = [str(error)]
         else:
-            flash("Enter an amount of 0 or more (or leave it empty to clear yours).", "error")
-        return redirect(url_for(".forecast_team", period="next" if which == "next" else None), 303)
-    rollup = pages.forecast_rollup(g.user, which)
-    return render("pipeline/rollup.html", "pipeline/_rollup.html", rollup=rollup, which=which)
+            flash(f"Your number for {rep.name} saved.", "ok")
+            return redirect(here, 303)
+    # The rep's row again, with what was typed and the error beside the field.
+    return render("pipeline/rollup.html", "pipeline/_rollup.html", status=400, rollup=rollup,
+                  which=which, failed=form, failed_rep_id=rep.id)
 
 
 # --- Team view ---------------------------------------------------------------------------------
@@ -223,35 +232,42 @@ def one_to_one(rep_id: int, week: str):
     monday = metrics.week_start(day)
     if monday != day:
         return redirect(url_for(".one_to_one", rep_id=rep.id, week=monday.isoformat()))
-    notes_form = NotesForm()
-    status = 200
-    if request.method == "POST":
-        if notes_form.validate():
-            service.save_one_to_one_notes(db.session, g.user, rep, monday,
-                                          notes_form.notes.data or "")
-            flash("Notes saved.", "ok")
-            return redirect(url_for(".one_to_one", rep_id=rep.id, week=week), 303)
-        status = 400
-    view = pages.one_to_one_page(g.user, rep, monday)
     if request.method == "GET":
+        return _one_to_one_page(rep, monday)
+    notes_form = NotesForm()
+    if notes_form.validate():
+        service.save_one_to_one_notes(db.session, g.user, rep, monday,
+                                      notes_form.notes.data or "")
+        flash("Notes saved.", "ok")
+        return redirect(url_for(".one_to_one", rep_id=rep.id, week=week), 303)
+    return _one_to_one_page(rep, monday, notes_form=notes_form, status=400)
+
+
+def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int = 200):
+    view = pages.one_to_one_page(g.user, rep, monday)
+    if notes_form is None:
         notes_form = NotesForm(formdata=None,
                                data={"notes": view.record.notes if view.record else ""})
     return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
-                  view=view, notes_form=notes_form, intel_form=IntelForm(formdata=None))
+                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user))
 
 
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")
 @role_required(*MANAGERS)
 def post_intel(rep_id: int, week: str):
     rep = q.get_visible_rep(g.user, rep_id)
-    form = IntelForm()
+    monday = metrics.week_start(_week(week))
+    form = intel_form(g.user, formdata=request.form)
     if form.validate():
-        service.post_market_intel(db.session, g.user, body=form.body.data,
-                                  rep=rep if form.audience.data == "rep" else None)
-        flash("Shared.", "ok")
-    else:
-        flash("Write the news to share.", "error")
-    return redirect(url_for(".one_to_one", rep_id=rep.id, week=_week(week).isoformat()), 303)
+        try:
+            service.post_market_intel(db.session, g.user, body=form.body.data,
+                                      rep=rep if form.audience.data == "rep" else None)
+        except service.PipelineError as error:
+            form[error.field].errors = [str(error)]
+        else:
+            flash("Shared.", "ok")
+            return redirect(url_for(".one_to_one", rep_id=rep.id, week=monday.isoformat()), 303)
+    return _one_to_one_page(rep, monday, intel=form, status=400)
 
 
 # --- Settings -------------------------------------------------------------------------------------

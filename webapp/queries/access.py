@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from webapp.extensions import db
 from webapp.models import Account, User
+from webapp.routing import MAX_DATABASE_ID
 
 
 def account_visibility(user: User) -> ColumnElement[bool]:
@@ -32,6 +33,8 @@ def visible_accounts(user: User) -> Select[tuple[Account]]:
 
 def get_visible_account(user: User, account_id: int) -> Account:
     """The account, or 404 when it does not exist or `user` may not see it."""
+    if not 0 < account_id <= MAX_DATABASE_ID:
+        abort(404)
     account = db.session.scalar(visible_accounts(user).where(Account.id == account_id))
     if account is None:
         abort(404)

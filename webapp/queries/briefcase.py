@@ -14,17 +14,14 @@ MAX_ACCOUNTS = 5000
 def briefcase_ids(user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int], list[int]]:
     """Ids of the accounts `user` may see (most recently touched first, at most `limit`) and
     of the open opportunities on those accounts. Two queries, whatever the territory's size."""
-    account_ids = list(db.session.scalars(
-        select(Account.id).where(account_visibility(user))
-        .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit)
-    ))
+    territory = (select(Account.id).where(account_visibility(user))
+                 .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit))
+    account_ids = list(db.session.scalars(territory))
     if not account_ids:
         return [], []
-    visible = (select(Account.id).where(account_visibility(user))
-               .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit))
     opportunity_ids = list(db.session.scalars(
         select(Opportunity.id)
-        .where(Opportunity.account_id.in_(visible.scalar_subquery()),
+        .where(Opportunity.account_id.in_(territory.scalar_subquery()),
                Opportunity.stage.in_(OPEN_STAGES))
         .order_by(Opportunity.id)
     ))

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import DateTime, Float, and_, case, false, func, literal, or_, select
+from sqlalchemy import DateTime, Float, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -572,10 +572,12 @@ def commitments_owed(viewer: User, rep_id: int, limit: int = 15) -> list[tuple[C
 
 
 def intel_feed(rep: User, limit: int = 15) -> list[MarketIntel]:
-    """Market intel for a rep: shared with them, or with their manager's whole team."""
-    team_wide = (and_(MarketIntel.rep_id.is_(None), MarketIntel.author_id == rep.manager_id)
-                 if rep.manager_id else false())
+    """Market intel for a rep: shared with them, with their manager's whole team, or by an
+    admin with every rep (a post without a rep is for everyone its author leads)."""
+    by_admin = MarketIntel.author_id.in_(select(User.id).where(User.role == "admin"))
+    leader = or_(MarketIntel.author_id == rep.manager_id, by_admin) if rep.manager_id else by_admin
+    for_all = and_(MarketIntel.rep_id.is_(None), leader)
     return list(db.session.scalars(
-        select(MarketIntel).where(or_(MarketIntel.rep_id == rep.id, team_wide))
+        select(MarketIntel).where(or_(MarketIntel.rep_id == rep.id, for_all))
         .order_by(MarketIntel.created_at.desc(), MarketIntel.id.desc()).limit(limit)
         .options(joinedload(MarketIntel.author))))

@@ -10,8 +10,9 @@ from webapp.extensions import db
 from webapp.models import Account, Commitment, Opportunity, User
 from webapp.queries.access import account_visibility
 
-# Ids beyond a 64-bit integer cannot exist; refuse them before they reach the database.
-_MAX_ID = 2**63 - 1
+# Primary keys are 32-bit integers: a larger id cannot exist, and PostgreSQL would answer it
+# with "integer out of range" (a 500), so it is refused before it reaches the database.
+_MAX_ID = 2**31 - 1
 
 
 def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:

@@ -230,7 +230,9 @@ def save_one_to_one_notes(session: Session, author: User, rep: User, week: date,
 
 def post_market_intel(session: Session, author: User, *, body: str,
                       rep: User | None = None) -> MarketIntel:
-    """Share news with one rep, or with the author's whole team when `rep` is None."""
+    """Share news with one rep, or, when `rep` is None, with everyone the author leads: a
+    manager's own team, or every rep when the author is an admin (see
+    `webapp.queries.pipeline.intel_feed`)."""
     body = body.strip()
     if not body:
         raise PipelineError("body", "Write the news to share.")

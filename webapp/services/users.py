@@ -101,9 +101,11 @@ def invite_user(session: Session, admin: User, *, email: str, name: str, role: s
     manager = _manager_for(session, manager_id)
     if session.scalar(select(User.id).where(User.email == email)):
         raise UserError(f"A user with the e-mail {email} exists already.", "email")
+    # A temporary password is known to the admin who chose it: the user must replace it.
     user = User(email=email, name=name[:120], role=role, timezone=timezone,
                 password_hash=hash_password(password) if password else None,
-                manager_id=manager.id if manager else None)
+                manager_id=manager.id if manager else None,
+                must_change_password=bool(password))
     session.add(user)
     session.flush()
     record(session, admin, "user.created", "user", user.id, email=email, role=role,
@@ -158,3 +160,44 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> User:
            user.id, email=user.email)
     session.commit()
     return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str,
+                    repeated: str) -> User:
+    """A local user replaces their password; every other session of theirs ends. Commits.
+
+    The caller starts a fresh session for the browser that made the change (the old one ended
+    with the others). Raises UserError naming the field at fault."""
+    from webapp.auth.passwords import verify_password
+    from webapp.auth.session import end_all_sessions
+    from webapp.services.audit import record
+
+    if user.password_hash is None:
+        raise UserError("You sign in with your company account: change that password there.")
+    if not verify_password(user.password_hash, current or ""):
+        raise UserError("That is not your current password.", "current_password")
+    problem = password_problem(new or "", user.email)
+    if problem:
+        raise UserError(problem, "new_password")
+    if new == current:
+        raise UserError("Choose a password different from the current one.", "new_password")
+    if new != repeated:
+        raise UserError("The two new passwords differ: type the same one twice.",
+                        "repeat_password")
+    was_temporary = user.must_change_password
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    end_all_sessions(session, user, "password_changed")
+    record(session, user, "auth.password_changed", "user", user.id, temporary=was_temporary)
+    session.commit()
+    return user
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """End every session of `user`, on every device, this one included. Commits."""
+    from webapp.auth.session import end_all_sessions
+    from webapp.services.audit import record
+
+    end_all_sessions(session, user, "signed_out_everywhere")
+    record(session, user, "auth.sign_out_everywhere", "user", user.id)
+    session.commit()
