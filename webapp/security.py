@@ -8,7 +8,8 @@ service worker may, and must revalidate when online). Admin pages and exports an
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Request, request
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
@@ -23,7 +24,27 @@ NO_STORE_BLUEPRINTS = {"admin"}
 NO_STORE_ENDPOINT_WORDS = ("export", "download")
 
 
+class _ParametersWithoutNul(ImmutableMultiDict):
+    """Query and form values with NUL characters dropped. Nobody types one; PostgreSQL refuses
+    them in text (even as a query parameter), so a NUL that got through would turn any form or
+    search into a 500 there while SQLite accepts it."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            mapping = [(_no_nul(key), _no_nul(value)) for key, value in iter_multi_items(mapping)]
+        super().__init__(mapping)
+
+
+def _no_nul(value):
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class GroundworkRequest(Request):
+    parameter_storage_class = _ParametersWithoutNul
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = GroundworkRequest
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,

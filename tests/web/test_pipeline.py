@@ -391,3 +391,80 @@ def test_htmx_swap_gets_only_the_fragment(client, make, login):
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
     body = text(response)
     assert "<html" not in body and "<h1>Team</h1>" in body
+
+
+# --- added: bad input stays on the page, intel from an admin, roll-forward consistency -------
+
+def test_manager_override_with_a_bad_amount_shows_the_error_beside_the_field(client, make, login):
+    manager, (rep, other) = team(make, 2)
+    login(manager)
+    for typed in ("-5", "lots", "sNaN"):
+        response = client.post("/pipeline/forecast/team", data={
+            "rep_id": rep.id, "period": "2026-10-01", "commit": typed, "note": "Acme slips"})
+        assert response.status_code == 400, typed
+        page = text(response)
+        row = page.split(f'id="o-{rep.id}"', 1)[1].split("</form>", 1)[0]
+        assert f'value="{typed}"' in row and 'aria-invalid="true"' in row
+        assert "Enter an amount" in row and 'value="Acme slips"' in row  # input kept
+        assert 'aria-invalid' not in page.split(f'id="o-{other.id}"', 1)[1].split("</form>")[0]
+    assert db.session.query(ForecastOverride).count() == 0
+    response = client.post("/pipeline/forecast/team", data={
+        "rep_id": rep.id, "period": "2026-10-01", "commit": "$90,000", "note": ""})
+    assert response.status_code == 303
+    assert db.session.scalar(select(ForecastOverride.commit)) == Decimal("90000")
+
+
+def test_forecast_refuses_nan_without_an_error_page(client, make, login):
+    _manager, (rep,) = team(make)
+    login(rep)
+    response = forecast(client, "sNaN", "100000")
+    assert response.status_code == 400 and "Enter an amount" in text(response)
+
+
+def test_admin_shares_intel_with_every_rep_and_a_manager_with_their_team(client, make, login,
+                                                                        app):
+    manager, (rep,) = team(make)
+    _other_manager, (other_rep,) = team(make)
+    admin = make.user("admin")
+    login(admin)
+    page = text(client.get(f"/pipeline/one-to-ones/{rep.id}/2026-11-23"))
+    assert "Every rep (all teams)" in page
+    assert client.post(f"/pipeline/one-to-ones/{rep.id}/2026-11-23/intel", data={
+        "body": "Price list changes on January 1", "audience": "team"}).status_code == 303
+    response = client.post(f"/pipeline/one-to-ones/{rep.id}/2026-11-23/intel",
+                           data={"body": "  ", "audience": "team"})
+    assert response.status_code == 400 and "Write the news to share." in text(response)
+    client.post("/logout")
+    login(manager)
+    client.post(f"/pipeline/one-to-ones/{rep.id}/2026-11-23/intel",
+                data={"body": "Our team offsite is on Friday", "audience": "team"})
+    client.post("/logout")
+
+    for user, sees_team_news in ((rep, True), (other_rep, False)):
+        with app.test_client() as browser:
+            login(user, client=browser)
+            page = text(browser.get(f"/pipeline/one-to-ones/{user.id}/2026-11-23"))
+            assert "Price list changes on January 1" in page and "to every rep" in page
+            assert ("Our team offsite is on Friday" in page) is sees_team_news
+
+
+def test_deal_kept_by_a_rep_after_its_account_rolled_counts_and_is_listed(client, make, login):
+    manager, (rep, new_owner) = team(make, 2)
+    quota(rep, amount="100000")
+    moved = make.account(owner=new_owner, name="Rolled Account")  # the roll-forward gave it away
+    kept = make.opportunity(moved, owner_id=rep.id, name="Kept Deal", stage="proposal",
+                            qualified=True, amount=Decimal("200000"), close_on=date(2026, 12, 15))
+    assert kept.owner_id == rep.id
+    login(rep)
+    page = text(client.get("/pipeline/"))
+    assert "2.0×" in page  # 200,000 of qualified pipeline / 100,000 still to close
+    deal = page.split("Kept Deal", 1)[1].split("</li>", 1)[0]
+    assert "another rep’s" in deal and "Rolled Account" not in page
+    assert f"/opportunities/{kept.id}" not in page  # the rep may not open that account
+    client.post("/logout")
+
+    login(manager)  # the manager sees both accounts: the deal is listed with its link
+    page = text(client.get(f"/pipeline/reps/{rep.id}"))
+    assert f"/opportunities/{kept.id}" in page and "Rolled Account" in page
+    page = text(client.get(f"/pipeline/reps/{new_owner.id}"))
+    assert "Kept Deal" not in page  # not the new owner's pipeline: counted once, for its owner

@@ -301,3 +301,25 @@ def test_form_handlers_never_fail_and_never_half_write(app, make, name, data):
         assert delta in case.may_change[table], f"{table}: {delta:+d} rows"
     if case.after_303:
         case.after_303(world, form, user)
+
+
+# Found by the properties above (500s on PostgreSQL), kept as plain examples.
+
+def test_a_nul_character_in_any_form_or_search_is_dropped_not_a_500(app, make):
+    world = _world(make)
+    client = sign_in_as(app, app.test_client(), world.manager)
+    response = client.post("/territories/new", data={"name": "West\x00", "owner_id": "0"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(m.Territory.name).where(m.Territory.name == "West"))
+    assert client.post("/territories/new", data={"name": "\x00", "owner_id": "0"}
+                       ).status_code == 400
+    assert client.get("/accounts/?q=a\x00b").status_code == 200
+
+
+def test_moving_an_account_with_an_impossible_id_is_refused_not_a_500(app, make):
+    world = _world(make)
+    client = sign_in_as(app, app.test_client(), world.manager)
+    for account_id in (str(2**40), "²", "-1", "1e3"):
+        response = client.post(f"/territories/plans/{world.plan.id}/move",
+                               data={"account_id": account_id, "territory_id": world.territory.id})
+        assert response.status_code == 400, account_id

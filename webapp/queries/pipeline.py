@@ -397,7 +397,7 @@ class OpenDeal:
     id: int
     name: str
     account_id: int
-    account_name: str
+    account_name: str  # "" when the viewer may not see the account
     stage: str
     amount: Decimal
     currency: str
@@ -407,11 +407,24 @@ class OpenDeal:
     next_step: str
     close_pushes: int
     last_meeting_at: datetime | None
+    account_visible: bool = True  # False: the account is another rep's now (no link)
 
 
 def open_deals(viewer: User, rep_id: int, limit: int = DEAL_LIST_LIMIT) -> list[OpenDeal]:
-    """The rep's open deals on accounts `viewer` may see, in funnel order then by close date,
-    with how often each close date was pushed out and the last meeting on the account."""
+    """Every open deal the rep owns, in funnel order then by close date, with how often each
+    close date was pushed out and the last meeting on the account.
+
+    Ownership of the deal decides, as it does for coverage, the stage totals and closed-won
+    credit (`qualified_pipeline_by_rep`, `open_by_stage`, `won_by_rep`): the list shows exactly
+    the deals behind the rep's numbers. A roll-forward moves an account's open deals owned by
+    the account's owner with it, but a deal owned by someone else stays theirs; so a rep can own
+    a deal on an account that is now another rep's. That deal still counts for the rep (it is
+    their pipeline and their credit when it closes) and is listed, but since `viewer` may not
+    open that account (`account_visibility`), it comes without the account's name or a link
+    (`account_visible` False): the manager sorts out who works it.
+
+    The caller has checked that `viewer` may see the rep's work (`get_visible_rep`).
+    """
     pushes = (select(func.count(OpportunityChange.id))
               .where(OpportunityChange.opportunity_id == Opportunity.id,
                      OpportunityChange.field == "close_on",
@@ -421,18 +434,23 @@ def open_deals(viewer: User, rep_id: int, limit: int = DEAL_LIST_LIMIT) -> list[
                     .where(Meeting.account_id == Opportunity.account_id)
                     .correlate(Opportunity).scalar_subquery())
     stage_order = case(STAGE_ORDER, value=Opportunity.stage, else_=9)
+    visible = case((account_visibility(viewer), literal(1)), else_=literal(0))
     rows = db.session.execute(
         select(Opportunity.id, Opportunity.name, Opportunity.account_id, Account.name,
                Opportunity.stage, Opportunity.amount, Opportunity.currency, Opportunity.close_on,
                Opportunity.qualified, Opportunity.stage_changed_at, Opportunity.next_step,
-               pushes, last_meeting)
+               pushes, last_meeting, visible)
         .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.owner_id == rep_id, Opportunity.stage.in_(OPEN_STAGES),
-               account_visibility(viewer))
+        .where(Opportunity.owner_id == rep_id, Opportunity.stage.in_(OPEN_STAGES))
         .order_by(stage_order.desc(), Opportunity.close_on, Opportunity.id)
         .limit(limit))
-    return [OpenDeal(*row[:11], close_pushes=int(row[11] or 0), last_meeting_at=row[12])
-            for row in rows]
+    deals = []
+    for row in rows:
+        shown = bool(row[13])
+        deals.append(OpenDeal(row[0], row[1], row[2], row[3] if shown else "", *row[4:11],
+                              close_pushes=int(row[11] or 0), last_meeting_at=row[12],
+                              account_visible=shown))
+    return deals
 
 
 # --- qualification ----------------------------------------------------------------------------

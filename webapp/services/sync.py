@@ -8,24 +8,12 @@ was told (a 303 to the same page), for every kind of write, even when the data h
 since (the opportunity was changed again, the update changed nothing, a form rule changed)."""
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
 from webapp.models import ClientWrite
-
-
-def client_key(value: str | None) -> str | None:
-    """The canonical form of a client write's UUID, or None when it is missing or not a UUID."""
-    if not value:
-        return None
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        return None
 
 
 def original_answer(session: Session, user_id: int, key: str) -> ClientWrite | None:

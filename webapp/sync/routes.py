@@ -12,7 +12,8 @@ from flask_wtf.csrf import generate_csrf
 
 from webapp.auth.session import login_required
 from webapp.extensions import db
-from webapp.services.sync import client_key, original_answer, remember_answer
+from webapp.services.idempotency import parse_client_id
+from webapp.services.sync import original_answer, remember_answer
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
@@ -74,7 +75,7 @@ def _write_key() -> str | None:
     """The idempotency key of a signed-in user's write (POST with a client_id), if any."""
     if request.method != "POST" or g.get("user") is None:
         return None
-    return client_key(request.form.get("client_id"))
+    return parse_client_id(request.form.get("client_id"))
 
 
 @bp.before_app_request

@@ -2,6 +2,7 @@
 changes for a rep. Managers and admins design; every signed-in rep sees their own changes."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import click
@@ -203,7 +204,9 @@ def move(plan_id: int):
     plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
     form = MoveForm()
     form.territory_id.choices = [(t.id, t.name) for t in q.territories(db.session, g.user)]
-    if not form.validate_on_submit() or not form.account_id.data.isdigit():
+    # ASCII digits of a 32-bit id ("²".isdigit() is true; PostgreSQL refuses larger ids).
+    if not form.validate_on_submit() or not re.fullmatch(r"[0-9]{1,10}", form.account_id.data) \
+            or int(form.account_id.data) > 2**31 - 1:
         return _plan_page(plan, move_error="Choose an account and a territory.", status=400)
     try:
         plan_service.move_account(db.session, g.user, plan, account_id=int(form.account_id.data),
