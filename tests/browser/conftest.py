@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 DEMO_PASSWORD = "groundwork-demo"
+# The time in the browser tests' world: the demo data and the live server share it, so
+# periods, quotas and "today" line up whatever day the suite runs.
+BROWSER_NOW = datetime(2026, 11, 23, 15, 0, 0)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -87,7 +91,8 @@ def _demo_template(_migrated_template, tmp_path_factory):
     """A database with the demo team loaded once per session (copied per test)."""
     path = tmp_path_factory.mktemp("browser-demo") / "demo.sqlite"
     shutil.copy(_migrated_template, path)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x",
+                      "CLOCK": Clock(BROWSER_NOW)})
     with app.app_context():
         from webapp.demo import load_demo_data
 
@@ -101,7 +106,7 @@ class LiveServer:
     """The app on http://127.0.0.1:<free port>, with CSRF on, as a user's browser sees it."""
 
     def __init__(self, db_path: Path, instance: Path):
-        self.clock = Clock(__import__("datetime").datetime(2026, 11, 23, 15, 0, 0))
+        self.clock = Clock(BROWSER_NOW)
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
             "SECRET_KEY": "browser-test-secret",

@@ -468,3 +468,12 @@ def test_deal_kept_by_a_rep_after_its_account_rolled_counts_and_is_listed(client
     assert f"/opportunities/{kept.id}" in page and "Rolled Account" in page
     page = text(client.get(f"/pipeline/reps/{new_owner.id}"))
     assert "Kept Deal" not in page  # not the new owner's pipeline: counted once, for its owner
+
+
+def test_opportunity_page_links_to_its_qualification_checklist(client, make, login):
+    _manager, (rep,) = team(make)
+    opp = make.opportunity(make.account(owner=rep), stage="first_meeting", qualified=False)
+    login(rep)
+    page = text(client.get(f"/opportunities/{opp.id}"))
+    assert f'href="/pipeline/opportunities/{opp.id}/qualify"' in page
+    assert "Qualify with the checklist" in page

@@ -237,6 +237,7 @@ class _Planned:
     values: dict[str, Any]  # a new record's columns, or an update's changed columns
     record_id: int | None = None
     history: list[tuple[str, Any, Any]] = field(default_factory=list)
+    previous_owner_id: int | None = None  # an update that hands the record to another owner
 
 
 def review_upload(session: Session, user: User, upload: Upload) -> Review:
@@ -410,6 +411,8 @@ class _Context:
         if not changes:
             return _Planned(row, "unchanged", {}, current["id"])
         planned = _Planned(row, "update", changes, current["id"])
+        if "owner_id" in changes:
+            planned.previous_owner_id = current["owner_id"]
         if self.kind == "opportunities":
             planned.history = [(f, current[f], changes[f]) for f in HISTORY_FIELDS
                                if f in changes]
@@ -527,6 +530,11 @@ def _write(session: Session, user: User, kind: str, planned: list[_Planned]) -> 
                      key=lambda p: tuple(sorted(p.values)))
     if changed:
         session.execute(update(model), [{"id": p.record_id, **p.values} for p in changed])
+    for p in changed:  # ownership changes are audited one by one, like a territory plan's
+        if "owner_id" in p.values:
+            target = "account" if kind == "accounts" else "opportunity"
+            audit.record(session, user, f"{target}.owner_changed", target, p.record_id,
+                         owner_id=[p.previous_owner_id, p.values["owner_id"]], via="import")
     if kind == "opportunities":
         history = [
             {"opportunity_id": p.record_id, "user_id": user.id,

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.models import Territory, TerritoryRule, User
+from webapp.services import audit
 from webapp.territories import rules as r
 
 
@@ -13,8 +14,8 @@ class TerritoryError(ValueError):
 
 
 def create_territory(session: Session, *, name: str, owner: User | None,
-                     description: str = "") -> Territory:
-    """A new, empty territory (no rules yet); commits."""
+                     description: str = "", actor: User | None = None) -> Territory:
+    """A new, empty territory (no rules yet); commits. Written to the audit log as `actor`."""
     name = " ".join(name.split())
     if not name:
         raise TerritoryError("Enter a name.")
@@ -24,12 +25,17 @@ def create_territory(session: Session, *, name: str, owner: User | None,
     territory = Territory(name=name, description=description.strip(),
                           owner_id=owner.id if owner else None)
     session.add(territory)
+    session.flush()
+    audit.record(session, actor, "territory.created", "territory", territory.id, name=name,
+                 owner_id=territory.owner_id)
     session.commit()
     return territory
 
 
-def save_rules(session: Session, territory: Territory, values: dict, owner: User | None) -> None:
+def save_rules(session: Session, territory: Territory, values: dict, owner: User | None,
+               actor: User | None = None) -> None:
     """Store the territory's owner and rules (`values`: the rule form's fields); commits.
+    A new owner is written to the audit log as `actor`'s change.
 
     Changing rules moves no account: accounts change hands only through a change plan.
     """
@@ -48,5 +54,9 @@ def save_rules(session: Session, territory: Territory, values: dict, owner: User
             value = ", ".join(value)
         row.__setattr__(name, ", ".join(r.split_list(value)))
     row.center_latitude, row.center_longitude, row.radius_km = radius
-    territory.owner_id = owner.id if owner else None
+    new_owner_id = owner.id if owner else None
+    if new_owner_id != territory.owner_id:
+        audit.record(session, actor, "territory.owner_changed", "territory", territory.id,
+                     name=territory.name, owner_id=[territory.owner_id, new_owner_id])
+    territory.owner_id = new_owner_id
     session.commit()

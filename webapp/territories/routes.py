@@ -70,7 +70,7 @@ def new():
     if form.validate_on_submit():
         try:
             territory = territory_service.create_territory(
-                db.session, name=form.name.data, owner=_owner(form.owner_id.data))
+                db.session, name=form.name.data, owner=_owner(form.owner_id.data), actor=g.user)
         except territory_service.TerritoryError as error:
             form.name.errors.append(str(error))
         else:
@@ -96,7 +96,7 @@ def edit(territory_id: int):
         if request.form.get("action") == "save":
             try:
                 territory_service.save_rules(db.session, territory, values,
-                                             _owner(form.owner_id.data))
+                                             _owner(form.owner_id.data), actor=g.user)
             except territory_service.TerritoryError as error:
                 form.radius_km.errors.append(str(error))
                 status = 400
