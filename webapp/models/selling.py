@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -75,6 +75,8 @@ class OpportunityChange(Base):
     """One field of one opportunity changed: who, when, old -> new. Never edited."""
 
     __tablename__ = "opportunity_changes"
+    # Rebuilding "what the rep started from" in a conflict reads the changes after a version.
+    __table_args__ = (Index("ix_opportunity_changes_opportunity_id_version", "opportunity_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
