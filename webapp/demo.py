@@ -457,8 +457,9 @@ def _recent_first_meetings(session: Session, reps: list[User], now: datetime,
                 day -= timedelta(days=day.weekday() - 4)
             started = to_utc(datetime.combine(day, time(rng.randint(8, 15), rng.choice((0, 30)))),
                              rep.timezone)
-            if started > now - timedelta(hours=2):
-                started = (now - timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+            # Never in the future, and still in working hours: a day earlier, same local time.
+            while started > now - timedelta(hours=2):
+                started -= timedelta(days=1)
             rows.append(dict(account_id=account_id, user_id=rep.id, started_at=started,
                              kind="in_person", duration_minutes=45, location=street,
                              attendees="", engagement=rng.choice((3, 4, 4, 5)),
