@@ -29,10 +29,21 @@
     // Static files (versioned URLs) and the offline page, fetched without cookies: the
     // offline page is the same for everyone and must carry no user's data.
     const urls = BUILD.precache.concat([BUILD.offlineUrl]);
+    // A few tries each: one dropped request on a bad network must not fail the install
+    // (a failed install leaves the app without offline support until the next visit).
+    const fetchOk = async (url, triesLeft) => {
+      try {
+        const response = await fetch(url, { credentials: 'omit', cache: 'no-cache' });
+        if (response.ok) return response;
+        if (triesLeft <= 1 || response.status < 500) throw new Error(`precache ${url}: ${response.status}`);
+      } catch (error) {
+        if (triesLeft <= 1) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return fetchOk(url, triesLeft - 1);
+    };
     await Promise.all(urls.map(async (url) => {
-      const response = await fetch(url, { credentials: 'omit', cache: 'no-cache' });
-      if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
-      await cache.put(url, response);
+      await cache.put(url, await fetchOk(url, 3));
     }));
   }
 

@@ -53,36 +53,26 @@ def create_app(config: dict | None = None) -> Flask:
     oidc.init_app(app)
 
     from webapp.accounts.routes import bp as accounts_bp
+    from webapp.admin.routes import bp as admin_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.imports.routes import bp as imports_bp
     from webapp.meetings.routes import bp as meetings_bp
     from webapp.notes.routes import bp as notes_bp
     from webapp.opportunities.routes import bp as opportunities_bp
+    from webapp.pipeline.routes import bp as pipeline_bp
     from webapp.pwa import bp as pwa_bp
+    from webapp.sync.routes import bp as sync_bp
+    from webapp.territories.routes import bp as territories_bp
     from webapp.today.routes import bp as today_bp
 
-    for blueprint in (auth_bp, today_bp, accounts_bp, meetings_bp, notes_bp, opportunities_bp,
-                      pwa_bp):
+    for blueprint in (
+        auth_bp, today_bp, accounts_bp, meetings_bp, notes_bp, opportunities_bp,  # the rep's day
+        pwa_bp, sync_bp,  # installable app, briefcase, offline outbox and replay ledger
+        admin_bp,  # users and audit log
+        territories_bp, imports_bp,  # territory design and roll-forward; CSV in and out
+        pipeline_bp,  # coverage, farming algorithm, forecast, one-to-ones
+    ):
         app.register_blueprint(blueprint)
-
-    from webapp.sync.routes import bp as sync_bp
-
-    app.register_blueprint(sync_bp)  # offline outbox and replay ledger
-
-    from webapp.admin.routes import bp as admin_bp
-
-    app.register_blueprint(admin_bp)  # users and audit log (security issue)
-
-    from webapp.territories.routes import bp as territories_bp
-
-    app.register_blueprint(territories_bp)  # territory design, balance, roll-forward plans
-
-    from webapp.pipeline.routes import bp as pipeline_bp
-
-    app.register_blueprint(pipeline_bp)  # coverage, farming algorithm, forecast, one-to-ones
-
-    from webapp.imports.routes import bp as imports_bp
-
-    app.register_blueprint(imports_bp)  # CSV import from other CRMs, CSV export
 
     from webapp.cli import register_commands
 

@@ -116,7 +116,7 @@ def test_new_version_waits_for_update_now_and_never_during_a_replay(demo_server,
     demo_server.sign_in(page, "rep1@example.com", DEMO_PASSWORD)
     page.wait_for_function("async () => !!(await navigator.serviceWorker.ready).active")
     page.reload()
-    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60_000)
     update = page.get_by_role("button", name="Update now")
     expect(update).to_have_count(0)  # the first install is not an update
     old_version = _controller_version(page)
@@ -137,7 +137,7 @@ def test_new_version_waits_for_update_now_and_never_during_a_replay(demo_server,
 
     with page.expect_navigation():
         page.evaluate("() => window.finishReplay()")
-    page.wait_for_function("() => !!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60_000)
     assert _controller_version(page) != old_version
     expect(update).to_have_count(0)
 

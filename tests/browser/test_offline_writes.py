@@ -37,7 +37,8 @@ def ready(page) -> None:
 
 def controlled(page) -> None:
     """The service worker controls the page, so what is fetched from now on is kept offline."""
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=60_000)
 
 
 def without_background_sync(context) -> None:
