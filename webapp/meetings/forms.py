@@ -20,18 +20,19 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.models import MEETING_KIND_LABELS, MEETING_KINDS
+from webapp.routing import MAX_DATABASE_ID
 from webapp.services.idempotency import new_client_id, parse_client_id
 
 MAX_NOTES = 10_000
-MAX_ID = 2**31 - 1  # ids are 32-bit integers (PostgreSQL refuses larger ones)
+MAX_ID = MAX_DATABASE_ID
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120)
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 def clean_text(value):
-    """Drop NUL characters (PostgreSQL refuses them) and normalise line ends."""
+    """Normalise line ends (NUL characters are already dropped from every request: security.py)."""
     if isinstance(value, str):
-        return value.replace("\x00", "").replace("\r\n", "\n")
+        return value.replace("\r\n", "\n")
     return value
 
 

@@ -58,7 +58,7 @@ def amount_field(label="Amount", extra=()):
 
 class OpportunityUpdateForm(WriteForm):
     version = IntegerField(validators=[InputRequired("This form is damaged: reload the page."),
-                                       NumberRange(1, 2**31 - 1)])
+                                       NumberRange(1, MAX_ID)])
     stage = SelectField("Stage", choices=STAGE_CHOICES, validate_choice=False, validators=[
         when_posted, AnyOf(STAGES, "Choose a stage.")])
     amount = amount_field(extra=(when_posted,))

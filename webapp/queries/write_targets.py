@@ -9,15 +9,12 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Account, Commitment, Opportunity, User
 from webapp.queries.access import account_visibility
-
-# Primary keys are 32-bit integers: a larger id cannot exist, and PostgreSQL would answer it
-# with "integer out of range" (a 500), so it is refused before it reaches the database.
-_MAX_ID = 2**31 - 1
+from webapp.routing import MAX_DATABASE_ID
 
 
 def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:
     """The opportunity (with its account loaded), or 404 unless `user` may see its account."""
-    if not 0 < opportunity_id <= _MAX_ID:
+    if not 0 < opportunity_id <= MAX_DATABASE_ID:
         abort(404)
     row = db.session.execute(
         select(Opportunity, Account)
@@ -31,7 +28,7 @@ def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:
 
 def get_visible_commitment(user: User, commitment_id: int) -> Commitment:
     """The commitment, or 404 unless `user` may see its account."""
-    if not 0 < commitment_id <= _MAX_ID:
+    if not 0 < commitment_id <= MAX_DATABASE_ID:
         abort(404)
     commitment = db.session.scalar(
         select(Commitment)

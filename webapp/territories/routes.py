@@ -9,6 +9,7 @@ import click
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 
 from webapp.auth.session import login_required, role_required
+from webapp.routing import MAX_DATABASE_ID
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.htmx import render
@@ -206,7 +207,7 @@ def move(plan_id: int):
     form.territory_id.choices = [(t.id, t.name) for t in q.territories(db.session, g.user)]
     # ASCII digits of a 32-bit id ("²".isdigit() is true; PostgreSQL refuses larger ids).
     if not form.validate_on_submit() or not re.fullmatch(r"[0-9]{1,10}", form.account_id.data) \
-            or int(form.account_id.data) > 2**31 - 1:
+            or int(form.account_id.data) > MAX_DATABASE_ID:
         return _plan_page(plan, move_error="Choose an account and a territory.", status=400)
     try:
         plan_service.move_account(db.session, g.user, plan, account_id=int(form.account_id.data),
