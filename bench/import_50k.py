@@ -1,6 +1,7 @@
-"""Import 50,000 accounts (and 50,000 opportunities on them) through the same service the
-import page uses, into a fresh SQLite database (and PostgreSQL when TEST_DATABASE_URL is set);
-print wall time and peak memory.
+"""Import 50,000 accounts (and 50,000 opportunities on them) through the same service and
+background runner the import page uses, into a fresh SQLite database (and PostgreSQL when
+TEST_DATABASE_URL is set); print wall time, peak memory, and how long another user's saves
+waited for the database while the import ran.
 
     .venv/bin/python bench/import_50k.py [--rows 50000]
 
@@ -13,21 +14,24 @@ import csv
 import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 import uuid
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from webapp import create_app  # noqa: E402
 from webapp.database import upgrade_database  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Account, Opportunity, User  # noqa: E402
+from webapp.models import Account, AuditEvent, ImportJob, Opportunity, User  # noqa: E402
 from webapp.services import imports as service  # noqa: E402
 
 CITIES = [("Chicago", "IL", "606"), ("Milwaukee", "WI", "532"), ("Zürich", "ZH", "80"),
@@ -86,26 +90,103 @@ def fresh_database(backend: str, folder: Path) -> tuple[str, callable]:
     return url, drop
 
 
-def timed_import(user, folder: Path, path: Path, kind: str,
-                 trace: bool) -> tuple[float, float, object]:
+class OtherWriter:
+    """Another user saving something every 50 ms on its own connection while the import
+    runs (as a rep's note would), timing how long each save waits for the database."""
+
+    def __init__(self, engine):
+        self.engine, self.waits, self._stop = engine, [], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            with self.engine.begin() as conn:  # BEGIN IMMEDIATE on SQLite: waits for the lock
+                conn.execute(AuditEvent.__table__.insert().values(
+                    at=datetime(2026, 11, 23), action="bench.other_writer", target_type="",
+                    target_id="", detail="{}", ip=""))
+            self.waits.append(time.perf_counter() - started)
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        if not self.waits:
+            return "no other writes"
+        waits = sorted(self.waits)
+        return (f"{len(waits)} writes by another user meanwhile: median "
+                f"{statistics.median(waits) * 1000:.0f} ms, slowest {waits[-1] * 1000:.0f} ms")
+
+
+class LongestTransaction:
+    """The longest transaction this thread (the runner) keeps open: on SQLite, how long it
+    holds the write lock at most."""
+
+    def __init__(self, engine):
+        self.engine, self.longest, self._began, self.all = engine, 0.0, {}, []
+        self._thread = threading.get_ident()
+
+    def _begin(self, conn):
+        if threading.get_ident() == self._thread:
+            self._began[id(conn)] = time.perf_counter()
+
+    def _end(self, conn):
+        began = self._began.pop(id(conn), None)
+        if began is not None:
+            self.all.append(time.perf_counter() - began)
+            self.longest = max(self.longest, self.all[-1])
+
+    def __enter__(self):
+        # Listeners stay (removing one while the other writer's thread runs them is unsafe);
+        # only this thread's transactions are timed, and only inside the block.
+        event.listen(self.engine, "begin", self._begin)
+        event.listen(self.engine, "commit", self._end)
+        event.listen(self.engine, "rollback", self._end)
+        return self
+
+    def __exit__(self, *exc):
+        self._thread = None
+
+
+def timed_import(user, path: Path, kind: str, trace: bool) -> tuple[float, float, object]:
     """(seconds, tracemalloc peak MiB or 0, review) for the import of one file as the import
-    page's confirm button runs it (import_upload: each batch checked, then written; one
-    transaction). The preview's check is timed first and printed."""
+    page runs it: the upload kept, the check (timed and printed on its own), then the import
+    by the background runner (a batch per transaction), with another user writing meanwhile."""
     with open(path, "rb") as stream:
-        upload = service.save_upload(folder / "uploads", user, stream, path.name, kind)
-    if not trace:  # the preview page's full check (a GET: no write lock), timed on its own
+        job_id, _ = service.save_upload(db.session, user, stream, path.name, kind)
+    if not trace:
         started = time.perf_counter()
-        service.review_upload(db.session, user, upload)
-        db.session.rollback()
-        print(f"    preview check {time.perf_counter() - started:6.2f} s wall")
+        with LongestTransaction(db.engine), OtherWriter(db.engine) as other:
+            assert service.run(db.session, job_id) == "checked"
+        print(f"    check {time.perf_counter() - started:6.2f} s wall; {other.summary()}")
+    else:
+        service.run(db.session, job_id)
+    job = db.session.get(ImportJob, job_id)
+    service.start_import(db.session, job)
     if trace:
         tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
-    done = service.import_upload(db.session, user, upload)
+    with LongestTransaction(db.engine) as longest, OtherWriter(db.engine) as other:
+        status = service.run(db.session, job_id)
     seconds = time.perf_counter() - started
-    done.cpu_seconds = time.process_time() - cpu
+    cpu = time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else 0.0
     tracemalloc.stop()
+    db.session.expire_all()
+    job = db.session.get(ImportJob, job_id)
+    assert status == "imported", job.result
+    done = service.Review.from_dict(job.result)
+    done.cpu_seconds = cpu
+    done.other = (f"{len(longest.all)} transactions, median "
+                  f"{statistics.median(longest.all) * 1000:.0f} ms, longest "
+                  f"{longest.longest * 1000:.0f} ms (last {longest.all[-1] * 1000:.0f} ms); "
+                  f"{other.summary()}")
     return seconds, peak, done
 
 
@@ -139,10 +220,11 @@ def run(backend: str, rows: int, trace_memory: bool) -> None:
                 for label, path, kind in (("accounts", accounts, "accounts"),
                                           ("accounts again (all unchanged)", accounts, "accounts"),
                                           ("opportunities", deals, "opportunities")):
-                    seconds, _, done = timed_import(admin, folder, path, kind, trace=False)
+                    seconds, _, done = timed_import(admin, path, kind, trace=False)
                     print(f"  {label:31s} {seconds:6.2f} s wall ({done.cpu_seconds:5.2f} s CPU "
                           f"in this process)   new {done.new} "
                           f"updated {done.updated} unchanged {done.unchanged}")
+                    print(f"    while importing: {done.other}")
                 counts = (db.session.scalar(select(func.count(Account.id))),
                           db.session.scalar(select(func.count(Opportunity.id))))
                 assert counts == (rows, rows), counts
@@ -160,8 +242,7 @@ def run(backend: str, rows: int, trace_memory: bool) -> None:
             app = _app(url, folder)
             with app.app_context():
                 admin = _users()
-                seconds, peak, done = timed_import(admin, folder, accounts, "accounts",
-                                                   trace=True)
+                seconds, peak, done = timed_import(admin, accounts, "accounts", trace=True)
                 print(f"  accounts, traced: tracemalloc peak {peak:.1f} MiB "
                       f"({seconds:.1f} s under tracing)")
                 db.session.remove()

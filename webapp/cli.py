@@ -22,6 +22,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(demo)
     app.cli.add_command(create_user)
+    from webapp.imports.runner import cli as imports_cli
+
+    app.cli.add_command(imports_cli)
 
 
 @click.command("init-db")

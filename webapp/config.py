@@ -39,6 +39,9 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.WTF_CSRF_HEADERS = ["X-CSRFToken"]
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+        # CSV imports run in the background: "thread" (a thread of the app server that took
+        # the upload) or "worker" (only `groundwork imports work [--loop]` runs them).
+        self.IMPORT_RUNNER = env.get("IMPORT_RUNNER", "thread")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

@@ -1,6 +1,9 @@
 """Engine behaviour per backend, and migrations run from code (CLI, `make run`, tests)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +12,19 @@ from flask import has_request_context, request
 from sqlalchemy import Engine, event
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_READING: ContextVar[bool] = ContextVar("groundwork_reading", default=False)
+
+
+@contextmanager
+def reading(enabled: bool = True) -> Iterator[None]:
+    """Transactions that begin inside this block only read: on SQLite they begin deferred and
+    do not take the write lock (for work outside a GET request, such as a background import's
+    check). Commit or roll back before writing."""
+    token = _READING.set(enabled)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -34,8 +50,9 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        reading = has_request_context() and request.method in ("GET", "HEAD")
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        only_reads = _READING.get() or (has_request_context()
+                                        and request.method in ("GET", "HEAD"))
+        connection.exec_driver_sql("BEGIN" if only_reads else "BEGIN IMMEDIATE")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

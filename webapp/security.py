@@ -20,7 +20,7 @@ CSP = (
 HSTS = "max-age=63072000; includeSubDomains"
 
 # Blueprints and endpoint name fragments whose answers must never be stored on the device.
-NO_STORE_BLUEPRINTS = {"admin"}
+NO_STORE_BLUEPRINTS = {"admin", "imports"}
 NO_STORE_ENDPOINT_WORDS = ("export", "download")
 
 

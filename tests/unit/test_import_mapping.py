@@ -159,13 +159,15 @@ def test_delimiter_is_comma_semicolon_or_tab():
     assert m.sniff_delimiter("Account Name\n") == ","
 
 
-def test_rows_are_streamed_with_the_line_they_start_on(tmp_path):
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["file", "bytes kept in the database"])
+def test_rows_are_streamed_with_the_line_they_start_on(tmp_path, as_bytes):
     path = tmp_path / "a.csv"
     path.write_text('Account Name;Billing City\nAcme;Paris\n"Two\nlines";Lyon\n\n;Nice\n',
                     encoding="utf-8")
-    headers, delimiter = m.read_header(path, "utf-8")
+    source = path.read_bytes() if as_bytes else path
+    headers, delimiter = m.read_header(source, "utf-8")
     assert (headers, delimiter) == (["Account Name", "Billing City"], ";")
-    rows = list(m.read_rows(path, "utf-8", delimiter, "accounts", ["name", "city"]))
+    rows = list(m.read_rows(source, "utf-8", delimiter, "accounts", ["name", "city"]))
     assert [(r.line, r.values.get("name"), r.errors) for r in rows] == [
         (2, "Acme", []), (3, "Two lines", []), (6, None, ["the name is missing"])]
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+import time
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Account, AuditEvent, Contact, Opportunity, OpportunityChange
+from webapp.models import (
+    Account,
+    AuditEvent,
+    Contact,
+    ImportUndo,
+    Opportunity,
+    OpportunityChange,
+)
 
 SALESFORCE_ACCOUNTS = (
     "Account ID,Account Name,Billing City,Billing State/Province,Billing Zip/Postal Code,"
@@ -34,13 +42,39 @@ def team(make):
                 stranger=stranger)
 
 
+POLLING = 'hx-trigger="every 1s"'
+
+
+def _wait(client, url: str, timeout: float = 30) -> str:
+    """Poll the upload's page as htmx does (the fragment) until its check or import is done
+    (the runner is a real thread of the app); returns the whole page.
+
+    The test client's requests share this test's app context, so their session outlives
+    each request: end its transaction (and forget what it loaded), as the end of a real
+    request would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.rollback()
+        if POLLING not in client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True):
+            break
+        assert time.monotonic() < deadline, "the import job did not finish"
+        time.sleep(0.05)
+    db.session.rollback()
+    page = client.get(url).get_data(as_text=True)
+    db.session.rollback()
+    return page
+
+
 def _upload(client, text: str | bytes, kind: str = "auto", encoding: str = "utf-8",
             name: str = "export.csv"):
+    """Upload a file and wait for its check; returns the upload's page address."""
     data = text if isinstance(text, bytes) else text.encode(encoding)
     response = client.post("/imports/", data={"kind": kind, "file": (io.BytesIO(data), name)},
                            content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)
-    return response.headers["Location"]
+    url = response.headers["Location"]
+    _wait(client, url)
+    return url
 
 
 def _choices(page_url: str, client, **extra):
@@ -57,8 +91,26 @@ def _choices(page_url: str, client, **extra):
     return data
 
 
-def _import(client, url, **extra):
-    return client.post(url, data=_choices(url, client, action="import", **extra))
+class Imported:
+    """What the user sees after pressing Import and waiting: the page, and whether it says
+    the file was imported."""
+
+    def __init__(self, page: str):
+        self.page = page
+        self.imported = "<h2 id=\"result-title\">Imported</h2>" in page
+
+
+def _import(client, url, **extra) -> Imported:
+    """Press Import with the form as shown (changed by `extra`), as many times as the page
+    asks (a changed column is checked again first), and wait for the end."""
+    data = _choices(url, client, action="import", **extra)
+    response = client.post(url, data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = _wait(client, url)
+    if 'value="import"' in page:  # checked again with the new choices: import now
+        assert client.post(url, data=_choices(url, client, action="import")).status_code == 303
+        page = _wait(client, url)
+    return Imported(page)
 
 
 def _count(model) -> int:
@@ -75,9 +127,9 @@ def test_salesforce_accounts_preview_then_import(client, login, team):
     assert "Acme Foundry" in page and "Ana Alvarez" in page
     assert _count(Account) == 0  # the preview saves nothing
 
-    response = _import(client, url, default_owner=str(team["ben"].id))
-    assert response.status_code == 303, response.get_data(as_text=True)
-    assert "2 new, 0 updated" in client.get(response.headers["Location"]).get_data(as_text=True)
+    done = _import(client, url, default_owner=str(team["ben"].id))
+    assert done.imported
+    assert "<b>2</b> new, <b>0</b> updated" in done.page
     accounts = {a.external_id: a for a in db.session.scalars(select(Account))}
     acme, blue = accounts["001A"], accounts["001B"]
     assert (acme.name, acme.city, acme.region, acme.postal_code, acme.country) == (
@@ -92,12 +144,12 @@ def test_reimporting_the_same_file_updates_instead_of_duplicating(client, login,
     login(team["manager"])
     text = SALESFORCE_ACCOUNTS.format(ana="ana@example.com")
     first = _upload(client, text)
-    assert _import(client, first, default_owner=str(team["ben"].id)).status_code == 303
+    assert _import(client, first, default_owner=str(team["ben"].id)).imported
     changed = text.replace("Acme Foundry,Chicago", "Acme Foundry Inc.,Evanston")
     url = _upload(client, changed)
     page = client.get(url).get_data(as_text=True)
     assert "2 rows: <b>0</b> new, <b>1</b> updated, 1 unchanged" in page
-    assert _import(client, url, default_owner=str(team["ben"].id)).status_code == 303
+    assert _import(client, url, default_owner=str(team["ben"].id)).imported
     assert _count(Account) == 2
     acme = db.session.scalar(select(Account).where(Account.external_id == "001A"))
     assert (acme.name, acme.city) == ("Acme Foundry Inc.", "Evanston")
@@ -113,9 +165,9 @@ def test_malformed_rows_are_listed_by_line_and_nothing_is_saved(client, login, t
     _import(client, _upload(client, "Account Name\nAcme Foundry\n"),
             default_owner=str(team["ana"].id))
     url = _upload(client, make_opps)
-    response = _import(client, url)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
+    done = _import(client, url)
+    assert not done.imported
+    page = done.page
     assert "Line 3: the name is missing" in page
     assert "Line 4: Close date: “someday” is not a date" in page
     assert "Line 5: Amount: “lots” is not an amount" in page
@@ -126,9 +178,9 @@ def test_malformed_rows_are_listed_by_line_and_nothing_is_saved(client, login, t
 def test_duplicate_external_ids_in_one_file_name_both_lines(client, login, team):
     login(team["manager"])
     url = _upload(client, "Account ID,Account Name\nX1,One\nX2,Two\nX1,One again\n")
-    response = _import(client, url, default_owner=str(team["ana"].id))
-    assert response.status_code == 400
-    assert "ID “X1” appears on lines 2 and 4" in response.get_data(as_text=True)
+    done = _import(client, url, default_owner=str(team["ana"].id))
+    assert not done.imported
+    assert "ID “X1” appears on lines 2 and 4" in done.page
     assert _count(Account) == 0
 
 
@@ -138,7 +190,7 @@ def test_windows_1252_file_is_read_and_the_user_is_told(client, login, team):
     url = _upload(client, text, encoding="cp1252")
     page = client.get(url).get_data(as_text=True)
     assert "Read as Windows-1252 (Western European), columns separated by semicolons." in page
-    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert _import(client, url, default_owner=str(team["ana"].id)).imported
     account = db.session.scalar(select(Account))
     assert (account.name, account.city, account.industry) == (
         "Café Müller", "Zürich", "Gastronomie – Süd")
@@ -148,7 +200,7 @@ def test_utf8_file_with_byte_order_mark_maps_its_first_column(client, login, tea
     login(team["manager"])
     url = _upload(client, "Company name,City\nÉcole Ōsaka,Lyon\n", encoding="utf-8-sig")
     assert "UTF-8 (with byte-order mark)" in client.get(url).get_data(as_text=True)
-    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert _import(client, url, default_owner=str(team["ana"].id)).imported
     assert db.session.scalar(select(Account.name)) == "École Ōsaka"
 
 
@@ -158,13 +210,13 @@ def test_hubspot_deals_and_contacts_find_their_accounts(client, login, team, mak
     deals = ("Record ID,Deal Name,Deal Stage,Close Date,Amount,Associated Company,Deal Owner\n"
              "D1,Plant rollout,contractsent,12/31/2026,\"$120,000.00\",Acme Foundry,"
              "Ben Brooks\n")
-    assert _import(client, _upload(client, deals)).status_code == 303
+    assert _import(client, _upload(client, deals)).imported
     deal = db.session.scalar(select(Opportunity))
     assert (deal.account_id, deal.stage, deal.amount, deal.close_on, deal.owner_id) == (
         acme.id, "negotiation", Decimal("120000.00"), date(2026, 12, 31), team["ben"].id)
     contacts = ("Record ID,First Name,Last Name,Job Title,Email,Phone Number,"
                 "Associated Company ID\nC1,Ada,Lovelace,CTO,ada@acme.test,555-0100,HS-1\n")
-    assert _import(client, _upload(client, contacts)).status_code == 303
+    assert _import(client, _upload(client, contacts)).imported
     contact = db.session.scalar(select(Contact))
     assert (contact.name, contact.title, contact.account_id) == ("Ada Lovelace", "CTO", acme.id)
 
@@ -176,7 +228,7 @@ def test_reimported_opportunity_changes_are_in_its_history(client, login, team, 
     login(team["manager"])
     text = ("Opportunity ID,Account ID,Opportunity Name,Stage,Amount,Close Date\n"
             "O1,A1,Rollout,Closed Won,1500,2027-01-31\n")
-    assert _import(client, _upload(client, text)).status_code == 303
+    assert _import(client, _upload(client, text)).imported
     deal = db.session.scalar(select(Opportunity))
     assert (deal.stage, deal.amount, deal.version, deal.closed_at is not None) == (
         "won", Decimal("1500.00"), 2, True)
@@ -192,15 +244,14 @@ def test_an_unknown_column_is_mapped_by_the_user(client, login, team):
     url = _upload(client, "Account Name,Hauptsitz Stadt\nAcme,Berlin\n")
     page = client.get(url).get_data(as_text=True)
     assert "Hauptsitz Stadt" in page
-    response = _import(client, url, col1="city", default_owner=str(team["ana"].id))
-    assert response.status_code == 303
+    assert _import(client, url, col1="city", default_owner=str(team["ana"].id)).imported
     assert db.session.scalar(select(Account.city)) == "Berlin"
 
 
 def test_an_unmapped_column_is_ignored(client, login, team):
     login(team["manager"])
     url = _upload(client, "Account Name,Hauptsitz Stadt\nAcme,Berlin\n")
-    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert _import(client, url, default_owner=str(team["ana"].id)).imported
     assert db.session.scalar(select(Account.city)) == ""
 
 
@@ -210,7 +261,7 @@ def test_owner_outside_the_managers_team_is_not_assigned(client, login, team):
     url = _upload(client, text)
     page = client.get(url).get_data(as_text=True)
     assert "1 row names an owner who is not one of your reps" in page
-    assert _import(client, url, default_owner=str(team["ana"].id)).status_code == 303
+    assert _import(client, url, default_owner=str(team["ana"].id)).imported
     assert db.session.scalar(select(Account.owner_id)) == team["ana"].id
 
 
@@ -218,18 +269,17 @@ def test_a_manager_cannot_update_another_teams_account_by_its_id(client, login, 
     make.account(team["stranger"], name="Not yours", external_id="S1")
     login(team["manager"])
     url = _upload(client, "Account ID,Account Name\nS1,Mine now\n")
-    response = _import(client, url, default_owner=str(team["ana"].id))
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "Line 2: ID “S1” belongs to a record you cannot change" in page
+    done = _import(client, url, default_owner=str(team["ana"].id))
+    assert not done.imported
+    assert "Line 2: ID “S1” belongs to a record you cannot change" in done.page
     assert db.session.scalar(select(Account.name)) == "Not yours"
 
 
 def test_a_manager_cannot_give_new_accounts_to_another_teams_rep(client, login, team):
     login(team["manager"])
     url = _upload(client, "Account Name\nAcme\n")
-    response = _import(client, url, default_owner=str(team["stranger"].id))
-    assert response.status_code == 400
+    done = _import(client, url, default_owner=str(team["stranger"].id))
+    assert not done.imported
     assert _count(Account) == 0
 
 
@@ -331,15 +381,196 @@ def test_a_file_without_rows_cannot_be_imported(client, login, team):
     assert 'value="import"' not in page
 
 
-def test_an_error_in_a_later_batch_leaves_nothing_from_earlier_batches(client, login, team,
-                                                                        monkeypatch):
-    from webapp.services import imports as import_service
 
-    monkeypatch.setattr(import_service, "BATCH_SIZE", 2)
+
+# --- big files: in the background, with progress, a batch per transaction, all or nothing ---
+
+@pytest.fixture
+def worker(app):
+    """Imports left to `groundwork imports work` (IMPORT_RUNNER=worker): the test decides
+    when the runner works, so what a user sees before and after can be checked exactly."""
+    app.config["IMPORT_RUNNER"] = "worker"
+
+    def run():
+        db.session.rollback()
+        result = app.test_cli_runner().invoke(args=["imports", "work"])
+        assert result.exit_code == 0, result.output
+        db.session.rollback()
+        return result.output
+
+    return run
+
+
+def _post_upload(client, text: str) -> str:
+    response = client.post("/imports/", data={"kind": "auto",
+                                              "file": (io.BytesIO(text.encode()), "big.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    db.session.rollback()
+    return response.headers["Location"]
+
+
+def _accounts_file(rows: int, start: int = 0) -> str:
+    return "Account ID,Account Name,City\n" + "".join(
+        f"E{n},Company {n},Chicago\n" for n in range(start, start + rows))
+
+
+def test_the_page_shows_progress_until_the_check_is_done(client, login, team, worker):
     login(team["manager"])
-    rows = "".join(f"E{n},Company {n}\n" for n in range(5)) + "E9,\n"
-    response = _import(client, _upload(client, "Account ID,Account Name\n" + rows),
-                       default_owner=str(team["ana"].id))
-    assert response.status_code == 400
-    assert "Line 7: the name is missing" in response.get_data(as_text=True)
+    url = _post_upload(client, _accounts_file(6))
+    page = client.get(url).get_data(as_text=True)
+    assert "Checking every row" in page
+    assert "0 of about 6 rows: nothing is saved yet" in page
+    assert '<progress max="6" value="0"' in page
+    assert POLLING in page  # htmx asks again every second
+    assert '<meta http-equiv="refresh" content="3">' in page  # and so does a page without JS
+    assert 'value="import"' not in page
+    fragment = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="import-job"') and "<html" not in fragment
+
+    assert "checked" in worker()
+    page = client.get(url).get_data(as_text=True)
+    assert POLLING not in page and "http-equiv" not in page
+    assert "6 rows: <b>6</b> new" in page and 'value="import"' in page
+    assert "being checked" not in client.get("/imports/").get_data(as_text=True)
+
+
+def test_batches_are_committed_as_they_go_so_other_writers_are_not_held_up(
+        app, client, login, team, worker, monkeypatch):
+    """While a big import runs, each batch is its own transaction: between two batches other
+    requests can write (on SQLite a held write lock would make this fail after the busy
+    timeout), and they see the rows imported so far and the progress."""
+    from webapp.models import AuditEvent, ImportJob
+    from webapp.services import imports as service
+
+    app.config["IMPORT_BATCH_SIZE"] = 2
+    login(team["manager"])
+    url = _post_upload(client, _accounts_file(6))
+    worker()
+    assert _import_pressed(client, url)
+    seen = []
+    batches = service._batches
+
+    def watched(rows, *size):
+        for batch in batches(rows, *size):
+            with db.engine.begin() as other:  # another request, on its own connection
+                other.execute(AuditEvent.__table__.insert().values(
+                    at=datetime(2026, 11, 23), action="someone.else", target_type="",
+                    target_id="", detail="{}", ip=""))
+                seen.append((other.scalar(select(func.count(Account.id))),
+                             other.scalar(select(ImportJob.rows_done))))
+            yield batch
+
+    monkeypatch.setattr(service, "_batches", watched)
+    assert "imported" in worker()
+    assert seen == [(0, 0), (2, 2), (4, 4)]
+    assert _count(Account) == 6
+    assert "Imported" in client.get(url).get_data(as_text=True)
+
+
+def _import_pressed(client, url) -> bool:
+    response = client.post(url, data=_choices(url, client, action="import"))
+    db.session.rollback()
+    return response.status_code == 303
+
+
+def test_an_error_found_while_importing_puts_back_the_batches_already_written(
+        app, client, login, team, make, worker):
+    """The data changed between the check and the import: a later batch finds an error, so
+    the records the earlier batches added or changed are put back. Nothing is imported."""
+    app.config["IMPORT_BATCH_SIZE"] = 2
+    make.account(team["ana"], name="Old name", external_id="E0", city="Springfield")
+    moved = make.account(team["ana"], name="Company 4", external_id="E4")
+    login(team["manager"])
+    url = _post_upload(client, _accounts_file(6))
+    worker()
+    assert "<b>4</b> new, <b>1</b> updated" in client.get(url).get_data(as_text=True)
+    moved.owner_id = team["stranger"].id  # now another team's: the manager may not change it
+    db.session.commit()
+    assert _import_pressed(client, url)
+    assert "failed" in worker()
+
+    page = client.get(url).get_data(as_text=True)
+    assert "Nothing was imported" in page
+    assert "Line 6: ID “E4” belongs to a record you cannot change" in page
+    assert 'value="import"' not in page
+    assert _count(Account) == 2
+    first = db.session.scalar(select(Account).where(Account.external_id == "E0"))
+    assert (first.name, first.city) == ("Old name", "Springfield")
+    undone = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "import.accounts.undone"))
+    assert json.loads(undone.detail)["records"] == 4  # three new ones, one update
+    assert db.session.scalar(select(func.count()).select_from(ImportUndo)) == 0
+
+
+class _Killed(BaseException):
+    """The server process stopping in the middle of an import."""
+
+
+def test_an_import_cut_off_by_a_restart_is_put_back_when_a_runner_carries_on(
+        app, client, login, team, make, worker, clock, monkeypatch):
+    from webapp.services import imports as service
+
+    app.config["IMPORT_BATCH_SIZE"] = 2
+    login(team["manager"])
+    url = _post_upload(client, _accounts_file(6))
+    worker()
+    assert _import_pressed(client, url)
+    batches = service._batches
+
+    def dies_after_two(rows, *size):
+        for n, batch in enumerate(batches(rows, *size)):
+            if n == 2:
+                raise _Killed()
+            yield batch
+
+    monkeypatch.setattr(service, "_batches", dies_after_two)
+    with pytest.raises(_Killed):
+        service.run(db.session, _job_id(url))
+    monkeypatch.setattr(service, "_batches", batches)
+    db.session.rollback()
+    assert _count(Account) == 4  # two batches were written before it stopped
+
+    page = client.get(url).get_data(as_text=True)
+    assert "Importing" in page and "has not moved" not in page
+    assert worker() == ""  # its runner may still be alive: nobody takes it over yet
+    clock.advance(minutes=2)
+    page = client.get(url).get_data(as_text=True)
+    assert "This has not moved for a minute" in page and 'value="resume"' in page
+    assert POLLING not in page
+    response = client.post(url, data={"action": "resume"})
+    assert response.status_code == 303
+    assert "failed" in worker()
+    page = client.get(url).get_data(as_text=True)
+    assert "Nothing was imported" in page
+    assert "cut off (the server stopped) after 4 rows" in page
     assert _count(Account) == 0
+    # ...and the file can be checked and imported again.
+    assert client.post(url, data=_choices(url, client, action="check")).status_code == 303
+    worker()
+    assert _import_pressed(client, url)
+    assert "imported" in worker()
+    assert _count(Account) == 6
+
+
+def _job_id(url: str) -> int:
+    from webapp.models import ImportJob
+
+    db.session.rollback()
+    return db.session.scalar(select(ImportJob.id).where(
+        ImportJob.token == url.rsplit("/", 1)[1]))
+
+
+def test_an_import_in_progress_cannot_be_changed_or_discarded(client, login, team, worker):
+    login(team["manager"])
+    url = _post_upload(client, _accounts_file(3))
+    worker()
+    assert _import_pressed(client, url)
+    response = client.post(url.rstrip("/") + "/discard", follow_redirects=True)
+    assert "This file is being imported: wait until it has finished." in \
+        response.get_data(as_text=True)
+    worker()
+    assert _count(Account) == 3
+    page = client.get(url).get_data(as_text=True)
+    assert "Imported" in page and "<b>3</b> new" in page and "<form" not in \
+        page[page.index('id="import-job"'):]

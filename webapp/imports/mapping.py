@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 KINDS = ("accounts", "contacts", "opportunities")
 KIND_LABELS = {"accounts": "Accounts", "contacts": "Contacts", "opportunities": "Opportunities"}
@@ -244,9 +245,16 @@ class FileProblem(ValueError):
     """The file as a whole cannot be read (not CSV, a quote never closed, no header)."""
 
 
-def read_header(path: Path, encoding: str) -> tuple[list[str], str]:
+def open_text(source: bytes | Path, encoding: str) -> TextIO:
+    """The file as text: `source` is its bytes (an upload kept in the database) or a path."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return io.TextIOWrapper(io.BytesIO(source), encoding=encoding, newline="")
+    return open(source, encoding=encoding, newline="")
+
+
+def read_header(source: bytes | Path, encoding: str) -> tuple[list[str], str]:
     """(column names, delimiter) of the file."""
-    with open(path, encoding=encoding, newline="") as handle:
+    with open_text(source, encoding) as handle:
         first = handle.readline()
     if not first.strip():
         raise FileProblem("The file is empty, or its first line is blank: it needs a header "
@@ -259,11 +267,11 @@ def read_header(path: Path, encoding: str) -> tuple[list[str], str]:
     return [h.replace("\ufeff", "").strip() for h in headers], delimiter
 
 
-def read_rows(path: Path, encoding: str, delimiter: str, kind: str, mapping: list[str],
-              day_first: bool = False) -> Iterator[Row]:
-    """Each data row, parsed and checked on its own (no database), streamed from disk."""
+def read_rows(source: bytes | Path, encoding: str, delimiter: str, kind: str,
+              mapping: list[str], day_first: bool = False) -> Iterator[Row]:
+    """Each data row, parsed and checked on its own (no database), one at a time."""
     decimal_comma = delimiter == ";"
-    with open(path, encoding=encoding, newline="") as handle:
+    with open_text(source, encoding) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             next(reader)

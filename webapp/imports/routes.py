@@ -1,8 +1,7 @@
 """Import and export (managers and admins): upload a CSV, map its columns, check every row,
-then import all of it or nothing; export what you may see as CSV."""
+then import all of it or nothing, with the progress on the page (the work runs in the
+background: webapp/imports/runner.py); export what you may see as CSV."""
 from __future__ import annotations
-
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -23,18 +22,17 @@ from webapp.extensions import db
 from webapp.htmx import render
 from webapp.imports.csv_export import csv_lines
 from webapp.imports.forms import UploadForm, mapping_form
-from webapp.imports.mapping import FIELDS, KIND_LABELS, KINDS
+from webapp.imports.mapping import ENCODING_LABELS, FIELDS, KIND_LABELS, KINDS
+from webapp.imports.runner import launch
+from webapp.models import ImportJob
 from webapp.queries.exports import export_rows
+from webapp.queries.imports import get_job, recent_jobs
 from webapp.services import exports as export_service
 from webapp.services import imports as import_service
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 MANAGERS = ("manager", "admin")
 EXPORT_TICKET_SECONDS = 120
-
-
-def _folder() -> Path:
-    return Path(current_app.instance_path) / "imports"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -45,81 +43,106 @@ def index():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            saved = import_service.save_upload(
-                _folder(), g.user, upload.stream, upload.filename,
+            job_id, token = import_service.save_upload(
+                db.session, g.user, upload.stream, upload.filename,
                 kind=None if form.kind.data == "auto" else form.kind.data)
         except import_service.UploadRefused as error:
             form.file.errors.append(str(error))
         else:
-            return redirect(url_for(".review", token=saved.token), 303)
+            launch(job_id)
+            return redirect(url_for(".review", token=token), 303)
     if form.is_submitted():
         status = 400
     return render("imports/index.html", "imports/index.html", status, form=form,
-                  kinds=KIND_LABELS,
+                  kinds=KIND_LABELS, jobs=recent_jobs(db.session, g.user),
                   max_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))
 
 
-def _upload(token: str) -> import_service.Upload:
-    return import_service.load_upload(_folder(), token, g.user) or abort(404)
+@bp.app_template_filter("thousands")
+def thousands(number: int) -> str:
+    """12,000: counts of rows are read at a glance."""
+    return f"{number or 0:,}"
+
+
+@bp.app_template_filter("encoding_label")
+def encoding_label(encoding: str) -> str:
+    return ENCODING_LABELS.get(encoding, encoding)
+
+
+def _job(token: str) -> ImportJob:
+    return get_job(db.session, g.user, token) or abort(404)
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def review(token: str):
-    upload = _upload(token)
+    job = _job(token)
+    if request.method == "POST" and request.form.get("action") == "resume":
+        job_id = job.id
+        import_service.resume(db.session, job)
+        launch(job_id)
+        return redirect(url_for(".review", token=token), 303)
     owners = import_service.assignable_owners(db.session, g.user)
-    form = mapping_form(upload.kind, upload.headers, upload.mapping, owners,
+    form = mapping_form(job.kind, job.headers, job.mapping, owners,
                         allow_no_owner=g.user.is_admin)
-    if upload.default_owner_id is None and not g.user.is_admin and owners:
-        # What the select shows before a choice is made, so the check matches it (not saved).
-        upload.default_owner_id = owners[0].id
     if request.method == "GET":
-        form.default_owner.data = upload.default_owner_id or 0
-        form.date_order.data = "dmy" if upload.day_first else "mdy"
-    status = 200
-    if form.validate_on_submit():
-        upload = import_service.choose(
-            upload, mapping=[c.data for c in form.columns()],
-            day_first=form.date_order.data == "dmy",
-            default_owner_id=form.default_owner.data or None)
-        if request.form.get("action") != "import":
-            return redirect(url_for(".review", token=token), 303)
-        try:
-            done = import_service.import_upload(db.session, g.user, upload)
-        except import_service.ImportRejected as rejected:
-            result, status = rejected.review, 400
+        form.default_owner.data = job.default_owner_id or 0
+        form.date_order.data = "dmy" if job.day_first else "mdy"
+    elif form.validate_on_submit():
+        return _act(job, form)
+    status = 400 if form.is_submitted() else 200
+    return render("imports/review.html", "imports/_job.html", status, job=job, form=form,
+                  result=import_service.Review.from_dict(job.result),
+                  stale=import_service.is_stale(job), labels=FIELDS[job.kind],
+                  shown=_preview_columns(job), kind_label=KIND_LABELS[job.kind])
+
+
+def _act(job: ImportJob, form):
+    """Import, or check again with the chosen columns and options."""
+    action, job_id, token = request.form.get("action", "check"), job.id, job.token
+    mapping = [c.data for c in form.columns()]
+    options = dict(mapping=mapping, day_first=form.date_order.data == "dmy",
+                   default_owner_id=(form.default_owner.data or None) if job.kind == "accounts"
+                   else job.default_owner_id)
+    unchanged = (mapping == job.mapping and options["day_first"] == job.day_first
+                 and options["default_owner_id"] == job.default_owner_id)
+    try:
+        if action == "import" and unchanged:
+            import_service.start_import(db.session, job)
         else:
-            import_service.discard_upload(upload)
-            flash(f"Imported {KIND_LABELS[upload.kind].lower()}: {done.new} new, "
-                  f"{done.updated} updated, {done.unchanged} unchanged.")
-            return redirect(url_for(".index"), 303)
+            if action == "import":
+                flash("The columns or options changed: the file is checked again. Import "
+                      "when the check is done.")
+            import_service.choose(db.session, job, **options)
+    except import_service.JobBusy as busy:
+        flash(str(busy))
     else:
-        if form.is_submitted():
-            status = 400
-        result = import_service.review_upload(db.session, g.user, upload)
-    return render("imports/review.html", "imports/review.html", status, upload=upload,
-                  form=form, result=result, labels=FIELDS[upload.kind],
-                  shown=_preview_columns(upload),
-                  kind_label=KIND_LABELS[upload.kind])
+        launch(job_id)
+    return redirect(url_for(".review", token=token), 303)
 
 
-def _preview_columns(upload: import_service.Upload) -> list[str]:
+def _preview_columns(job: ImportJob) -> list[str]:
     """The fields the preview table shows: the mapped ones, plus who owns and which account."""
-    mapped = set(upload.mapping)
+    mapped = set(job.mapping)
     if mapped & {"first_name", "last_name"}:
         mapped.add("name")
-    if upload.kind != "contacts":
+    if job.kind != "contacts":
         mapped.add("owner")
-    if upload.kind != "accounts":
+    if job.kind != "accounts":
         mapped.add("account_name")
-    return [f for f in FIELDS[upload.kind]
+    return [f for f in FIELDS[job.kind]
             if f in mapped and f not in ("first_name", "last_name", "account_external_id")]
 
 
 @bp.post("/<token>/discard")
 @role_required(*MANAGERS)
 def discard(token: str):
-    import_service.discard_upload(_upload(token))
+    job = _job(token)
+    try:
+        import_service.discard(db.session, job)
+    except import_service.JobBusy as busy:
+        flash(str(busy))
+        return redirect(url_for(".review", token=token), 303)
     flash("Upload discarded: nothing was imported.")
     return redirect(url_for(".index"), 303)
 

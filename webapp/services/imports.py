@@ -1,19 +1,23 @@
-"""Importing CRM exports: keep the upload on disk, check every row, then write all or nothing.
+"""Importing CRM exports: keep the upload, check every row, then write all or nothing, in
+the background with its progress on the page.
 
 How a big file goes in (50,000 rows in a few seconds, see bench/import_50k.py):
-- the file is streamed from disk, never held whole in memory. The preview checks every row
-  (cell values, duplicate ids in the file, existing records, accounts, owners) and writes
-  nothing; the import button appears only when no row has an error. Confirming reads the file
-  once more, checking each batch again just before writing it (the data may have changed
-  since the preview); if any row fails, the whole transaction is rolled back;
-- the database is asked in batches of BATCH_SIZE rows: one lookup of the batch's external
-  ids, one of its accounts, then one executemany INSERT and one executemany UPDATE;
-- everything is written in ONE transaction, so a failure leaves nothing behind.
-The trade-off: all-or-nothing means one transaction, and on SQLite a writing transaction holds
-the database's single write lock until it commits. Other requests' writes wait (busy_timeout)
-while a big import writes; reads are not blocked (WAL). Batching keeps that stretch to seconds
-rather than minutes; a file much bigger than 50,000 rows is better split (each part is still
-all-or-nothing). PostgreSQL locks only the rows written, so other users are not held up.
+- the upload is kept in the database (table import_jobs), so any app server can carry on with
+  it. A runner (a thread of the app server, or `groundwork imports work`: IMPORT_RUNNER) does
+  the work and writes its progress to the job's row every batch; the page polls it;
+- the check reads every row (cell values, duplicate ids in the file, existing records,
+  accounts, owners) and writes nothing but the progress; the import button appears only when
+  no row has an error;
+- the import reads the file once more, batch by batch (BATCH_SIZE rows): each batch is checked
+  again just before it is written (the data may have changed since the check) and written in
+  its own short transaction, with one executemany INSERT and one executemany UPDATE, plus an
+  undo log (import_undo) of what it wrote. Between batches other requests get the database:
+  on SQLite the single write lock is held for one batch (tens of milliseconds), not the whole
+  file; PostgreSQL locks only the rows written anyway;
+- all or nothing: if a later batch finds an error (or the runner is cut off), the undo log
+  puts back every record written so far, newest first, and the job says nothing was imported.
+  While a big import runs, other users may see its first rows appear; that is the price of
+  not holding the database for seconds.
 
 Re-importing is idempotent: a row whose external id exists updates that record (only the
 columns the file has; a blank cell keeps the current value), rows that change nothing are
@@ -21,37 +25,53 @@ counted as unchanged, and opportunities' changes go to their history like any ot
 """
 from __future__ import annotations
 
-import json
-import re
+import io
 import secrets
-import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import case, func, insert, select, update
+from flask import current_app
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session, undefer
 
 from webapp.clock import utcnow
+from webapp.database import reading
 from webapp.imports import mapping as m
-from webapp.models import Account, Contact, Opportunity, OpportunityChange, User, new_uuid
+from webapp.models import (
+    Account,
+    Contact,
+    ImportJob,
+    ImportUndo,
+    Opportunity,
+    OpportunityChange,
+    User,
+    new_uuid,
+)
+from webapp.models.imports import RUNNING_STATUSES
 from webapp.opportunities.rules import stage_timestamps, to_text
 from webapp.queries.access import account_visibility, visible_user_ids
 from webapp.services import audit
 
-BATCH_SIZE = 2000  # rows per lookup and per executemany
+BATCH_SIZE = 2000  # rows the check looks up at once
+WRITE_BATCH_SIZE = 500  # rows the import writes per transaction (tens of milliseconds)
+# On SQLite, a pause between two written batches lets other requests' writes, waiting for the
+# single write lock, take it (without it the import can win the lock again and again).
+SQLITE_PAUSE_SECONDS = 0.02
 SAMPLE_SIZE = 10  # rows shown in the preview
 MAX_LISTED_ERRORS = 200  # errors kept for the preview (all are counted)
-UPLOAD_MAX_AGE_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+UNIMPORTED_MAX_AGE = timedelta(hours=24)  # an upload nobody imported is forgotten after this
+FINISHED_MAX_AGE = timedelta(days=30)  # an import's record on the import page
+STALE_AFTER = timedelta(seconds=60)  # a runner silent this long has been cut off
 
 MODELS = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity}
+TABLES = {model.__tablename__: model for model in (*MODELS.values(), OpportunityChange)}
 # Values a new record gets for the columns the file does not have.
 NEW_DEFAULTS: dict[str, dict[str, Any]] = {
     "accounts": {"external_id": None, "industry": "", "segment": "Mid-Market",
@@ -66,120 +86,120 @@ NEW_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 # Opportunity fields whose changes are written to the opportunity's history.
 HISTORY_FIELDS = ("stage", "amount", "close_on", "next_step", "qualified")
+CUT_OFF = ("The import was cut off (the server stopped) after {done} rows. Nothing was "
+           "imported: what it had written was put back. Import again.")
 
 
 class UploadRefused(ValueError):
     """The uploaded file cannot be imported at all; the message says why."""
 
 
-class ImportRejected(Exception):
-    """Nothing was imported: `review` lists what is wrong."""
-
-    def __init__(self, review: Review):
-        super().__init__(f"{review.error_count} rows have errors")
-        self.review = review
+class JobBusy(ValueError):
+    """The job is importing (or putting back): it cannot be changed until it has finished."""
 
 
-# --- the upload, kept on disk between preview and confirm -------------------------------------
+# --- the upload and the user's choices --------------------------------------------------------
 
-@dataclass
-class Upload:
-    """An uploaded file under instance/imports/ and the choices made for it."""
-
-    token: str
-    user_id: int
-    kind: str
-    filename: str
-    encoding: str
-    delimiter: str
-    headers: list[str]
-    mapping: list[str]  # per column: a field name, or "" to ignore it
-    day_first: bool = False
-    default_owner_id: int | None = None
-    folder: str = field(default="", repr=False)
-
-    @property
-    def path(self) -> Path:
-        return Path(self.folder) / f"{self.token}.csv"
-
-    @property
-    def encoding_label(self) -> str:
-        return m.ENCODING_LABELS.get(self.encoding, self.encoding)
-
-    @property
-    def delimiter_label(self) -> str:
-        return {",": "commas", ";": "semicolons", "\t": "tabs"}[self.delimiter]
-
-    def save(self) -> None:
-        data = asdict(self)
-        data.pop("folder")
-        (Path(self.folder) / f"{self.token}.json").write_text(json.dumps(data))
-
-
-def save_upload(folder: str | Path, user: User, stream: BinaryIO, filename: str,
-                kind: str | None = None) -> Upload:
-    """Store an uploaded CSV under `folder`, find its encoding, delimiter and columns, and
-    guess the kind (when `kind` is None) and the column mapping. Raises UploadRefused."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    _forget_old_uploads(folder)
-    token = secrets.token_urlsafe(24)
-    path = folder / f"{token}.csv"
-    with open(path, "wb") as out:
-        shutil.copyfileobj(stream, out, 1 << 20)
+def save_upload(session: Session, user: User, stream: BinaryIO, filename: str,
+                kind: str | None = None) -> tuple[int, str]:
+    """Keep an uploaded CSV with its encoding, delimiter and columns, its kind guessed (when
+    `kind` is None) and its columns mapped, ready to be checked: returns its id and token.
+    Raises UploadRefused."""
+    data = stream.read()
+    encoding = m.detect_encoding(io.BytesIO(data))
     try:
-        with open(path, "rb") as raw:
-            encoding = m.detect_encoding(raw)
-        headers, delimiter = m.read_header(path, encoding)
+        headers, delimiter = m.read_header(data, encoding)
     except m.FileProblem as error:
-        path.unlink(missing_ok=True)
         raise UploadRefused(str(error)) from None
     kind = kind if kind in m.KINDS else m.guess_kind(headers)
-    upload = Upload(token=token, user_id=user.id, kind=kind,
-                    filename=Path(filename or "").name[:120], encoding=encoding, delimiter=delimiter, headers=headers,
-                    mapping=[f or "" for f in m.guess_mapping(kind, headers)], folder=str(folder))
-    upload.save()
-    return upload
+    # A manager's new accounts go to their first rep until they choose (what the form shows).
+    owners = [] if user.is_admin or kind != "accounts" else assignable_owners(session, user)
+    _forget_old_jobs(session)
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    job = ImportJob(token=secrets.token_urlsafe(24), user_id=user.id, kind=kind,
+                    filename=Path(filename or "").name[:120], encoding=encoding,
+                    delimiter=delimiter, headers=headers,
+                    mapping=[f or "" for f in m.guess_mapping(kind, headers)],
+                    day_first=False, default_owner_id=owners[0].id if owners else None,
+                    content=data, size=len(data), lines=max(newlines - 1, 0),
+                    status="checking", generation=1, rows_done=0)
+    session.add(job)
+    session.flush()
+    saved = job.id, job.token
+    session.commit()
+    return saved
 
 
-def load_upload(folder: str | Path, token: str, user: User) -> Upload | None:
-    """The upload `token` of `user`, or None (unknown, expired, or someone else's)."""
-    if not _TOKEN.fullmatch(token or ""):
-        return None
-    meta = Path(folder) / f"{token}.json"
-    try:
-        data = json.loads(meta.read_text())
-    except (OSError, ValueError):
-        return None
-    upload = Upload(**data, folder=str(folder))
-    if upload.user_id != user.id or not upload.path.exists():
-        return None
-    return upload
+def choose(session: Session, job: ImportJob, *, mapping: list[str], day_first: bool,
+           default_owner_id: int | None) -> ImportJob:
+    """Keep the user's column mapping and options, and check the file again with them."""
+    _not_busy(job)
+    job.mapping = [f if f in m.FIELDS[job.kind] else "" for f in mapping]
+    job.day_first = day_first
+    job.default_owner_id = default_owner_id
+    _restart(job, "checking")
+    session.commit()
+    return job
 
 
-def choose(upload: Upload, *, mapping: list[str], day_first: bool,
-           default_owner_id: int | None) -> Upload:
-    """Keep the user's column mapping and options with the upload."""
-    upload.mapping = [f if f in m.FIELDS[upload.kind] else "" for f in mapping]
-    upload.day_first = day_first
-    upload.default_owner_id = default_owner_id
-    upload.save()
-    return upload
+def start_import(session: Session, job: ImportJob) -> ImportJob:
+    """Start importing a file whose last check found no error; else check it again."""
+    _not_busy(job)
+    ready = job.status == "checked" and Review.from_dict(job.result).ok
+    _restart(job, "importing" if ready else "checking")
+    session.commit()
+    return job
 
 
-def discard_upload(upload: Upload) -> None:
-    for suffix in (".csv", ".json"):
-        (Path(upload.folder) / f"{upload.token}{suffix}").unlink(missing_ok=True)
+def resume(session: Session, job: ImportJob) -> ImportJob:
+    """Hand a job whose runner was cut off to a new runner (a check starts again; an import
+    is put back first)."""
+    if job.running and is_stale(job):
+        if job.status == "importing":
+            job.status = "undoing"
+            job.result = _cut_off_review(job).to_dict()
+        job.runner = None
+        session.commit()
+    return job
 
 
-def _forget_old_uploads(folder: Path) -> None:
-    cutoff = time.time() - UPLOAD_MAX_AGE_SECONDS
-    for path in folder.glob("*.*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass
+def discard(session: Session, job: ImportJob) -> None:
+    """Forget an upload (not while it is being imported or put back)."""
+    _not_busy(job, allow_checking=True)
+    session.delete(job)
+    session.commit()
+
+
+def is_stale(job: ImportJob) -> bool:
+    """Is the job's runner silent for so long that it has been cut off?"""
+    beat = job.heartbeat_at or job.created_at
+    return job.running and beat < utcnow() - STALE_AFTER
+
+
+def _not_busy(job: ImportJob, allow_checking: bool = True) -> None:
+    if job.status in ("importing", "undoing"):
+        raise JobBusy("This file is being imported: wait until it has finished.")
+    if job.status == "imported":
+        raise JobBusy("This file has been imported. To change something, upload it again.")
+
+
+def _restart(job: ImportJob, status: str) -> None:
+    job.status, job.generation, job.runner = status, job.generation + 1, None
+    job.rows_done, job.heartbeat_at, job.finished_at = 0, utcnow(), None
+    if status == "importing":
+        job.result = None
+
+
+def _forget_old_jobs(session: Session) -> None:
+    now = utcnow()
+    old = select(ImportJob.id).where(or_(
+        (ImportJob.created_at < now - UNIMPORTED_MAX_AGE)
+        & ImportJob.status.in_(("checking", "checked", "failed")) & ImportJob.runner.is_(None),
+        (ImportJob.created_at < now - FINISHED_MAX_AGE) & (ImportJob.status == "imported")))
+    ids = list(session.scalars(old))
+    if ids:
+        session.execute(delete(ImportUndo).where(ImportUndo.job_id.in_(ids)))
+        session.execute(delete(ImportJob).where(ImportJob.id.in_(ids)))
 
 
 # --- owners -----------------------------------------------------------------------------------
@@ -224,6 +244,16 @@ class Review:
     def ok(self) -> bool:
         return not self.problems and not self.error_count and self.rows > 0
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Review:
+        if not data:
+            return cls("accounts", problems=["Not checked yet."])
+        errors = [RowError(**e) for e in data.get("errors", [])]
+        return cls(**{**data, "errors": errors})
+
     def add_error(self, line: int, message: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_LISTED_ERRORS:
@@ -238,78 +268,214 @@ class _Planned:
     record_id: int | None = None
     history: list[tuple[str, Any, Any]] = field(default_factory=list)
     previous_owner_id: int | None = None  # an update that hands the record to another owner
+    previous: dict[str, Any] = field(default_factory=dict)  # an update's columns, before
 
 
-def review_upload(session: Session, user: User, upload: Upload) -> Review:
-    """Check every row of the upload against the file and the database; writes nothing."""
-    review = Review(upload.kind)
-    review.problems = m.mapping_problems(upload.kind, upload.mapping)
-    if review.problems:
-        return review
-    context = _Context(session, user, upload, build=False)
+
+# --- the runner -------------------------------------------------------------------------------
+
+class _Superseded(Exception):
+    """Another runner, or a newer check or import of the same file, took over."""
+
+
+def pending_jobs(session: Session) -> list[int]:
+    """Jobs waiting for a runner: none yet, or one cut off."""
+    stmt = select(ImportJob.id).where(
+        ImportJob.status.in_(RUNNING_STATUSES),
+        or_(ImportJob.runner.is_(None), ImportJob.heartbeat_at < utcnow() - STALE_AFTER))
+    return list(session.scalars(stmt.order_by(ImportJob.id)))
+
+
+def run(session: Session, job_id: int, runner: str | None = None) -> str | None:
+    """Do what job `job_id` waits for (check, import, or put back a failed import) as
+    `runner`, writing progress as it goes. Returns the job's status at the end, or None when
+    the job was not this runner's to do (already taken, finished, or gone)."""
+    runner = runner or secrets.token_hex(8)
+    if isinstance(session, scoped_session):
+        session = session()
+    # The runner's objects (the job, the user) stay as loaded: the job's row is only changed
+    # through _beat(), which checks that it is still this runner's.
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        for batch in _batches(_rows(upload)):
-            for planned in context.plan(batch):
-                _count(review, planned, context)
-    except m.FileProblem as error:
-        review.problems.append(str(error))
+        job = _claim(session, job_id, runner)
+        if job is None:
+            return None
+        work = {"checking": _check, "importing": _import, "undoing": _undo}[job.status]
+        work(session, job, runner)
+        return job.status
+    except _Superseded:
+        session.rollback()
+        return None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.expire_on_commit = expire
+
+
+def _claim(session: Session, job_id: int, runner: str) -> ImportJob | None:
+    now = utcnow()
+    claimed = session.execute(
+        update(ImportJob).where(
+            ImportJob.id == job_id, ImportJob.status.in_(RUNNING_STATUSES),
+            or_(ImportJob.runner.is_(None), ImportJob.heartbeat_at < now - STALE_AFTER))
+        .values(runner=runner, heartbeat_at=now)).rowcount
+    session.commit()
+    if claimed != 1:
+        return None
+    job = session.scalars(select(ImportJob).where(ImportJob.id == job_id)
+                          .options(undefer(ImportJob.content))).one()
+    if job.status == "importing" and _has_undo(session, job):
+        # Cut off while importing: put back what the earlier runner wrote.
+        job.status, job.result = "undoing", _cut_off_review(job).to_dict()
+        session.commit()
+    return job
+
+
+def _beat(session: Session, job: ImportJob, me: str, **values) -> None:
+    """Record progress (or the end) in the current transaction; stop if no longer ours."""
+    done = session.execute(
+        update(ImportJob).where(ImportJob.id == job.id, ImportJob.runner == me,
+                                ImportJob.generation == job.generation)
+        .values(heartbeat_at=utcnow(), **values)).rowcount
+    if done != 1:
+        raise _Superseded()
+
+
+def _check(session: Session, job: ImportJob, runner: str) -> None:
+    """Check every row; writes nothing but the progress and, at the end, the review."""
+    user, review = session.get(User, job.user_id), Review(job.kind)
+    review.problems = m.mapping_problems(job.kind, job.mapping)
+    session.commit()
+    if not review.problems:
+        try:
+            with reading():
+                context = _Context(session, user, job, build=False)
+            for batch in _batches(_rows(job)):
+                with reading():
+                    planned = context.plan(batch)
+                session.commit()  # ends the read: the progress below is a short write
+                for item in planned:
+                    _count(review, item, context)
+                _beat(session, job, runner, rows_done=review.rows)
+                session.commit()
+        except m.FileProblem as error:
+            session.rollback()
+            review.problems.append(str(error))
     if review.rows == 0 and not review.problems:
         review.problems.append("The file has a header but no rows.")
-    return review
+    _beat(session, job, runner, status="checked", runner=None, rows_done=review.rows,
+          result=review.to_dict(), finished_at=utcnow())
+    session.commit()
 
 
-def import_upload(session: Session, user: User, upload: Upload) -> Review:
-    """Write every row in one transaction, each batch checked just before it is written, then
-    commit with an audit event. If any row has an error, nothing is saved: the transaction is
-    rolled back (the rest of the file is still checked, so the list is complete) and
-    ImportRejected carries the review.
-
-    The full check without writing is review_upload(), which the preview runs (a GET: no write
-    lock); checking again here, batch by batch, catches what changed since and costs one pass
-    over the file instead of two while the write lock is held."""
-    done = Review(upload.kind)
-    done.problems = m.mapping_problems(upload.kind, upload.mapping)
-    if done.problems:
-        raise ImportRejected(done)
-    context = _Context(session, user, upload, build=True)
+def _import(session: Session, job: ImportJob, runner: str) -> None:
+    """Write every row, a batch per transaction, each checked just before it is written, with
+    an undo log. Any error stops the writing (the rest is still checked, so the list is
+    complete) and puts back what was written: all or nothing."""
+    user, done = session.get(User, job.user_id), Review(job.kind)
+    done.problems = m.mapping_problems(job.kind, job.mapping)
+    context = _Context(session, user, job, build=True)
+    session.commit()
+    pause = SQLITE_PAUSE_SECONDS if session.get_bind().dialect.name == "sqlite" else 0
     try:
-        for batch in _batches(_rows(upload)):
-            planned = context.plan(batch)
+        for batch in _batches(_rows(job), WRITE_BATCH_SIZE) if not done.problems else ():
+            writing = not done.error_count
+            with reading(enabled=not writing):
+                planned = context.plan(batch)
             for item in planned:
                 _count(done, item, context)
-            if not done.error_count:
-                _write(session, user, upload.kind, planned)
-        if done.rows == 0:
-            done.problems.append("The file has a header but no rows.")
-        if not done.ok:
-            raise ImportRejected(done)
-        audit.record(session, user, f"import.{upload.kind}", "import", upload.token,
-                     file=upload.filename, rows=done.rows, new=done.new, updated=done.updated,
-                     unchanged=done.unchanged, encoding=upload.encoding)
-        session.commit()
+            if writing and not done.error_count:
+                _write(session, user, job, planned)
+            else:
+                session.rollback()  # this batch had an error: write none of it
+            _beat(session, job, runner, rows_done=done.rows)
+            session.commit()
+            if writing and pause:
+                time.sleep(pause)
     except m.FileProblem as error:
         session.rollback()
         done.problems.append(str(error))
-        raise ImportRejected(done) from None
     except IntegrityError:
         session.rollback()
         done.problems.append("Someone else saved some of these records while the import ran. "
                              "Nothing was imported: check the file again.")
-        raise ImportRejected(done) from None
-    except BaseException:
-        session.rollback()
-        raise
-    return done
+    if done.rows == 0 and not done.problems:
+        done.problems.append("The file has a header but no rows.")
+    if not done.ok:
+        _beat(session, job, runner, status="undoing", result=done.to_dict())
+        session.commit()
+        job.status, job.result = "undoing", done.to_dict()
+        _undo(session, job, runner)
+        return
+    session.execute(delete(ImportUndo).where(ImportUndo.job_id == job.id))
+    audit.record(session, user, f"import.{job.kind}", "import", job.token,
+                 file=job.filename, rows=done.rows, new=done.new, updated=done.updated,
+                 unchanged=done.unchanged, encoding=job.encoding)
+    _beat(session, job, runner, status="imported", runner=None, result=done.to_dict(),
+          content=None, finished_at=utcnow())
+    session.commit()
+    job.status = "imported"
 
 
-def _rows(upload: Upload) -> Iterator[m.Row]:
-    return m.read_rows(upload.path, upload.encoding, upload.delimiter, upload.kind,
-                       upload.mapping, day_first=upload.day_first)
+def _undo(session: Session, job: ImportJob, runner: str) -> None:
+    """Put back what an import wrote, newest first, a batch per transaction; then the job has
+    failed and says why (its review is kept)."""
+    kept = put_back = 0
+    while True:
+        entries = list(session.scalars(
+            select(ImportUndo).where(ImportUndo.job_id == job.id)
+            .order_by(ImportUndo.id.desc()).limit(BATCH_SIZE)))
+        if not entries:
+            break
+        for entry in entries:
+            model = TABLES[entry.table_name]
+            try:
+                with session.begin_nested():
+                    if entry.previous is None:
+                        session.execute(delete(model).where(model.id == entry.record_id))
+                    else:
+                        session.execute(update(model).where(model.id == entry.record_id)
+                                        .values(**_from_json(model, entry.previous)))
+                put_back += 1
+            except IntegrityError:  # someone already logged work on a new record: keep it
+                kept += 1
+        session.execute(delete(ImportUndo).where(ImportUndo.id.in_([e.id for e in entries])))
+        _beat(session, job, runner)
+        session.commit()
+    review = Review.from_dict(job.result)
+    if kept:
+        review.problems.append(f"{kept} new record{'s were' if kept != 1 else ' was'} kept: "
+                               "someone added work to them while the import ran.")
+    if put_back:
+        audit.record(session, job.user_id, f"import.{job.kind}.undone", "import", job.token,
+                     file=job.filename, records=put_back, kept=kept)
+    _beat(session, job, runner, status="failed", runner=None, result=review.to_dict(),
+          finished_at=utcnow())
+    session.commit()
+    job.status = "failed"
 
 
-def _batches(rows: Iterable[m.Row]) -> Iterator[list[m.Row]]:
+def _has_undo(session: Session, job: ImportJob) -> bool:
+    return session.scalar(select(ImportUndo.id).where(ImportUndo.job_id == job.id).limit(1)) \
+        is not None
+
+
+def _cut_off_review(job: ImportJob) -> Review:
+    review = Review(job.kind)
+    review.problems.append(CUT_OFF.format(done=job.rows_done))
+    return review
+
+
+def _rows(job: ImportJob) -> Iterator[m.Row]:
+    return m.read_rows(job.content or b"", job.encoding, job.delimiter, job.kind, job.mapping,
+                       day_first=job.day_first)
+
+
+def _batches(rows: Iterable[m.Row], size: int = BATCH_SIZE) -> Iterator[list[m.Row]]:
+    size = current_app.config.get("IMPORT_BATCH_SIZE", size)
     iterator = iter(rows)
-    while batch := list(islice(iterator, BATCH_SIZE)):
+    while batch := list(islice(iterator, size)):
         yield batch
 
 
@@ -332,7 +498,7 @@ class _Context:
     """What checking one import needs across batches: who imports, the owners they may assign,
     and the external ids seen so far in the file (line of first sight)."""
 
-    def __init__(self, session: Session, user: User, upload: Upload, *, build: bool):
+    def __init__(self, session: Session, user: User, upload: ImportJob, *, build: bool):
         self.session, self.user, self.kind = session, user, upload.kind
         self.build = build  # False while only checking: new rows' records are not built
         self.model = MODELS[upload.kind]
@@ -420,6 +586,7 @@ class _Context:
                 changes["version"] = current["version"] + 1
         if self.kind != "contacts":
             changes["updated_at"] = self.now
+        planned.previous = {k: current[k] for k in changes}
         return planned
 
     def _owner(self, row: m.Row, values: dict, *, is_new: bool) -> int | None:
@@ -516,20 +683,26 @@ def _differs(old: Any, new: Any) -> bool:
     return old != new
 
 
-def _write(session: Session, user: User, kind: str, planned: list[_Planned]) -> None:
+def _write(session: Session, user: User, job: ImportJob, planned: list[_Planned]) -> None:
     """One batch: one executemany INSERT, one executemany UPDATE (grouped by the columns
-    changed), and the opportunities' history rows."""
+    changed), the opportunities' history rows, and the undo log of all of it."""
+    kind = job.kind
     model = MODELS[kind]
+    undo: list[dict] = []
     new = [p.values for p in planned if p.action == "new"]
     if new:
         # Core, not the ORM's bulk insert: that splits a batch wherever a value is None.
-        session.execute(insert(model.__table__), new)
+        ids = session.scalars(insert(model.__table__).returning(model.__table__.c.id), new)
+        undo += [{"table_name": model.__tablename__, "record_id": i, "previous": None}
+                 for i in ids]
     # The ORM's bulk UPDATE by primary key runs one executemany per run of rows changing the
     # same columns: sorted, that is one per set of columns.
     changed = sorted((p for p in planned if p.action == "update"),
                      key=lambda p: tuple(sorted(p.values)))
     if changed:
         session.execute(update(model), [{"id": p.record_id, **p.values} for p in changed])
+        undo += [{"table_name": model.__tablename__, "record_id": p.record_id,
+                  "previous": _to_json(p.previous)} for p in changed]
     for p in changed:  # ownership changes are audited one by one, like a territory plan's
         if "owner_id" in p.values:
             target = "account" if kind == "accounts" else "opportunity"
@@ -538,12 +711,39 @@ def _write(session: Session, user: User, kind: str, planned: list[_Planned]) -> 
     if kind == "opportunities":
         history = [
             {"opportunity_id": p.record_id, "user_id": user.id,
-             "changed_at": p.values["updated_at"], "field": name, "old_value": _history_text(old), "new_value": _history_text(new_value),
+             "changed_at": p.values["updated_at"], "field": name,
+             "old_value": _history_text(old), "new_value": _history_text(new_value),
              "client_id": None, "version": p.values["version"]}
             for p in changed for name, old, new_value in p.history
         ]
         if history:
-            session.execute(insert(OpportunityChange), history)
+            ids = session.scalars(insert(OpportunityChange).returning(OpportunityChange.id),
+                                  history)
+            undo += [{"table_name": OpportunityChange.__tablename__, "record_id": i,
+                      "previous": None} for i in ids]
+    if undo:
+        session.execute(insert(ImportUndo), [{"job_id": job.id, **u} for u in undo])
+
+
+def _to_json(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values as JSON can keep them (dates and amounts as text)."""
+    return {k: (v.isoformat() if isinstance(v, (date, datetime)) else
+                str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+
+def _from_json(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The reverse of _to_json, by the columns' types."""
+    out = {}
+    for name, value in values.items():
+        kind = model.__table__.c[name].type.python_type
+        if value is not None and kind is datetime:
+            value = datetime.fromisoformat(value)
+        elif value is not None and kind is date:
+            value = date.fromisoformat(value)
+        elif value is not None and kind is Decimal:
+            value = Decimal(value)
+        out[name] = value
+    return out
 
 
 def _history_text(value: Any) -> str | None:
