@@ -191,7 +191,9 @@
 
   function parseScreen(entry) {
     var doc = new DOMParser().parseFromString('<main>' + (entry.screen || '') + '</main>', 'text/html');
-    Array.prototype.forEach.call(doc.querySelectorAll('script, style, link, iframe, object'), function (el) {
+    // <noscript> too: parsed here as markup, its no-JS buttons (e.g. "Show who works there")
+    // would post around the outbox.
+    Array.prototype.forEach.call(doc.querySelectorAll('script, style, link, iframe, object, noscript'), function (el) {
       el.remove();
     });
     var root = doc.querySelector('main');

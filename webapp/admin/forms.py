@@ -27,3 +27,9 @@ class NewUserForm(UserRoleForm):
     password = PasswordField(
         "Temporary password", validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "new-password"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New temporary password", validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"})

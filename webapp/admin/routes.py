@@ -1,14 +1,17 @@
-"""Admin pages: users (invite, role, manager, deactivate) and the audit log (read-only)."""
+"""Admin pages: users (invite, role, manager, deactivate, reset a password) and the audit log
+(read-only)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   url_for)
 
-from webapp.admin.forms import NewUserForm, UserRoleForm
+from webapp.admin.forms import NewUserForm, ResetPasswordForm, UserRoleForm
 from webapp.auth.session import role_required
 from webapp.extensions import db
 from webapp.models import User
 from webapp.queries.admin import audit_events, managers, users_for_admin
-from webapp.services.users import UserError, change_user, invite_user, set_active
+from webapp.services.users import (UserError, change_user, invite_user, password_reset_refusal,
+                                   reset_password as reset_password_service, set_active)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -72,7 +75,8 @@ def edit_user(user_id: int):
         else:
             return redirect(url_for("admin.users"), 303)
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/edit_user.html", form=form, user=user), status
+    return render_template("admin/edit_user.html", form=form, user=user,
+                           can_reset_password=_can_reset_password(user)), status
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -87,8 +91,47 @@ def set_user_active(user_id: int):
         form = UserRoleForm(obj=user)
         form.set_managers(db.session.scalars(managers()).all(), exclude_id=user.id)
         form.form_errors.append(str(error))
-        return render_template("admin/edit_user.html", form=form, user=user), 400
+        return render_template("admin/edit_user.html", form=form, user=user,
+                               can_reset_password=_can_reset_password(user)), 400
     return redirect(url_for("admin.users"), 303)
+
+
+def _local_login() -> bool:
+    return current_app.config.get("LOCAL_LOGIN_ENABLED", True)
+
+
+def _can_reset_password(user: User) -> bool:
+    return password_reset_refusal(g.user, user, local_login=_local_login()) is None
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@role_required("admin")
+def reset_password(user_id: int):
+    """Give a user who signs in with a password a one-time password (typed, or made up and
+    shown once); they must replace it at their next sign-in, and every session of theirs ends.
+    A generated password is shown in this answer itself (no-store, like every admin page),
+    never put in a redirect or the session cookie."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not _can_reset_password(user):
+        abort(404)  # company sign-in only (or themselves): nothing to reset here
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        typed = form.password.data or None
+        try:
+            password = reset_password_service(db.session, g.user, user, password=typed,
+                                              local_login=_local_login())
+        except UserError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            if typed:
+                flash(f"{user.name}'s password was reset and their sessions ended. They choose "
+                      "their own when they next sign in.", "success")
+                return redirect(url_for("admin.edit_user", user_id=user.id), 303)
+            return render_template("admin/reset_password_done.html", user=user,
+                                   password=password)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/reset_password.html", form=form, user=user), status
 
 
 @bp.get("/audit")

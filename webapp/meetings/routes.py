@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, flash, g, make_response, redirect, render_template, request,
+                   url_for)
 
 from webapp.auth.session import login_required
 from webapp.clock import local_now, to_utc
@@ -80,6 +81,8 @@ def new():
         return _render(form, account)
 
     form = MeetingForm()
+    if _wants_contacts_only():
+        return _show_contacts(form)
     client_id = parse_client_id(form.client_id.data)
     if client_id:
         try:
@@ -123,6 +126,41 @@ def new():
     except ClientIdTaken:
         abort(409)
     return _saved(meeting, "Meeting saved.")
+
+
+def _wants_contacts_only() -> bool:
+    """The "Show who works there" button (only without JavaScript: <noscript>). Never for a
+    write the outbox replays: it takes any 200 as saved, so that is always a real save."""
+    return bool(request.form.get("show_contacts")) and \
+        request.headers.get("X-Groundwork-Outbox") != "1"
+
+
+def _show_contacts(form: MeetingForm):
+    """Without JavaScript, picking an account cannot load its contacts by itself: the button
+    posts the form, which comes back for the chosen account with everything typed kept.
+    Nothing is saved."""
+    account_id = form.account_id.data
+    if not isinstance(account_id, int) or not 0 < account_id <= MAX_ID:
+        form.account_id.errors = ["Choose the account."]
+        return _render(form, None, 400)
+    return _render(form, get_visible_account(g.user, account_id))
+
+
+@bp.get("/contacts")
+@login_required
+def contacts():
+    """Who was there, for the account just picked on the log-meeting form: htmx swaps this
+    fragment in (static/js/meetings.js). A plain visit opens the form for that account."""
+    account_id = account_id_arg()
+    account = get_visible_account(g.user, account_id) if account_id else None
+    if wants_fragment():
+        response = make_response(render_template(
+            "meetings/_contacts.html", account=account,
+            contacts=account_contacts(account.id) if account else []))
+    else:
+        response = redirect(url_for(".new", account_id=account.id if account else None))
+    response.vary.add("HX-Request")
+    return response
 
 
 def _attendees(form: MeetingForm, account) -> str | None:

@@ -1,6 +1,8 @@
 """Creating and changing users."""
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -191,6 +193,59 @@ def change_password(session: Session, user: User, *, current: str, new: str,
     record(session, user, "auth.password_changed", "user", user.id, temporary=was_temporary)
     session.commit()
     return user
+
+
+# Easy to read out over the phone: no 0/o, 1/l/i look-alikes. Four groups of four: ~79 bits.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generate_temporary_password(email: str | None = None) -> str:
+    """A random one-time password like "k7qm-x2rd-9fhp-tw4e" that passes password_problem()."""
+    while True:
+        password = "-".join("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4))
+                            for _ in range(4))
+        if password_problem(password, email) is None:
+            return password
+
+
+def password_reset_refusal(admin: User, user: User, *, local_login: bool = True) -> str | None:
+    """Why `admin` cannot reset `user`'s password (None: they can). Only users who sign in
+    with a password have one to reset; the company sign-in's password lives with the provider."""
+    if not local_login:
+        return "Password sign-in is switched off."
+    if user.password_hash is None:
+        return f"{user.name} signs in with the company account only."
+    if user.id == admin.id:
+        return "Change your own password at More → Change password."
+    return None
+
+
+def reset_password(session: Session, admin: User, user: User, *, password: str | None,
+                   local_login: bool = True) -> str:
+    """An admin gives `user` a one-time password: the one typed, or (None) a generated one.
+    Like an invite's temporary password, it must be replaced at the next sign-in; every session
+    of the user ends now. Returns the password (to show once; it is stored only hashed).
+    Commits; raises UserError naming the field at fault."""
+    from webapp.auth.session import end_all_sessions
+    from webapp.services.audit import record
+
+    refusal = password_reset_refusal(admin, user, local_login=local_login)
+    if refusal:
+        raise UserError(refusal)
+    generated = not password
+    if generated:
+        password = generate_temporary_password(user.email)
+    else:
+        problem = password_problem(password, user.email)
+        if problem:
+            raise UserError(problem, "password")
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_all_sessions(session, user, "password_reset")
+    record(session, admin, "user.password_reset", "user", user.id, email=user.email,
+           generated=generated)
+    session.commit()
+    return password
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:

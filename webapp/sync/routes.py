@@ -6,6 +6,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+import click
 from flask import (Blueprint, g, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_wtf.csrf import generate_csrf
@@ -13,7 +14,8 @@ from flask_wtf.csrf import generate_csrf
 from webapp.auth.session import login_required
 from webapp.extensions import db
 from webapp.services.idempotency import parse_client_id
-from webapp.services.sync import original_answer, remember_answer
+from webapp.services.sync import (DEFAULT_LEDGER_DAYS, original_answer, prune_cutoff,
+                                  prune_ledger, remember_answer)
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
@@ -105,3 +107,21 @@ def _remember_write(response):
             remember_answer(db.session, g.user.id, key, request.endpoint or "", 303,
                             response.location)
     return response
+
+
+# --- cron -----------------------------------------------------------------------------------
+
+@bp.cli.command("prune")
+@click.option("--older-than-days", "days", type=click.IntRange(min=1),
+              default=DEFAULT_LEDGER_DAYS, show_default=True,
+              help="Forget replay answers recorded more than this many days ago.")
+@click.option("--dry-run", is_flag=True, help="Only say how many would go.")
+def prune_command(days: int, dry_run: bool) -> None:
+    """Prune the offline-replay ledger (client_writes). Idempotent: run it daily from cron.
+
+    Keep more days than a phone can plausibly stay offline with unsynced writes."""
+    cutoff = prune_cutoff(days)
+    count = prune_ledger(db.session, cutoff, dry_run=dry_run)
+    verb = "Would prune" if dry_run else "Pruned"
+    click.echo(f"{verb} {count} replay-ledger {'entry' if count == 1 else 'entries'} recorded "
+               f"before {cutoff:%Y-%m-%d %H:%M} UTC ({days} days).")

@@ -1,0 +1,146 @@
+"""Log meeting on a 360 px phone: "who was there" follows the account picker, what was typed
+stays, and offline the form says contacts can be added later instead of breaking."""
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from webapp.models import Meeting
+
+
+def _territory(live_server):
+    with live_server.ctx():
+        make = live_server.make
+        rep = make.user("rep", name="Dana Field", email="dana@example.com")
+        harbor = make.account(rep, name="Harbor Logistics", city="Milwaukee")
+        prairie = make.account(rep, name="Prairie Foods", city="Madison")
+        make.account(make.user("rep"), name="Not Mine Inc")
+        make.contact(harbor, name="Ana Ruiz")
+        make.contact(harbor, name="Ben Okafor")
+        make.contact(prairie, name="Cleo Park")
+        return rep.email, harbor.id, prairie.id
+
+
+def _chip(page, name):
+    return page.locator("#meeting-contacts label").filter(has_text=name)
+
+
+def test_changing_the_account_shows_that_accounts_contacts_and_keeps_the_notes(live_server,
+                                                                                page):
+    email, harbor_id, prairie_id = _territory(live_server)
+    live_server.sign_in(page, email)
+    page.goto(live_server.url + "/meetings/new")
+    notes = page.get_by_label("Notes", exact=True)
+    notes.fill("Walked the warehouse floor; pilot in March.")
+    page.get_by_label("Where").fill("Dock 4")
+
+    page.get_by_label("Account", exact=True).select_option(str(harbor_id))
+    expect(page.get_by_role("group", name="Who was there")).to_be_visible()
+    expect(_chip(page, "Ana Ruiz")).to_be_visible()
+    expect(_chip(page, "Ben Okafor")).to_be_visible()
+    _chip(page, "Ana Ruiz").click()
+
+    page.get_by_label("Account", exact=True).select_option(str(prairie_id))
+    expect(_chip(page, "Cleo Park")).to_be_visible()
+    expect(_chip(page, "Ana Ruiz")).to_have_count(0)  # the other account's people are gone
+    # Nothing typed was lost by the swap.
+    expect(notes).to_have_value("Walked the warehouse floor; pilot in March.")
+    expect(page.get_by_label("Where")).to_have_value("Dock 4")
+
+    # A phone's width: nothing sticks out sideways, every contact chip is a big tap target.
+    assert page.evaluate("document.documentElement.scrollWidth - "
+                         "document.documentElement.clientWidth") <= 0
+    heights = page.locator("#meeting-contacts label span").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 48
+
+    _chip(page, "Cleo Park").click()
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{prairie_id}**")
+    expect(page.locator("#meetings")).to_contain_text("With Cleo Park")
+    with live_server.ctx() as session:
+        meeting = session.scalar(select(Meeting))
+        assert meeting.account_id == prairie_id and meeting.attendees == "Cleo Park"
+        assert meeting.location == "Dock 4"
+
+
+def test_without_javascript_a_button_shows_the_accounts_contacts(live_server, browser):
+    from tests.browser.conftest import PHONE
+
+    email, harbor_id, _ = _territory(live_server)
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        live_server.sign_in(page, email)
+        page.goto(live_server.url + "/meetings/new")
+        page.get_by_label("Notes", exact=True).fill("Typed before choosing.")
+        page.get_by_label("Account", exact=True).select_option(str(harbor_id))
+        page.get_by_role("button", name="Show who works there").click()
+
+        expect(_chip(page, "Ana Ruiz")).to_be_visible()
+        expect(page.get_by_label("Notes", exact=True)).to_have_value("Typed before choosing.")
+        with live_server.ctx() as session:
+            assert session.scalar(select(Meeting)) is None  # nothing saved yet
+        page.get_by_text("Ben Okafor").click()
+        page.get_by_role("button", name="Save meeting").click()
+        page.wait_for_url(f"**/accounts/{harbor_id}**")
+        with live_server.ctx() as session:
+            assert session.scalar(select(Meeting.attendees)) == "Ben Okafor"
+    finally:
+        context.close()
+
+
+def _controlled(page) -> None:
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=60_000)
+
+
+def test_offline_the_form_says_contacts_can_be_added_later_and_still_saves(live_server, phone):
+    email, harbor_id, prairie_id = _territory(live_server)
+    # Replays come from the page (as in Safari and Firefox): see test_offline_writes.py.
+    phone.add_init_script(
+        "if (self.SyncManager) SyncManager.prototype.register = function () {"
+        " return Promise.reject(new DOMException('off in this test', 'NotAllowedError')); };")
+    page = phone.new_page()
+    live_server.sign_in(page, email)
+    _controlled(page)
+    for path in (f"/accounts/{harbor_id}", f"/accounts/{prairie_id}", "/meetings/new"):
+        page.goto(live_server.url + path)
+    # Online once: Harbor's contacts are fetched, and kept by the service worker.
+    page.get_by_label("Account", exact=True).select_option(str(harbor_id))
+    expect(_chip(page, "Ana Ruiz")).to_be_visible()
+
+    phone.set_offline(True)
+    page.goto(live_server.url + "/meetings/new")
+    page.get_by_label("Notes", exact=True).fill("No signal in the basement.")
+    page.get_by_label("Account", exact=True).select_option(str(prairie_id))
+    status = page.locator("[data-contacts-status]")
+    expect(status).to_contain_text("could not be loaded")
+    expect(status).to_contain_text("contacts can be added later")
+    expect(page.get_by_label("Notes", exact=True)).to_have_value("No signal in the basement.")
+
+    page.get_by_label("Account", exact=True).select_option(str(harbor_id))  # fetched before
+    expect(_chip(page, "Ana Ruiz")).to_be_visible()
+
+    # "Log meeting" from Harbor's saved page: the one saved form, the account from the address.
+    page.goto(f"{live_server.url}/meetings/new?account_id={harbor_id}")
+    expect(page.locator(".offline-copy")).to_be_visible()
+    expect(page.get_by_label("Account", exact=True)).to_have_value(str(harbor_id))
+    expect(_chip(page, "Ana Ruiz")).to_be_visible()
+    page.get_by_label("Notes", exact=True).fill("No signal in the basement.")
+    _chip(page, "Ana Ruiz").click()
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{harbor_id}")
+    expect(page.locator("#meetings li.pending")).to_have_count(1)
+
+    phone.set_offline(False)
+    deadline = time.monotonic() + 30
+    while page.evaluate("() => window.GroundworkOutbox.count()"):
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(200)
+    with live_server.ctx() as session:
+        meeting = session.scalar(select(Meeting))
+        assert meeting.account_id == harbor_id and meeting.attendees == "Ana Ruiz"
+        assert meeting.notes == "No signal in the basement."
