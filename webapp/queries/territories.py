@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -26,7 +26,8 @@ from webapp.models import (
     TerritoryRule,
     User,
 )
-from webapp.queries.access import account_visibility, visible_user_ids
+from webapp.queries.access import account_visibility, visible_accounts, visible_user_ids
+from webapp.routing import MAX_DATABASE_ID
 from webapp.territories import rules as r
 
 
@@ -120,6 +121,54 @@ def account_facts(session: Session, user: User) -> list[r.AccountFacts]:
                   Account.latitude, Account.longitude, Account.industry, Account.segment,
                   Account.potential, Account.territory_id).where(account_visibility(user))
     return [r.AccountFacts(*row) for row in session.execute(stmt)]
+
+
+@dataclass
+class PinnedAccount:
+    account_id: int
+    name: str
+    city: str
+    pinned_by: str  # "" when the user who pinned it is gone
+    pinned_at: datetime
+
+
+def pinned_accounts(session: Session, user: User, territory_id: int) -> list[PinnedAccount]:
+    """The accounts `user` may see that are pinned to the territory by hand, by name, with who
+    pinned them and when. One query."""
+    setter = User.__table__.alias("setter")
+    stmt = (select(Account.id, Account.name, Account.city, setter.c.name,
+                   TerritoryOverride.created_at)
+            .join(Account, Account.id == TerritoryOverride.account_id)
+            .outerjoin(setter, setter.c.id == TerritoryOverride.created_by_id)
+            .where(TerritoryOverride.territory_id == territory_id, account_visibility(user))
+            .order_by(func.lower(Account.name), Account.id))
+    return [PinnedAccount(aid, name, city or "", by or "", at)
+            for aid, name, city, by, at in session.execute(stmt)]
+
+
+def pinned_count(session: Session, user: User, territory_id: int) -> int:
+    """How many accounts `user` may see are pinned to the territory."""
+    return session.scalar(select(func.count(TerritoryOverride.id))
+                          .join(Account, Account.id == TerritoryOverride.account_id)
+                          .where(TerritoryOverride.territory_id == territory_id,
+                                 account_visibility(user))) or 0
+
+
+def visible_account(session: Session, user: User, account_id: int) -> Account | None:
+    """The account if `user` may see it (for a form that names it by id), else None."""
+    if not 0 < account_id <= MAX_DATABASE_ID:
+        return None
+    return session.scalar(visible_accounts(user).where(Account.id == account_id))
+
+
+def accounts_named(session: Session, user: User, name: str, limit: int = 10) -> list[Account]:
+    """Accounts `user` may see whose name is `name` (case and extra spaces aside)."""
+    wanted = " ".join(name.split()).lower()
+    if not wanted:
+        return []
+    return list(session.scalars(visible_accounts(user)
+                                .where(func.lower(Account.name) == wanted)
+                                .order_by(Account.id).limit(limit)))
 
 
 @dataclass
@@ -272,6 +321,21 @@ def plan_decisions(session: Session, plan: ChangePlan) -> list[PreviewRow]:
         result.append(PreviewRow(assignment, account_name, from_name or "nobody",
                                  to_name or "nobody", territory_name or "", decision))
     return result
+
+
+def plan_size(session: Session, plan: ChangePlan) -> int:
+    """How many accounts the plan holds."""
+    return session.scalar(select(func.count(PlanAssignment.id))
+                          .where(PlanAssignment.plan_id == plan.id)) or 0
+
+
+def plan_has_started(session: Session, plan: ChangePlan) -> bool:
+    """Has anything of the plan been applied (a territory recorded or an owner changed)?"""
+    return plan.status == "applied" or bool(session.scalar(
+        select(func.count(PlanAssignment.id)).where(
+            PlanAssignment.plan_id == plan.id,
+            or_(PlanAssignment.territory_applied_at.is_not(None),
+                PlanAssignment.applied_at.is_not(None)))))
 
 
 def pending_account_ids(session: Session, exclude_plan_id: int | None = None) -> set[int]:

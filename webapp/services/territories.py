@@ -1,10 +1,15 @@
-"""Writes for territory design: create a territory, save its rules."""
+"""Writes for territory design: create a territory, save its rules, pin accounts to it by hand.
+
+Design changes move no account: owners and territories change only through a change plan
+(webapp/services/territory_plans.py), on its dates and with its protection for open deals.
+"""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.models import Territory, TerritoryRule, User
+from webapp.clock import utcnow
+from webapp.models import Account, Territory, TerritoryOverride, TerritoryRule, User
 from webapp.services import audit
 from webapp.territories import rules as r
 
@@ -60,3 +65,47 @@ def save_rules(session: Session, territory: Territory, values: dict, owner: User
                      name=territory.name, owner_id=[territory.owner_id, new_owner_id])
     territory.owner_id = new_owner_id
     session.commit()
+
+
+def pin_account(session: Session, territory: Territory, account: Account,
+                actor: User | None = None) -> int | None:
+    """Pin `account` to `territory` by hand (a manual override: it wins over every rule);
+    commits. Returns the territory it was pinned to before (None: it was not pinned); pinning
+    it where it is pinned already changes nothing.
+
+    The caller has checked that `actor` may design the territory and see the account. Nobody's
+    accounts change today: the next change plan drafted carries the pin out.
+    """
+    override = session.scalar(select(TerritoryOverride)
+                              .where(TerritoryOverride.account_id == account.id))
+    previous = override.territory_id if override else None
+    if previous == territory.id:
+        return previous
+    if override is None:
+        override = TerritoryOverride(account_id=account.id)
+        session.add(override)
+    override.territory_id = territory.id
+    override.created_by_id = actor.id if actor else None
+    override.created_at = utcnow()
+    audit.record(session, actor, "territory.override_added", "account", account.id,
+                 account=account.name, territory_id=territory.id, territory=territory.name,
+                 replaces_territory_id=previous)
+    session.commit()
+    return previous
+
+
+def unpin_account(session: Session, territory: Territory, account: Account,
+                  actor: User | None = None) -> bool:
+    """Remove the pin of `account` on `territory`, so the rules decide again; commits.
+    Returns False (and changes nothing) when it was not pinned there. Like pinning, this
+    moves no account today: the next change plan drafted follows the rules."""
+    override = session.scalar(select(TerritoryOverride).where(
+        TerritoryOverride.account_id == account.id,
+        TerritoryOverride.territory_id == territory.id))
+    if override is None:
+        return False
+    session.delete(override)
+    audit.record(session, actor, "territory.override_removed", "account", account.id,
+                 account=account.name, territory_id=territory.id, territory=territory.name)
+    session.commit()
+    return True

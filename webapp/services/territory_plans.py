@@ -4,6 +4,8 @@ A plan is drafted from the territory design (rules + manual overrides) and refin
 single accounts. Scheduling freezes each account's decision (moves on / protected until /
 exempt / stays): that is what the reps are told. `apply_due_plans` then carries the plan out
 day by day (the `groundwork territories apply-plans` cron command and the manager's button).
+Until it starts, a scheduled plan can go back to draft (`unschedule_plan`); a draft can be
+thrown away (`discard_plan`).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
@@ -29,6 +31,7 @@ from webapp.models import (
 from webapp.models.territories import MAJOR_FEDERAL_MODES, PROTECTION_MODES
 from webapp.queries import territories as q
 from webapp.queries.access import visible_accounts
+from webapp.services import audit
 from webapp.territories import rules as r
 
 
@@ -69,7 +72,9 @@ def draft_plan(session: Session, user: User, *, name: str, dates: r.PlanDates,
         .where(Account.id.in_(list(design)))))
     pending = q.pending_account_ids(session)
     for account_id, match in design.items():
-        if match.territory_id is None or account_id in pending:
+        # A plan hands accounts only to territories its author designs: an override (or an
+        # unmatched account's current territory) outside that scope has no owner to read here.
+        if match.territory_id not in owners or account_id in pending:
             continue
         owner_id, territory_id = current[account_id]
         new_owner = owners.get(match.territory_id)
@@ -138,9 +143,22 @@ def move_account(session: Session, user: User, plan: ChangePlan, *, account_id: 
 
 def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
     """Freeze every account's decision and schedule the plan; commits. From here on the
-    reps see it (from the announcement date) and `apply_due_plans` carries it out."""
+    reps see it (from the announcement date) and `apply_due_plans` carries it out. Refused
+    (PlanError) while another scheduled plan still has to carry out one of its accounts."""
     _require_draft(plan)
-    for row in q.plan_decisions(session, plan):
+    rows = q.plan_decisions(session, plan)
+    # Two drafts can hold the same account (or a plan went back to draft and another was
+    # scheduled meanwhile): an account must never be promised to two reps at once.
+    taken = q.pending_account_ids(session, exclude_plan_id=plan.id)
+    clashes = [row.account_name for row in rows
+               if row.assignment.account_id in taken and row.decision.kind != r.EXEMPT]
+    if clashes:
+        shown = ", ".join(clashes[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5
+                                          else "")
+        raise PlanError(f"{len(clashes)} account{'s' if len(clashes) != 1 else ''} of this draft "
+                        f"already change hands under another scheduled plan: {shown}. Discard "
+                        "this draft and draft it again: the new draft leaves them out.")
+    for row in rows:
         a, d = row.assignment, row.decision
         a.decision, a.moves_on, a.protected_until = d.kind, d.moves_on, d.protected_until
         a.protecting_opportunity_id = d.opportunity_id
@@ -148,6 +166,51 @@ def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
     session.add(AuditEvent(actor_id=actor.id, action="territory.plan_scheduled",
                            target_type="territory_plan", target_id=str(plan.id),
                            detail=json.dumps({"plan_id": plan.id, "name": plan.name})))
+    session.commit()
+
+
+def unschedule_plan(session: Session, plan: ChangePlan, actor: User, *, today: date) -> None:
+    """Take a scheduled plan back to draft; commits. The frozen decisions are dropped (a draft
+    is decided live again) and the reps no longer see it. Refused (PlanError, nothing changed)
+    once the plan has started: anything applied, or its effective date come (`today`)."""
+    if plan.status == "draft":
+        raise PlanError("This plan is a draft already.")
+    started = PlanError("This plan has started: accounts have changed territory or rep under "
+                        "it already, so it can no longer go back to draft.")
+    if plan.status != "scheduled" or q.plan_has_started(session, plan):
+        raise started
+    if today >= plan.effective_on:
+        raise PlanError("The effective date has come: the plan is being applied, so it can no "
+                        "longer go back to draft.")
+    # Only untouched rows are cleared: should `apply_due_plans` get to one meanwhile (its
+    # rows are locked until it commits), fewer rows match and nothing is changed.
+    cleared = session.execute(
+        update(PlanAssignment)
+        .where(PlanAssignment.plan_id == plan.id,
+               PlanAssignment.territory_applied_at.is_(None), PlanAssignment.applied_at.is_(None))
+        .values(decision=None, moves_on=None, protected_until=None,
+                protecting_opportunity_id=None)
+        .execution_options(synchronize_session=False)).rowcount
+    if cleared != q.plan_size(session, plan):
+        session.rollback()
+        raise started
+    plan.status, plan.scheduled_at = "draft", None
+    audit.record(session, actor, "territory_plan.unscheduled", "territory_plan", plan.id,
+                 plan_id=plan.id, name=plan.name)
+    session.commit()
+
+
+def discard_plan(session: Session, plan: ChangePlan, actor: User) -> None:
+    """Delete a draft plan and its accounts; commits. Nobody was told about a draft, so
+    nothing else changes: accounts moved by hand in it stay pinned to their territory
+    (manual overrides belong to the design, not to the plan)."""
+    if plan.status != "draft":
+        raise PlanError("Only a draft can be discarded. Take the plan back to draft first.")
+    removed = session.execute(delete(PlanAssignment).where(PlanAssignment.plan_id == plan.id)
+                              .execution_options(synchronize_session=False)).rowcount
+    audit.record(session, actor, "territory_plan.discarded", "territory_plan", plan.id,
+                 plan_id=plan.id, name=plan.name, accounts=removed)
+    session.delete(plan)
     session.commit()
 
 

@@ -68,3 +68,12 @@ class PlanForm(FlaskForm):
 class MoveForm(FlaskForm):
     account_id = HiddenField(validators=[DataRequired()])
     territory_id = SelectField("To territory", coerce=int, choices=[])
+
+
+class PinForm(FlaskForm):
+    """Pin an account to a territory: typed by name, or picked from the suggestions (by id)."""
+
+    account = StringField(
+        "Account name", validators=[Length(max=200)],
+        description="As it is spelled in Accounts; part of a name suggests matches.")
+    account_id = HiddenField()

@@ -15,11 +15,12 @@ from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import User
 from webapp.queries import territories as q
+from webapp.queries.access import get_visible_account
 from webapp.services import territories as territory_service
 from webapp.services import territory_plans as plan_service
 from webapp.territories import rules as r
 from webapp.territories.chart import balance_chart
-from webapp.territories.forms import MoveForm, PlanForm, RulesForm, TerritoryForm
+from webapp.territories.forms import MoveForm, PinForm, PlanForm, RulesForm, TerritoryForm
 
 bp = Blueprint("territories", __name__, url_prefix="/territories")
 MANAGERS = ("manager", "admin")
@@ -112,7 +113,8 @@ def edit(territory_id: int):
     if preview is None and status == 200:
         preview = q.rule_preview(db.session, g.user, q.rules_of(row, territory.id))
     return render("territories/edit.html", "territories/_preview.html", status,
-                  territory=territory, form=form, preview=preview)
+                  territory=territory, form=form, preview=preview,
+                  pinned=q.pinned_count(db.session, g.user, territory.id))
 
 
 def _candidate_rules(territory_id: int, values: dict) -> r.TerritoryRules:
@@ -127,6 +129,75 @@ def _candidate_rules(territory_id: int, values: dict) -> r.TerritoryRules:
         industries=r.split_list(values.get("industries") or ""),
         segments=r.split_list(values.get("segments") or ""),
         potential_bands=tuple(values.get("potential_bands") or ()))
+
+
+# --- manual overrides ----------------------------------------------------------------------
+
+def _id(text: str | None) -> int | None:
+    """A database id typed in a form, or None (ASCII digits only: "²".isdigit() is true)."""
+    text = (text or "").strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) <= MAX_DATABASE_ID:
+        return None
+    return int(text)
+
+
+def _account_to_pin(form: PinForm):
+    """(account, problem, suggestions): the one visible account the form names, or why not."""
+    if form.account_id.data:
+        account_id = _id(form.account_id.data)
+        account = q.visible_account(db.session, g.user, account_id) if account_id else None
+        return account, "" if account else "Choose one of the accounts you can see.", []
+    name = " ".join((form.account.data or "").split())
+    if not name:
+        return None, "Enter an account name.", []
+    exact = q.accounts_named(db.session, g.user, name)
+    if len(exact) == 1:
+        return exact[0], "", []
+    suggestions = q.movable_accounts(db.session, g.user, name)
+    if exact:
+        return None, "Several accounts have this name: pick one below.", suggestions
+    if suggestions:
+        return None, "No account has exactly this name: pick one below.", suggestions
+    return None, "None of the accounts you can see has a name like this.", []
+
+
+@bp.route("/<int:territory_id>/overrides", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def overrides(territory_id: int):
+    territory = q.get_territory(db.session, g.user, territory_id) or abort(404)
+    form = PinForm()
+    status, suggestions = 200, []
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            account, problem, suggestions = _account_to_pin(form)
+            if account is not None:
+                previous = territory_service.pin_account(db.session, territory, account,
+                                                         actor=g.user)
+                if previous == territory.id:
+                    flash(f"{account.name} is pinned here already.")
+                else:
+                    flash(f"{account.name} pinned to {territory.name}"
+                          f"{', replacing its earlier pin' if previous else ''}. The next change "
+                          "plan you draft carries it out.")
+                return redirect(url_for(".overrides", territory_id=territory.id), 303)
+            form.account.errors.append(problem)
+    return render("territories/overrides.html", "territories/_overrides.html", status,
+                  territory=territory, form=form, suggestions=suggestions,
+                  pinned=q.pinned_accounts(db.session, g.user, territory.id))
+
+
+@bp.post("/<int:territory_id>/overrides/<int:account_id>/remove")
+@role_required(*MANAGERS)
+def remove_override(territory_id: int, account_id: int):
+    territory = q.get_territory(db.session, g.user, territory_id) or abort(404)
+    account = get_visible_account(g.user, account_id)
+    if territory_service.unpin_account(db.session, territory, account, actor=g.user):
+        flash(f"{account.name} is no longer pinned here: the rules decide again, from the next "
+              "change plan you draft.")
+    else:
+        flash(f"{account.name} was not pinned here.")
+    return redirect(url_for(".overrides", territory_id=territory.id), 303)
 
 
 # --- change plans ---------------------------------------------------------------------------
@@ -171,11 +242,15 @@ def _plan_page(plan, form=None, move_error: str = "", status: int = 200):
     found = q.movable_accounts(db.session, g.user, search) if search else []
     move_form = MoveForm()
     move_form.territory_id.choices = [(t.id, t.name) for t in q.territories(db.session, g.user)]
+    today = _today()
+    started = plan.status == "applied" or any(
+        row.assignment.territory_applied_at or row.assignment.applied_at for row in rows)
     return render("territories/plan.html", "territories/_plan_preview.html", status,
                   plan=plan, form=form, groups=groups, total=len(rows),
                   before=r.balance(q.rep_loads(reps, loads)), after=after, search=search,
-                  found=found, move_form=move_form, move_error=move_error,
-                  today=_today())
+                  found=found, move_form=move_form, move_error=move_error, today=today,
+                  can_unschedule=plan.status == "scheduled" and not started
+                  and today < plan.effective_on)
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
@@ -205,12 +280,11 @@ def move(plan_id: int):
     plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
     form = MoveForm()
     form.territory_id.choices = [(t.id, t.name) for t in q.territories(db.session, g.user)]
-    # ASCII digits of a 32-bit id ("²".isdigit() is true; PostgreSQL refuses larger ids).
-    if not form.validate_on_submit() or not re.fullmatch(r"[0-9]{1,10}", form.account_id.data) \
-            or int(form.account_id.data) > MAX_DATABASE_ID:
+    account_id = _id(form.account_id.data) if form.validate_on_submit() else None
+    if account_id is None:
         return _plan_page(plan, move_error="Choose an account and a territory.", status=400)
     try:
-        plan_service.move_account(db.session, g.user, plan, account_id=int(form.account_id.data),
+        plan_service.move_account(db.session, g.user, plan, account_id=account_id,
                                   territory_id=form.territory_id.data)
     except plan_service.PlanError as error:
         db.session.rollback()
@@ -229,6 +303,41 @@ def schedule(plan_id: int):
         return _plan_page(plan, move_error=str(error), status=400)
     flash(f"Scheduled. Reps see their changes from {plan_date(plan.announced_on)}.")
     return redirect(url_for(".plan", plan_id=plan.id), 303)
+
+
+@bp.post("/plans/<int:plan_id>/unschedule")
+@role_required(*MANAGERS)
+def unschedule(plan_id: int):
+    plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
+    try:
+        plan_service.unschedule_plan(db.session, plan, g.user, today=_today())
+    except plan_service.PlanError as error:
+        db.session.rollback()
+        return _plan_page(plan, move_error=str(error), status=400)
+    flash("Back to draft: reps no longer see this plan. Change it, then schedule it again.")
+    return redirect(url_for(".plan", plan_id=plan.id), 303)
+
+
+@bp.route("/plans/<int:plan_id>/discard", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def discard_plan(plan_id: int):
+    """GET asks; POST with the confirming button (confirm=yes) deletes the draft."""
+    plan = q.get_plan(db.session, g.user, plan_id) or abort(404)
+    error, status = "", 200
+    if request.method == "POST":
+        error, status = "Tap “Discard draft” to confirm.", 400
+        if request.form.get("confirm") == "yes":
+            name = plan.name
+            try:
+                plan_service.discard_plan(db.session, plan, g.user)
+            except plan_service.PlanError as refused:
+                db.session.rollback()
+                error = str(refused)
+            else:
+                flash(f"Draft “{name}” discarded.")
+                return redirect(url_for(".index"), 303)
+    return render("territories/discard.html", "territories/discard.html", status, plan=plan,
+                  error=error, total=q.plan_size(db.session, plan))
 
 
 @bp.post("/plans/apply")
