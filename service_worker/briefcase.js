@@ -29,8 +29,10 @@
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), ms);
     try {
+      // The header keeps the server from handing this background copy a message (a flash)
+      // meant for the page the user is looking at.
       return await fetch(url, { credentials: 'same-origin', cache: 'no-store',
-        signal: controller.signal });
+        headers: { 'X-Groundwork-Briefcase': '1' }, signal: controller.signal });
     } finally {
       clearTimeout(timer);
     }

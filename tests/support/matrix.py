@@ -51,6 +51,7 @@ RULES: dict[str, str] = {
     "accounts.index": "signed_in",
     "accounts.detail": "a_side",
     "meetings.new": "signed_in",
+    "meetings.contacts": "a_side",  # ?account_id= of A's account
     "meetings.resolve_commitment": "a_side",
     "notes.new": "signed_in",
     "opportunities.new": "a_side",  # with ?account_id= / account_id of A's account
@@ -88,6 +89,10 @@ RULES: dict[str, str] = {
     "territories.plan": "a_team_manager",
     "territories.move": "a_team_manager",
     "territories.schedule": "a_team_manager",
+    "territories.unschedule": "a_team_manager",
+    "territories.discard_plan": "a_team_manager",
+    "territories.overrides": "a_team_manager",
+    "territories.remove_override": "a_team_manager",
     "territories.apply": "manager_or_admin",
     "territories.my_changes": "signed_in",
     # CSV import and export
@@ -101,6 +106,7 @@ RULES: dict[str, str] = {
     "admin.new_user": "admin",
     "admin.edit_user": "admin",
     "admin.set_user_active": "admin",
+    "admin.reset_password": "admin",
     "admin.audit": "admin",
 }
 
@@ -137,6 +143,7 @@ PARAMS = {
 # Endpoint -> query (GET) or form (POST) values naming the object the route acts on.
 DATA = {
     "opportunities.new": lambda w: {"account_id": w.account.id},
+    "meetings.contacts": lambda w: {"account_id": w.account.id},
     "pipeline.forecast_team": lambda w: {"rep_id": w.users["rep_a"].id},
 }
 

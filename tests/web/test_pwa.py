@@ -92,6 +92,18 @@ def test_signed_in_pages_name_their_user_for_the_service_worker(client, make, lo
     assert client.get("/").headers["X-Groundwork-User"] == str(rep.id)
 
 
+def test_the_briefcase_filling_in_the_background_does_not_take_the_users_message(client, make,
+                                                                                login):
+    """Saving a note shows "Note saved." on the next page, even when the briefcase fetched
+    pages in between (it does right after a write); its copies hold no message."""
+    login(make.user("rep"))
+    assert client.post("/notes/new", data={"body": "Ask Sam about the Q1 event"}).status_code \
+        == 303
+    background = client.get("/", headers={"X-Groundwork-Briefcase": "1"}).get_data(as_text=True)
+    assert "Note saved." not in background
+    assert "Note saved." in client.get("/").get_data(as_text=True)
+
+
 def test_saved_pages_list_needs_sign_in(client):
     response = client.get("/offline/manifest.json")
     assert response.status_code in (302, 303)
