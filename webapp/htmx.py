@@ -1,7 +1,7 @@
 """Full page or fragment: decided here, once, from htmx's request headers."""
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import make_response, render_template, request, session
 
 
 def wants_fragment() -> bool:
@@ -15,8 +15,15 @@ def wants_fragment() -> bool:
 
 
 def render(page: str, fragment: str, status: int = 200, **context):
-    """Render `page` or, for an htmx swap, only `fragment` (which the page itself includes)."""
-    response = make_response(render_template(fragment if wants_fragment() else page, **context),
-                             status)
+    """Render `page` or, for an htmx swap, only `fragment` (which the page itself includes).
+    A fragment also carries any message for the user (a flash, say after a form posted by
+    htmx was redirected here), swapped out of band into the page's message area."""
+    if not wants_fragment():
+        body = render_template(page, **context)
+    else:
+        body = render_template(fragment, **context)
+        if session.get("_flashes"):
+            body += render_template("_flashes.html", oob=True)
+    response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

@@ -87,3 +87,17 @@ def test_quick_note_page_runs_few_queries(client, make, login, count_queries):
     with count_queries() as n:
         assert client.get(url).status_code == 200
     assert n.count <= 2, [s[:90] for s in n.statements]
+
+
+def test_a_message_reaches_the_page_when_the_next_answer_is_an_htmx_fragment(client, make,
+                                                                             login):
+    """A form posted by htmx is redirected and answered with a fragment: its "saved"
+    message comes along, swapped into the page's message area, and is shown once."""
+    login(make.user("rep"))
+    client.post("/notes/new", data={"body": "Ask Sam about the Q1 event"})
+    fragment = client.get("/accounts/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<div id="flashes" hx-swap-oob="true"><p class="flash success" role="status">' \
+           'Note saved.</p></div>' in fragment
+    assert "Note saved." not in client.get("/").get_data(as_text=True)
+    plain = client.get("/accounts/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "flashes" not in plain  # nothing to say: no out-of-band part

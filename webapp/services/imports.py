@@ -351,6 +351,7 @@ def _check(session: Session, job: ImportJob, runner: str) -> None:
         try:
             with reading():
                 context = _Context(session, user, job, build=False)
+            session.commit()  # a read transaction must end before anything is written
             for batch in _batches(_rows(job)):
                 with reading():
                     planned = context.plan(batch)
