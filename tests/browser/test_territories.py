@@ -272,7 +272,7 @@ def test_manager_pins_an_account_by_name_removes_the_pin_and_discards_a_draft(de
     _fits_a_phone(page)
     page.get_by_role("button", name="Discard draft").click()
     expect(page.get_by_role("heading", name="Territories", level=1)).to_be_visible()
-    expect(main.locator(".flash")).to_contain_text("Draft “Just looking” discarded.")
+    expect(main.locator(".flash", has_text="Draft “Just looking” discarded.")).to_be_visible()
     expect(main.locator(":scope > :not(#flashes)", has_text="Just looking")).to_have_count(0)
     with demo_server.ctx() as session:
         pins = session.execute(select(TerritoryOverride.account_id, Account.name)
