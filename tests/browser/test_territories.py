@@ -255,6 +255,7 @@ def test_manager_pins_an_account_by_name_removes_the_pin_and_discards_a_draft(de
     pick = main.get_by_role("button", name=re.compile("^Pin Badger")).first
     name = pick.get_attribute("aria-label").removeprefix("Pin ")
     pick.click()
+    expect(main.locator(".flash", has_text="pinned to Twin Cities")).to_be_visible()
     pinned = main.locator("#pinned")
     expect(pinned.locator("h2")).to_have_text("Pinned here (1)")
     expect(pinned).to_contain_text(f"{name}")

@@ -41,6 +41,24 @@ def test_a_host_cookie_without_secure_is_refused_at_start(database_url, clock, t
         build_app(database_url, clock, tmp_path, SESSION_COOKIE_NAME="__Host-x")
 
 
+def _sets_cookie(response) -> bool:
+    return any(h.startswith(("groundwork=", "__Host-"))
+               for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_a_request_running_alongside_cannot_wipe_a_message_just_set(client, make, clock):
+    """The cookie carries the flash message. Answers re-send it only when the session
+    changed, so a page or background fetch that started before a save cannot overwrite the
+    save's "Note saved." with its older copy of the cookie."""
+    client.post("/login", data={"email": make.user("rep").email, "password": PASSWORD})
+    client.get("/")
+    assert not _sets_cookie(client.get("/accounts/"))  # nothing changed: no cookie sent
+    clock.advance(minutes=5)
+    background = client.get("/", headers={"X-Groundwork-Briefcase": "1"})
+    assert background.status_code == 200 and not _sets_cookie(background)
+    assert _sets_cookie(client.get("/accounts/"))  # the user's own activity is recorded
+
+
 def test_signing_in_starts_a_new_session(client, make):
     rep = make.user("rep")
     client.get("/login")

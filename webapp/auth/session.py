@@ -49,7 +49,11 @@ def init_app(app: Flask) -> None:
             return
         g.user = row.User
         g.user_session = row.UserSession
-        if now - session.get("seen", 0) >= 60:  # keep the cookie stable within a minute
+        # Keep the cookie stable within a minute, and untouched by the briefcase's background
+        # fetches: a response re-sends the cookie only when the session changed, so a request
+        # running alongside the user's cannot overwrite a message (flash) just set for them.
+        background = request.headers.get("X-Groundwork-Briefcase") == "1"
+        if now - session.get("seen", 0) >= 60 and not background:
             session["seen"] = now
 
     @app.context_processor
@@ -69,6 +73,8 @@ def _configure_cookie(app: Flask) -> None:
     app.config["SESSION_COOKIE_PATH"] = "/"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Send the cookie only when the session changed (see "seen" above), not on every answer.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     # The browser forgets the cookie at the absolute timeout; the server enforces both anyway.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=app.config.get("SESSION_ABSOLUTE_HOURS", 720))
