@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session, undefer
 
@@ -417,6 +417,17 @@ def _import(session: Session, job: ImportJob, runner: str) -> None:
           content=None, finished_at=utcnow())
     session.commit()
     job.status = "imported"
+    _refresh_statistics(session, job.kind)
+
+
+def _refresh_statistics(session: Session, kind: str) -> None:
+    """After a big import, PostgreSQL's planner still believes the table is as small as it
+    was (autovacuum analyses it later): the next import's lookups by external id would scan
+    the whole table, about 2 s per batch at 50,000 rows. ANALYZE samples it now (it does not
+    block reads or writes)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {MODELS[kind].__tablename__}"))
+        session.commit()
 
 
 def _undo(session: Session, job: ImportJob, runner: str) -> None:
