@@ -14,6 +14,12 @@ def wants_fragment() -> bool:
     )
 
 
+def briefcase_fetch() -> bool:
+    """The service worker filling the briefcase in the background (not the user looking at a
+    page): such a request neither shows nor uses up a message, nor counts as activity."""
+    return request.headers.get("X-Groundwork-Briefcase") == "1"
+
+
 def render(page: str, fragment: str, status: int = 200, **context):
     """Render `page` or, for an htmx swap, only `fragment` (which the page itself includes).
     A fragment also carries any message for the user (a flash, say after a form posted by

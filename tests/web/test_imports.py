@@ -503,6 +503,45 @@ def test_an_error_found_while_importing_puts_back_the_batches_already_written(
     assert db.session.scalar(select(func.count()).select_from(ImportUndo)) == 0
 
 
+def test_a_new_record_someone_worked_on_meanwhile_is_kept_when_the_import_is_put_back(
+        app, client, login, team, make, worker, monkeypatch):
+    """Between two batches a rep writes a note on an account the import just added; the
+    import then fails. That account stays (with the note); everything else is put back."""
+    from webapp.models import Note
+    from webapp.services import imports as service
+
+    app.config["IMPORT_BATCH_SIZE"] = 2
+    moved = make.account(team["ana"], name="Company 4", external_id="E4")
+    login(team["manager"])
+    url = _post_upload(client, _accounts_file(6))
+    worker()
+    moved.owner_id = team["stranger"].id
+    db.session.commit()
+    assert _import_pressed(client, url)
+    batches = service._batches
+
+    def a_note_after_the_first_batch(rows, *size):
+        for n, batch in enumerate(batches(rows, *size)):
+            if n == 1:
+                with db.engine.begin() as other:
+                    account_id = other.scalar(select(Account.id).where(
+                        Account.external_id == "E0"))
+                    other.execute(Note.__table__.insert().values(
+                        user_id=team["ana"].id, account_id=account_id, body="Met them.",
+                        created_at=datetime(2026, 11, 23), uuid="note-during-import"))
+            yield batch
+
+    monkeypatch.setattr(service, "_batches", a_note_after_the_first_batch)
+    assert "failed" in worker()
+    page = client.get(url).get_data(as_text=True)
+    assert "Nothing was imported" in page
+    assert "1 new record was kept: someone added work to them while the import ran." in page
+    assert sorted(db.session.scalars(select(Account.external_id))) == ["E0", "E4"]
+    undone = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "import.accounts.undone"))
+    assert (json.loads(undone.detail)["records"], json.loads(undone.detail)["kept"]) == (3, 1)
+
+
 class _Killed(BaseException):
     """The server process stopping in the middle of an import."""
 

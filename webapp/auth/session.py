@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.htmx import briefcase_fetch
 from webapp.models import User, UserSession
 
 
@@ -52,13 +53,12 @@ def init_app(app: Flask) -> None:
         # Keep the cookie stable within a minute, and untouched by the briefcase's background
         # fetches: a response re-sends the cookie only when the session changed, so a request
         # running alongside the user's cannot overwrite a message (flash) just set for them.
-        background = request.headers.get("X-Groundwork-Briefcase") == "1"
-        if now - session.get("seen", 0) >= 60 and not background:
+        if now - session.get("seen", 0) >= 60 and not briefcase_fetch():
             session["seen"] = now
 
     @app.context_processor
     def _current_user():
-        return {"current_user": g.get("user")}
+        return {"current_user": g.get("user"), "briefcase_fetch": briefcase_fetch}
 
 
 def _configure_cookie(app: Flask) -> None:

@@ -17,10 +17,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from webapp.models.accounts import SEGMENTS
+from webapp.models.selling import STAGES
+
 KINDS = ("accounts", "contacts", "opportunities")
 KIND_LABELS = {"accounts": "Accounts", "contacts": "Contacts", "opportunities": "Opportunities"}
-STAGES = ("first_meeting", "qualified", "proposal", "negotiation", "won", "lost")
-SEGMENTS = ("SMB", "Mid-Market", "Enterprise", "Major", "Federal")
 IGNORE = ""
 
 # The fields a column can be mapped to, per kind, with the label the mapping step shows.

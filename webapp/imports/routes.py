@@ -82,6 +82,8 @@ def review(token: str):
         import_service.resume(db.session, job)
         launch(job_id)
         return redirect(url_for(".review", token=token), 303)
+    if job.running and request.method == "GET":  # polled every second: only the progress
+        return _page(job, form=None)
     owners = import_service.assignable_owners(db.session, g.user)
     form = mapping_form(job.kind, job.headers, job.mapping, owners,
                         allow_no_owner=g.user.is_admin)
@@ -90,7 +92,10 @@ def review(token: str):
         form.date_order.data = "dmy" if job.day_first else "mdy"
     elif form.validate_on_submit():
         return _act(job, form)
-    status = 400 if form.is_submitted() else 200
+    return _page(job, form, status=400 if form.is_submitted() else 200)
+
+
+def _page(job: ImportJob, form, status: int = 200):
     return render("imports/review.html", "imports/_job.html", status, job=job, form=form,
                   result=import_service.Review.from_dict(job.result),
                   stale=import_service.is_stale(job), labels=FIELDS[job.kind],

@@ -165,7 +165,7 @@ def resume(session: Session, job: ImportJob) -> ImportJob:
 
 def discard(session: Session, job: ImportJob) -> None:
     """Forget an upload (not while it is being imported or put back)."""
-    _not_busy(job, allow_checking=True)
+    _not_busy(job)
     session.delete(job)
     session.commit()
 
@@ -176,7 +176,7 @@ def is_stale(job: ImportJob) -> bool:
     return job.running and beat < utcnow() - STALE_AFTER
 
 
-def _not_busy(job: ImportJob, allow_checking: bool = True) -> None:
+def _not_busy(job: ImportJob) -> None:
     if job.status in ("importing", "undoing"):
         raise JobBusy("This file is being imported: wait until it has finished.")
     if job.status == "imported":
@@ -440,18 +440,18 @@ def _undo(session: Session, job: ImportJob, runner: str) -> None:
             .order_by(ImportUndo.id.desc()).limit(BATCH_SIZE)))
         if not entries:
             break
-        for entry in entries:
-            model = TABLES[entry.table_name]
-            try:
-                with session.begin_nested():
-                    if entry.previous is None:
-                        session.execute(delete(model).where(model.id == entry.record_id))
-                    else:
-                        session.execute(update(model).where(model.id == entry.record_id)
-                                        .values(**_from_json(model, entry.previous)))
-                put_back += 1
-            except IntegrityError:  # someone already logged work on a new record: keep it
-                kept += 1
+        try:  # the whole batch at once: a DELETE and an executemany UPDATE per table
+            with session.begin_nested():
+                _put_back(session, entries)
+            put_back += len(entries)
+        except IntegrityError:  # someone already logged work on a new record: keep those
+            for entry in entries:
+                try:
+                    with session.begin_nested():
+                        _put_back(session, [entry])
+                    put_back += 1
+                except IntegrityError:
+                    kept += 1
         session.execute(delete(ImportUndo).where(ImportUndo.id.in_([e.id for e in entries])))
         _beat(session, job, runner)
         session.commit()
@@ -466,6 +466,20 @@ def _undo(session: Session, job: ImportJob, runner: str) -> None:
           finished_at=utcnow())
     session.commit()
     job.status = "failed"
+
+
+def _put_back(session: Session, entries: list[ImportUndo]) -> None:
+    """Delete the records these entries inserted and restore those they updated."""
+    for table_name in {e.table_name for e in entries}:
+        model = TABLES[table_name]
+        mine = [e for e in entries if e.table_name == table_name]
+        inserted = [e.record_id for e in mine if e.previous is None]
+        if inserted:
+            session.execute(delete(model).where(model.id.in_(inserted)))
+        updated = [{"id": e.record_id, **_from_json(model, e.previous)}
+                   for e in mine if e.previous is not None]
+        if updated:
+            session.execute(update(model), sorted(updated, key=lambda row: tuple(sorted(row))))
 
 
 def _has_undo(session: Session, job: ImportJob) -> bool:
@@ -510,10 +524,10 @@ class _Context:
     """What checking one import needs across batches: who imports, the owners they may assign,
     and the external ids seen so far in the file (line of first sight)."""
 
-    def __init__(self, session: Session, user: User, upload: ImportJob, *, build: bool):
-        self.session, self.user, self.kind = session, user, upload.kind
+    def __init__(self, session: Session, user: User, job: ImportJob, *, build: bool):
+        self.session, self.user, self.kind = session, user, job.kind
         self.build = build  # False while only checking: new rows' records are not built
-        self.model = MODELS[upload.kind]
+        self.model = MODELS[job.kind]
         self.now = utcnow()
         owners = assignable_owners(session, user)
         self.owner_names = {o.id: o.name for o in owners}
@@ -522,7 +536,7 @@ class _Context:
             self.owners_by_key.setdefault(owner.name.strip().lower(), owner.id)
         for owner in owners:
             self.owners_by_key[owner.email.lower()] = owner.id
-        default = upload.default_owner_id
+        default = job.default_owner_id
         self.default_owner_id = default if default in self.owner_names else None
         self.seen: dict[str, int] = {}
         self.account_names: dict[int, str] = {}
