@@ -9,6 +9,7 @@ from webapp.opportunities.rules import (
     display_value,
     form_value,
     from_text,
+    merge_stale_edit,
     stage_timestamps,
     to_text,
 )
@@ -58,12 +59,20 @@ def test_conflict_lists_each_field_with_mine_theirs_and_base():
     assert conflict.suggested is None  # both changed it: the rep decides
 
 
-def test_server_only_change_suggests_theirs_and_rep_only_change_suggests_mine():
-    base = dict(CURRENT, stage="qualified")  # the server moved the stage meanwhile
+def test_a_stale_full_form_applies_only_what_the_rep_changed():
+    base = dict(CURRENT, stage="qualified")  # someone else moved the stage meanwhile
     mine = {"stage": "qualified", "amount": Decimal("70000")}  # full form, rep changed amount
-    conflicts = {c.field: c for c in conflicting_fields(mine, CURRENT, base)}
-    assert conflicts["stage"].suggested == "theirs"
-    assert conflicts["amount"].suggested == "mine"
+    apply, conflicts = merge_stale_edit(mine, CURRENT, base, {"stage"})
+    assert apply == {"amount": Decimal("70000")} and conflicts == []
+
+
+def test_only_a_field_someone_else_changed_too_is_a_conflict():
+    base = dict(CURRENT, amount=Decimal("40000.00"))
+    mine = {"amount": Decimal("60000"), "next_step": "Call CFO"}
+    # The rep's own earlier edit changed the amount: merged.
+    assert merge_stale_edit(mine, CURRENT, base, set()) == (mine, [])
+    apply, [conflict] = merge_stale_edit(mine, CURRENT, base, {"amount"})
+    assert apply == {"next_step": "Call CFO"} and conflict.field == "amount"
 
 
 def test_stale_edit_that_changes_nothing_is_no_conflict():

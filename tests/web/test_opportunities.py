@@ -174,7 +174,12 @@ def test_version_conflict_shows_both_sides_and_applies_the_reps_choice(client, m
     assert "Keep mine: <b>60,000</b>" in page
     assert "Take theirs (now on the server): <b>45,000</b>" in page
     assert "You started from: 40,000" in page
-    assert "Take theirs (now on the server): <b>Send proposal</b>" in page
+    # Who changed it and when, in the rep's words.
+    assert f"<b>{manager.name}</b> changed this opportunity on" in page
+    # The next step the rep left as it was is not a question: the manager's stays.
+    assert "Send proposal" not in page
+    # The stage only the rep changed goes along with the choices.
+    assert '<input type="hidden" name="stage" value="proposal">' in page
     assert 'name="version" value="2"' in page and mine["client_id"] in page
     # Nothing of the rep's was applied yet.
     opp = _fresh(opp)
@@ -193,11 +198,16 @@ def test_version_conflict_shows_both_sides_and_applies_the_reps_choice(client, m
     assert _fresh(opp).version == 3
 
 
-def test_conflict_under_htmx_replaces_the_page_content(client, make, login):
+def test_conflict_under_htmx_replaces_the_page_content(client, make, login, app):
     rep = make.user("rep")
+    manager = make.user("manager")
+    rep.manager_id = manager.id
+    db.session.commit()
     opp = make.opportunity(make.account(owner=rep), stage="qualified")
+    other = login(manager, client=app.test_client())
+    assert other.post(f"/opportunities/{opp.id}",
+                      data={"version": "1", "stage": "proposal"}).status_code == 303
     login(rep)
-    client.post(f"/opportunities/{opp.id}", data={"version": "1", "stage": "proposal"})
     response = client.post(f"/opportunities/{opp.id}", data={"version": "1", "stage": "lost"},
                            headers={"HX-Request": "true"})
     assert response.status_code == 409
@@ -213,6 +223,59 @@ def test_stale_tap_on_the_stage_already_set_is_not_a_conflict(client, make, logi
     again = client.post(f"/opportunities/{opp.id}", data={"version": "1", "stage": "proposal"})
     assert again.status_code == 303
     assert _fresh(opp).version == 2
+
+
+def test_a_stale_change_of_a_field_nobody_else_changed_is_merged_not_a_conflict(
+        client, make, login, app):
+    rep = make.user("rep")
+    manager = make.user("manager")
+    rep.manager_id = manager.id
+    db.session.commit()
+    opp = make.opportunity(make.account(owner=rep), stage="qualified", amount=Decimal("50000"))
+    other = login(manager, client=app.test_client())
+    assert other.post(f"/opportunities/{opp.id}",
+                      data={"version": "1", "stage": "proposal"}).status_code == 303
+    login(rep)
+    # The rep's queued details form, made on version 1: only the amount differs from it.
+    response = client.post(f"/opportunities/{opp.id}", data={
+        "version": "1", "client_id": str(uuid.uuid4()), "amount": "61000",
+        "close_on": opp.close_on.isoformat(), "next_step": opp.next_step or "",
+        "qualified": "y" if opp.qualified else "n", "forecast_category": opp.forecast_category})
+    assert response.status_code == 303
+    opp = _fresh(opp)
+    assert (opp.stage, opp.amount, opp.version) == ("proposal", Decimal("61000"), 3)
+
+
+def test_a_reps_own_queued_edits_of_one_deal_never_conflict(client, make, login):
+    rep = make.user("rep")
+    opp = make.opportunity(make.account(owner=rep), stage="qualified", amount=Decimal("50000"))
+    login(rep)
+    # Both made offline on the cached page of version 1, replayed in order.
+    first = {"version": "1", "client_id": str(uuid.uuid4()), "amount": "55000"}
+    second = {"version": "1", "client_id": str(uuid.uuid4()), "amount": "60000",
+              "stage": "proposal"}
+    third = {"version": "1", "client_id": str(uuid.uuid4()), "stage": "negotiation"}
+    for data in (first, second, third):
+        assert client.post(f"/opportunities/{opp.id}", data=data).status_code == 303
+    opp = _fresh(opp)
+    assert (opp.amount, opp.stage, opp.version) == (Decimal("60000"), "negotiation", 4)
+
+
+def test_a_stale_form_does_not_undo_a_colleagues_change(client, make, login, app):
+    rep = make.user("rep")
+    manager = make.user("manager")
+    rep.manager_id = manager.id
+    db.session.commit()
+    opp = make.opportunity(make.account(owner=rep), amount=Decimal("50000"), next_step="Call")
+    other = login(manager, client=app.test_client())
+    assert other.post(f"/opportunities/{opp.id}",
+                      data={"version": "1", "next_step": "Send proposal"}).status_code == 303
+    login(rep)
+    response = client.post(f"/opportunities/{opp.id}", data={
+        "version": "1", "amount": "52000", "next_step": "Call"})
+    assert response.status_code == 303
+    opp = _fresh(opp)
+    assert (opp.amount, opp.next_step) == (Decimal("52000"), "Send proposal")
 
 
 def test_rep_cannot_see_or_change_another_reps_opportunity(client, make, login):

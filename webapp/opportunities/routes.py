@@ -102,8 +102,10 @@ def _render_conflict(opportunity: Opportunity, conflict: VersionConflict, client
          "yours_value": form_value(c.field, c.yours), "theirs_value": form_value(c.field, c.theirs)}
         for c in conflict.conflicts
     ]
+    keep = [(field, form_value(field, value)) for field, value in conflict.keep.items()]
     response = render("opportunities/conflict.html", "opportunities/_conflict.html", 409,
                       opportunity=opportunity, account=opportunity.account, choices=choices,
+                      keep=keep, changed_by=conflict.changed_by, changed_at=conflict.changed_at,
                       version=conflict.current_version, client_id=client_id)
     if wants_fragment():
         # The conflict screen replaces the page's content, not just the editor.

@@ -153,18 +153,29 @@ class FieldConflict:
 
 def conflicting_fields(yours: dict[str, Any], current: dict[str, Any],
                        base: dict[str, Any]) -> list[FieldConflict]:
-    """The fields of a stale edit that need the rep's decision.
+    """The fields of a stale edit that differ from the server copy (every later change
+    counted as someone else's); empty when the rep changed nothing."""
+    return merge_stale_edit(yours, current, base, set(EDITABLE_FIELDS))[1]
 
-    Empty when applying the edit could not overwrite anything or the rep changed nothing:
-    then the stale edit is simply a no-op."""
+
+def merge_stale_edit(yours: dict[str, Any], current: dict[str, Any], base: dict[str, Any],
+                     changed_by_others: set[str]) -> tuple[dict[str, Any], list[FieldConflict]]:
+    """(what to apply, what the rep must decide) for an edit made on an older version.
+
+    Only the fields the rep changed from `base` are applied: a stale form also posts the
+    values it was shown, and those must not undo a colleague's later change. A field is a
+    conflict only when someone else (`changed_by_others`) changed it too and the two values
+    differ; the rep's own queued edits of the same record therefore never conflict."""
     you_changed = changed_fields(base, yours)
-    if not you_changed:
-        return []
-    return [
-        FieldConflict(field, normalise(field, yours[field]), normalise(field, current[field]),
-                      normalise(field, base[field]))
-        for field in changed_fields(current, yours)
-    ]
+    apply: dict[str, Any] = {}
+    conflicts: list[FieldConflict] = []
+    for field in you_changed:
+        mine, theirs = normalise(field, yours[field]), normalise(field, current[field])
+        if field in changed_by_others and mine != theirs:
+            conflicts.append(FieldConflict(field, mine, theirs, normalise(field, base[field])))
+        else:
+            apply[field] = yours[field]
+    return apply, conflicts
 
 
 def display_value(field: str, value: Any) -> str:

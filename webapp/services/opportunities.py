@@ -1,8 +1,10 @@
-"""Creating and updating opportunities: every change is written to the history, and an update
-based on an outdated version is refused with the conflict laid out field by field."""
+"""Creating and updating opportunities: every change is written to the history; an update
+based on an outdated version is merged, or refused with the conflict laid out field by field
+when someone else changed the same field meanwhile."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +19,9 @@ from webapp.opportunities.rules import (
     FieldConflict,
     base_values,
     changed_fields,
-    conflicting_fields,
     current_values,
     is_closed,
+    merge_stale_edit,
     stage_timestamps,
     to_text,
 )
@@ -40,16 +42,22 @@ class VersionConflict(Exception):
     """The update was based on an older version and would overwrite someone else's change.
 
     Nothing was applied. `conflicts` lists, per field, the rep's value, the value now on the
-    server and the value the rep started from; `current_version` is what a resolution must
-    be based on."""
+    server and the value the rep started from; `keep` holds the rep's other changes (no one
+    else touched those), which a resolution applies along with the choices;
+    `changed_by` names who changed the conflicting fields and `changed_at` when they last did;
+    `current_version` is what a resolution must be based on."""
 
     def __init__(self, opportunity: Opportunity, conflicts: list[FieldConflict],
-                 based_on_version: int):
+                 based_on_version: int, *, keep: dict[str, Any] | None = None,
+                 changed_by: list[str] | None = None, changed_at: datetime | None = None):
         super().__init__(f"Opportunity {opportunity.id} changed since version {based_on_version}.")
         self.opportunity = opportunity
         self.conflicts = conflicts
+        self.keep = keep or {}
         self.based_on_version = based_on_version
         self.current_version = opportunity.version
+        self.changed_by = changed_by or []
+        self.changed_at = changed_at
 
 
 def _check_values(values: dict[str, Any]) -> None:
@@ -115,15 +123,34 @@ def was_applied(session: Session, opportunity_id: int, client_id: str | None) ->
     ) is not None
 
 
-def values_at(session: Session, opportunity: Opportunity, version: int) -> dict[str, Any]:
-    """The editable fields as they were at `version`, rebuilt from the change history."""
-    later = session.execute(
-        select(OpportunityChange.field, OpportunityChange.old_value)
+@dataclass(frozen=True)
+class LaterChange:
+    """A change made after the version an edit started from."""
+
+    field: str
+    old_value: str | None
+    user_id: int | None
+    user_name: str | None
+    changed_at: datetime
+
+
+def changes_since(session: Session, opportunity: Opportunity, version: int) -> list[LaterChange]:
+    """The history rows written after `version`, oldest first, with who made them."""
+    rows = session.execute(
+        select(OpportunityChange.field, OpportunityChange.old_value, OpportunityChange.user_id,
+               User.name, OpportunityChange.changed_at)
+        .outerjoin(User, OpportunityChange.user_id == User.id)
         .where(OpportunityChange.opportunity_id == opportunity.id,
                OpportunityChange.version > version)
         .order_by(OpportunityChange.version, OpportunityChange.id)
     ).all()
-    return base_values(current_values(opportunity), [(r.field, r.old_value) for r in later])
+    return [LaterChange(*row) for row in rows]
+
+
+def values_at(session: Session, opportunity: Opportunity, version: int) -> dict[str, Any]:
+    """The editable fields as they were at `version`, rebuilt from the change history."""
+    later = changes_since(session, opportunity, version)
+    return base_values(current_values(opportunity), [(c.field, c.old_value) for c in later])
 
 
 def update_opportunity(session: Session, user: User, opportunity: Opportunity,
@@ -133,9 +160,11 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
 
     Each changed field writes an OpportunityChange (who, when, old -> new, client id, the new
     version) and the version goes up by one; a stage change stamps stage_changed_at and
-    closed_at. A repeat of an applied update (same client id) changes nothing. When the
-    opportunity moved on since `based_on_version`, nothing is applied: VersionConflict, unless
-    the update would change nothing the rep changed (then it is a no-op).
+    closed_at. A repeat of an applied update (same client id) changes nothing.
+    An update made on an older version is merged: the fields the rep changed are applied on
+    the current version, unless someone else changed one of them too since (then nothing is
+    applied: VersionConflict). Changes the rep made meanwhile (an earlier queued edit of the
+    same record) are the rep's own and never conflict.
     The caller has checked that `user` may see the opportunity's account."""
     if was_applied(session, opportunity.id, client_id):
         return opportunity
@@ -144,11 +173,18 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
         if not 1 <= based_on_version < opportunity.version:
             raise OpportunityError("version", "This form is for a version that does not exist. "
                                               "Reload the opportunity.")
-        base = values_at(session, opportunity, based_on_version)
-        conflicts = conflicting_fields(changes, current_values(opportunity), base)
+        later = changes_since(session, opportunity, based_on_version)
+        base = base_values(current_values(opportunity), [(c.field, c.old_value) for c in later])
+        by_others = [c for c in later if c.user_id != user.id]
+        changes, conflicts = merge_stale_edit(changes, current_values(opportunity), base,
+                                              {c.field for c in by_others})
         if conflicts:
-            raise VersionConflict(opportunity, conflicts, based_on_version)
-        return opportunity
+            fields = {c.field for c in conflicts}
+            theirs = [c for c in by_others if c.field in fields]
+            names = list(dict.fromkeys(c.user_name or "An import" for c in theirs))
+            raise VersionConflict(opportunity, conflicts, based_on_version, keep=changes,
+                                  changed_by=names, changed_at=max(c.changed_at for c in theirs))
+        based_on_version = opportunity.version
 
     diff = changed_fields(current_values(opportunity), changes)
     if not diff:
