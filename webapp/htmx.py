@@ -20,6 +20,13 @@ def briefcase_fetch() -> bool:
     return request.headers.get("X-Groundwork-Briefcase") == "1"
 
 
+def outbox_replay() -> bool:
+    """A queued write replayed by the outbox: its answer is stored, not shown, so a page it
+    answers with (a conflict, a form with errors) neither shows nor uses up a message meant
+    for the page the user is looking at."""
+    return request.headers.get("X-Groundwork-Outbox") == "1"
+
+
 def render(page: str, fragment: str, status: int = 200, **context):
     """Render `page` or, for an htmx swap, only `fragment` (which the page itself includes).
     A fragment also carries any message for the user (a flash, say after a form posted by

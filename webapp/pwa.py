@@ -35,6 +35,13 @@ THEME = "#0b3d2e"
 # The pages besides accounts and opportunities a rep needs offline (when they exist).
 PAGES = ("today.index", "accounts.index", "today.more", "meetings.new", "notes.new",
          "sync.pending")
+# The forms opened from an account's page, kept per account so that offline they carry the
+# account (and its contacts, deals) exactly as online. The most recently touched accounts
+# first; beyond the cap the generic form takes the account from the address (briefcase.js).
+ACCOUNT_FORMS = ("meetings.new", "notes.new", "opportunities.new")
+ACCOUNT_FORMS_CAP = 400
+# Unfiled notes that can be filed under an account offline.
+UNFILED_NOTES_CAP = 50
 
 
 @dataclass(frozen=True)
@@ -175,12 +182,18 @@ def briefcase_manifest():
     """Every URL the signed-in rep's phone should keep for offline use."""
     from webapp.clock import utcnow
     from webapp.queries.briefcase import briefcase_ids
+    from webapp.queries.write_targets import unfiled_note_ids
 
     account_ids, opportunity_ids = briefcase_ids(g.user)
     endpoints = current_app.view_functions
-    # One copy of each form: offline, the page picks the account from ?account_id= itself.
     pages = [url_for(name) for name in PAGES if name in endpoints]
     pages += [url_for("accounts.detail", account_id=i) for i in account_ids]
+    forms = [name for name in ACCOUNT_FORMS if name in endpoints]
+    pages += [url_for(name, account_id=i) for i in account_ids[:ACCOUNT_FORMS_CAP]
+              for name in forms]
+    if "notes.file" in endpoints:
+        pages += [url_for("notes.file", note_id=i)
+                  for i in unfiled_note_ids(g.user, UNFILED_NOTES_CAP)]
     if "opportunities.detail" in endpoints:
         pages += [url_for("opportunities.detail", opportunity_id=i) for i in opportunity_ids]
     else:

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.htmx import briefcase_fetch
+from webapp.htmx import briefcase_fetch, outbox_replay
 from webapp.models import User, UserSession
 
 
@@ -58,7 +58,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _current_user():
-        return {"current_user": g.get("user"), "briefcase_fetch": briefcase_fetch}
+        return {"current_user": g.get("user"), "briefcase_fetch": briefcase_fetch,
+                "outbox_replay": outbox_replay}
 
 
 def _configure_cookie(app: Flask) -> None:

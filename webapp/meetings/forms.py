@@ -23,7 +23,7 @@ from webapp.models import MEETING_KIND_LABELS, MEETING_KINDS
 from webapp.routing import MAX_DATABASE_ID
 from webapp.services.idempotency import new_client_id, parse_client_id
 
-MAX_NOTES = 10_000
+MAX_NOTES = 50_000  # generous: a pasted e-mail thread fits
 MAX_ID = MAX_DATABASE_ID
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120)
 FIRST_YEAR, LAST_YEAR = 1990, 2100

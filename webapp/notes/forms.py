@@ -17,3 +17,8 @@ class NoteForm(WriteForm):
     def validate_body(self, field):
         if not field.data.strip():
             raise ValidationError("Write the note.")
+
+
+class FileNoteForm(WriteForm):
+    account_id = IntegerField("Account", validators=[
+        InputRequired("Choose the account."), NumberRange(1, MAX_ID, "Choose the account.")])

@@ -1,4 +1,5 @@
-"""Quick note: one field, about an account or unfiled (from Today)."""
+"""Quick note: one field, about an account or unfiled (from Today); filing an unfiled note
+under an account later."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -8,10 +9,12 @@ from webapp.extensions import db
 from webapp.meetings.forms import MAX_ID
 from webapp.meetings.routes import account_id_arg
 from webapp.models import Note
-from webapp.notes.forms import NoteForm
+from webapp.notes.forms import FileNoteForm, NoteForm
 from webapp.queries.access import get_visible_account
+from webapp.queries.meeting_form import account_choices
+from webapp.queries.write_targets import get_own_note
 from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
-from webapp.services.notes import NoteError, add_note, find_note
+from webapp.services.notes import NoteError, add_note, file_note, find_note
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 
@@ -61,3 +64,31 @@ def new():
     except ClientIdTaken:
         abort(409)
     return _saved(note)
+
+
+def _render_file(form: FileNoteForm, note: Note, status: int = 200):
+    recent, others = account_choices(g.user)
+    return render_template("notes/file.html", form=form, note=note, recent_accounts=recent,
+                           all_accounts=others), status
+
+
+@bp.route("/<int:note_id>/file", methods=["GET", "POST"])
+@login_required
+def file(note_id: int):
+    """File an unfiled note under an account (a write that goes through the outbox)."""
+    note = get_own_note(g.user, note_id)
+    if request.method == "GET":
+        form = FileNoteForm(formdata=None)
+        form.client_id.data = new_client_id()
+        return _render_file(form, note)
+    form = FileNoteForm()
+    if not form.validate():
+        return _render_file(form, note, 400)
+    account = get_visible_account(g.user, form.account_id.data)
+    try:
+        file_note(db.session, g.user, note, account)
+    except NoteError as error:
+        form.account_id.errors.append(str(error))
+        return _render_file(form, note, 400)
+    flash(f"Note filed under {account.name}.", "success")
+    return redirect(url_for("accounts.detail", account_id=account.id, _anchor="notes"), 303)

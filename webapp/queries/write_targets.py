@@ -7,7 +7,7 @@ from flask import abort
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Account, Commitment, Opportunity, User
+from webapp.models import Account, Commitment, Note, Opportunity, User
 from webapp.queries.access import account_visibility
 from webapp.routing import MAX_DATABASE_ID
 
@@ -38,3 +38,20 @@ def get_visible_commitment(user: User, commitment_id: int) -> Commitment:
     if commitment is None:
         abort(404)
     return commitment
+
+
+def get_own_note(user: User, note_id: int) -> Note:
+    """The user's own quick note, or 404 (an unfiled note is its author's alone)."""
+    if not 0 < note_id <= MAX_DATABASE_ID:
+        abort(404)
+    note = db.session.scalar(select(Note).where(Note.id == note_id, Note.user_id == user.id))
+    if note is None:
+        abort(404)
+    return note
+
+
+def unfiled_note_ids(user: User, limit: int) -> list[int]:
+    """The ids of the user's newest unfiled notes (for the briefcase: filing them offline)."""
+    return list(db.session.scalars(
+        select(Note.id).where(Note.user_id == user.id, Note.account_id.is_(None))
+        .order_by(Note.created_at.desc(), Note.id.desc()).limit(limit)))

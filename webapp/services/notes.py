@@ -8,7 +8,7 @@ from webapp.clock import utcnow
 from webapp.models import Account, Note, User
 from webapp.services.idempotency import existing_for
 
-MAX_NOTE_LENGTH = 10_000
+MAX_NOTE_LENGTH = 50_000  # generous: a pasted e-mail thread fits
 
 
 class NoteError(ValueError):
@@ -49,4 +49,20 @@ def add_note(session: Session, user: User, *, body: str, client_id: str,
         if existing is None:
             raise
         return existing
+    return note
+
+
+def file_note(session: Session, user: User, note: Note, account: Account) -> Note:
+    """File the user's unfiled note under `account` and touch the account; commits.
+
+    Filing again under the same account changes nothing (a replayed write). The caller has
+    checked that the note is the user's and that `user` may see `account`."""
+    if note.account_id == account.id:
+        return note
+    if note.account_id is not None:
+        raise NoteError("This note is already filed under another account.")
+    note.account_id = account.id
+    if account.last_touch_at is None or account.last_touch_at < note.created_at:
+        account.last_touch_at = note.created_at
+    session.commit()
     return note
