@@ -25,6 +25,8 @@ KINDS: dict[str, set[str]] = {
     "admin": {"admin"},
     # A's own things (account, opportunity, commitment, A's pipeline): A, A's manager, admin.
     "a_side": {"rep_a", "manager_a", "admin"},
+    # A's private things (an unfiled note): A alone.
+    "a_only": {"rep_a"},
     # Things A's manager designs for A's team (territory of A, plans, intel on A): not A.
     "a_team_manager": {"manager_a", "admin"},
     # Routes that answer 404 to everyone unless a feature is configured (OIDC off here).
@@ -54,6 +56,7 @@ RULES: dict[str, str] = {
     "meetings.contacts": "a_side",  # ?account_id= of A's account
     "meetings.resolve_commitment": "a_side",
     "notes.new": "signed_in",
+    "notes.file": "a_only",  # rep A's unfiled note, filed under A's account
     "opportunities.new": "a_side",  # with ?account_id= / account_id of A's account
     "opportunities.detail": "a_side",
     "opportunities.update": "a_side",
@@ -121,6 +124,7 @@ class World:
     territory: m.Territory
     plan: m.ChangePlan
     item: m.QualificationItem
+    note: m.Note | None = None  # rep A's unfiled note
 
 
 # URL parameter name -> its value in the world (always on rep A's side).
@@ -133,6 +137,7 @@ PARAMS = {
     "territory_id": lambda w: w.territory.id,
     "plan_id": lambda w: w.plan.id,
     "item_id": lambda w: w.item.id,
+    "note_id": lambda w: w.note.id,
     "user_id": lambda w: w.target.id,
     "filename": lambda w: "css/app.css",
     "kind": lambda w: "accounts",
@@ -144,6 +149,7 @@ PARAMS = {
 DATA = {
     "opportunities.new": lambda w: {"account_id": w.account.id},
     "meetings.contacts": lambda w: {"account_id": w.account.id},
+    "notes.file": lambda w: {"account_id": w.account.id},
     "pipeline.forecast_team": lambda w: {"rep_id": w.users["rep_a"].id},
 }
 
@@ -177,4 +183,5 @@ def build_world(make) -> World:
     db.session.commit()
     users = {"rep_a": rep_a, "rep_b": rep_b, "manager_a": manager_a, "manager_b": manager_b,
              "admin": admin}
-    return World(users, target, account, opportunity, commitment, territory, plan, item)
+    unfiled = make.note(rep_a, body="File me later")
+    return World(users, target, account, opportunity, commitment, territory, plan, item, unfiled)

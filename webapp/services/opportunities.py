@@ -129,6 +129,7 @@ class LaterChange:
 
     field: str
     old_value: str | None
+    version: int | None
     user_id: int | None
     user_name: str | None
     changed_at: datetime
@@ -137,7 +138,8 @@ class LaterChange:
 def changes_since(session: Session, opportunity: Opportunity, version: int) -> list[LaterChange]:
     """The history rows written after `version`, oldest first, with who made them."""
     rows = session.execute(
-        select(OpportunityChange.field, OpportunityChange.old_value, OpportunityChange.user_id,
+        select(OpportunityChange.field, OpportunityChange.old_value, OpportunityChange.version,
+               OpportunityChange.user_id,
                User.name, OpportunityChange.changed_at)
         .outerjoin(User, OpportunityChange.user_id == User.id)
         .where(OpportunityChange.opportunity_id == opportunity.id,
@@ -176,14 +178,20 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
         later = changes_since(session, opportunity, based_on_version)
         base = base_values(current_values(opportunity), [(c.field, c.old_value) for c in later])
         by_others = [c for c in later if c.user_id != user.id]
+        others_changed = {c.field for c in by_others}
+        if {c.version for c in later} != set(range(based_on_version + 1, opportunity.version + 1)):
+            # A version the history does not explain (a change written around it): anyone
+            # may have changed anything, so every field differing from the rep's is asked.
+            others_changed = set(EDITABLE_FIELDS)
         changes, conflicts = merge_stale_edit(changes, current_values(opportunity), base,
-                                              {c.field for c in by_others})
+                                              others_changed)
         if conflicts:
             fields = {c.field for c in conflicts}
             theirs = [c for c in by_others if c.field in fields]
             names = list(dict.fromkeys(c.user_name or "An import" for c in theirs))
             raise VersionConflict(opportunity, conflicts, based_on_version, keep=changes,
-                                  changed_by=names, changed_at=max(c.changed_at for c in theirs))
+                                  changed_by=names,
+                                  changed_at=max((c.changed_at for c in theirs), default=None))
         based_on_version = opportunity.version
 
     diff = changed_fields(current_values(opportunity), changes)
