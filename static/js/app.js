@@ -5,7 +5,12 @@
  * stored in IndexedDB, then replayed at once when online. A connection that drops mid-request
  * therefore loses nothing (the entry is still there, and its client UUID makes the retry
  * harmless), and the same code path serves online and offline. Without JavaScript or
- * IndexedDB the forms post as plain forms. */
+ * IndexedDB the forms post as plain forms.
+ *
+ * A form's client id belongs to what the rep filled in: one id per form per page visit (kept in
+ * the history entry), so the same form sent twice, or brought back by Back, is one write. What
+ * the page can check (required, lengths, dates, amounts: the form's own HTML attributes) is
+ * checked before anything is queued; only writes that reached the outbox count as unsynced. */
 (function () {
   'use strict';
 
@@ -13,6 +18,7 @@
   if (!Outbox || !window.indexedDB || !document.body) return;
 
   var user = document.body.getAttribute('data-user') || '';
+  var timeZone = document.body.getAttribute('data-timezone') || undefined;
   var KIND_LABELS = { meeting: 'Meeting', note: 'Note', filing: 'Filing a note', opportunity: 'Opportunity update' };
   var STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
@@ -32,8 +38,236 @@
     event.preventDefault();
     event.stopImmediatePropagation();
     if (form.getAttribute('aria-busy') === 'true') return; // a double tap is one write
+    if (form.hasAttribute('data-outbox-saved')) { showSaved(form, true); return; }
+    if (!validate(form)) return;
     queue(form, event.submitter || null);
   }, true);
+
+  // ---- a form's client id: one per filled-in form, until it is saved ---------------------
+
+  var FORMS_KEY = 'groundwork-forms:';
+  var pageToken = null;
+
+  function restoredVisit() {
+    var nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+    return !!nav && nav.type === 'back_forward';
+  }
+
+  // A token for this history entry: Back to it finds the same token (and the forms' ids).
+  function historyToken() {
+    if (pageToken) return pageToken;
+    var state = history.state && typeof history.state === 'object' ? history.state : {};
+    if (restoredVisit() && state.groundworkForms) {
+      pageToken = state.groundworkForms;
+    } else {
+      pageToken = Outbox.newId();
+      try { history.replaceState(Object.assign({}, state, { groundworkForms: pageToken }), ''); } catch (err) { /* ignore */ }
+    }
+    return pageToken;
+  }
+
+  function formKey(form) {
+    var forms = Array.prototype.filter.call(document.querySelectorAll('form[data-outbox]'), function (f) {
+      return !f.hasAttribute('data-outbox-replaces');
+    });
+    return FORMS_KEY + historyToken() + ':' + forms.indexOf(form);
+  }
+
+  function recall(form) {
+    try { return JSON.parse(sessionStorage.getItem(formKey(form)) || 'null'); } catch (err) { return null; }
+  }
+
+  function remember(form, record) {
+    try { sessionStorage.setItem(formKey(form), JSON.stringify(record)); } catch (err) { /* private mode */ }
+  }
+
+  function setClientId(form, id) {
+    form.setAttribute('data-client-id', id);
+    var input = form.querySelector('input[name="client_id"]');
+    if (input) input.value = id;
+  }
+
+  function prepare(form) {
+    if (form.hasAttribute('data-client-id')) return; // adopted (the entry's id) or prepared
+    var record = recall(form);
+    if (!record) {
+      record = { id: Outbox.newId(), saved: false };
+      remember(form, record);
+    }
+    setClientId(form, record.id);
+    if (record.saved) showSaved(form, false);
+  }
+
+  function markSaved(form) {
+    remember(form, { id: form.getAttribute('data-client-id'), saved: true });
+    form.setAttribute('data-outbox-saved', '');
+  }
+
+  function startAfresh(form) {
+    form.reset();
+    form.removeAttribute('data-outbox-saved');
+    var id = Outbox.newId();
+    setClientId(form, id);
+    remember(form, { id: id, saved: false });
+    var box = form.querySelector('[data-saved-notice]');
+    if (box) box.remove();
+    busy(form, false);
+  }
+
+  // Back (or the back-forward cache) brought a saved form back: it must not save again.
+  function showSaved(form, focus) {
+    form.setAttribute('data-outbox-saved', '');
+    busy(form, false);
+    var box = form.querySelector('[data-saved-notice]');
+    if (!box) {
+      box = el('div', 'flash saved-already');
+      box.setAttribute('data-saved-notice', '');
+      box.setAttribute('role', 'status');
+      box.setAttribute('tabindex', '-1');
+      box.appendChild(el('p', '', 'Already saved. Saving it again changes nothing.'));
+      var fresh = el('button', 'button', 'Start a new one');
+      fresh.type = 'button';
+      fresh.addEventListener('click', function () { startAfresh(form); });
+      box.appendChild(fresh);
+      form.insertBefore(box, form.firstChild);
+    }
+    if (focus) { box.scrollIntoView({ block: 'center' }); box.focus({ preventScroll: true }); }
+  }
+
+  function prepareAll(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll('form[data-outbox]'), prepare);
+    guardLengths(root || document);
+  }
+
+  window.addEventListener('pageshow', function (event) {
+    if (!event.persisted) return;
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-outbox]'), function (form) {
+      var record = recall(form);
+      if (record && record.saved) showSaved(form, false); else busy(form, false);
+    });
+  });
+
+  // ---- what the page can check before anything is queued ----------------------------------
+
+  function number(n) { return Number(n).toLocaleString('en-US'); }
+
+  function fieldLabel(field) {
+    var label = field.labels && field.labels[0];
+    if ((!label || field.type === 'radio' || field.type === 'checkbox') && field.closest) {
+      var fieldset = field.closest('fieldset');
+      if (fieldset && fieldset.querySelector('legend')) label = fieldset.querySelector('legend');
+    }
+    var text = label ? label.textContent.trim().replace(/\s+/g, ' ') : '';
+    return text || field.name.replace(/_/g, ' ').replace(/^./, function (c) { return c.toUpperCase(); });
+  }
+
+  function problemOf(field) {
+    var label = fieldLabel(field);
+    var max = Number(field.getAttribute('data-maxlength'));
+    if (max && field.value.length > max) {
+      return label + ' holds at most ' + number(max) + ' characters; this is ' + number(field.value.length)
+        + '. Shorten it to save: nothing was cut.';
+    }
+    var v = field.validity;
+    if (!v || v.valid) return '';
+    var isDate = /^(date|datetime-local|month|time)$/.test(field.type);
+    if (v.valueMissing) {
+      return (field.tagName === 'SELECT' || field.type === 'radio' ? 'Choose ' : 'Fill in ') + '“' + label + '”.';
+    }
+    if (v.badInput) return isDate ? 'Enter a real date, like 2026-03-31.' : 'Enter a number.';
+    if (v.typeMismatch) return field.type === 'email' ? 'Enter an e-mail address, like name@example.com.' : 'Check “' + label + '”.';
+    if (v.patternMismatch) return field.getAttribute('title') || 'Check the format of “' + label + '”.';
+    if (v.rangeUnderflow) return isDate ? 'Enter a date from ' + field.min.slice(0, 10) + ' on.' : 'Enter ' + field.min + ' or more.';
+    if (v.rangeOverflow) return isDate ? 'Enter a date up to ' + field.max.slice(0, 10) + '.' : 'Enter at most ' + field.max + '.';
+    if (v.tooShort) return '“' + label + '” needs at least ' + field.minLength + ' characters.';
+    if (v.stepMismatch) return 'Check “' + label + '”.';
+    return field.validationMessage || 'Check “' + label + '”.';
+  }
+
+  function clearError(field) {
+    var form = field.form;
+    var group = field.type === 'radio' && form ? form.querySelectorAll('input[type=radio][name="' + CSS.escape(field.name) + '"]') : [field];
+    Array.prototype.forEach.call(group, function (f) { f.removeAttribute('aria-invalid'); });
+    var error = document.getElementById(errorId(field));
+    if (error && error.hasAttribute('data-client-error')) error.remove();
+    else if (error) error.hidden = true;
+    var wrap = field.closest && field.closest('.field, fieldset');
+    if (wrap) wrap.classList.remove('invalid');
+  }
+
+  function errorId(field) {
+    return (field.type === 'radio' ? field.name : (field.id || field.name)) + '-error';
+  }
+
+  function showError(field, message) {
+    var id = errorId(field);
+    var error = document.getElementById(id);
+    var wrap = (field.closest && field.closest('.field, fieldset')) || field.parentNode;
+    if (!error) {
+      error = el('p', 'error');
+      error.id = id;
+      error.setAttribute('data-client-error', '');
+      var after = field.type === 'radio' ? wrap.lastChild : field;
+      if (after && after.parentNode === wrap) after.after(error); else wrap.appendChild(error);
+    }
+    error.hidden = false;
+    error.textContent = message;
+    wrap.classList.add('invalid');
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', id);
+  }
+
+  function validate(form) {
+    var first = null;
+    var seen = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.disabled || field.type === 'hidden' || !field.willValidate) return;
+      if (field.type === 'radio') { if (seen[field.name]) return; seen[field.name] = true; }
+      var message = problemOf(field);
+      if (!message) { if (field.getAttribute('aria-invalid') === 'true') clearError(field); return; }
+      showError(field, message);
+      if (!first) first = field;
+    });
+    if (!first) return true;
+    first.scrollIntoView({ block: 'center' });
+    first.focus({ preventScroll: true });
+    return false;
+  }
+
+  document.addEventListener('input', function (event) {
+    var field = event.target;
+    if (field && field.form && field.form.hasAttribute('data-outbox') && field.getAttribute('aria-invalid') === 'true'
+        && !problemOf(field)) {
+      clearError(field);
+    }
+  });
+
+  // Text past a field's limit is never cut: the browser's maxlength would cut a paste
+  // silently, so the limit becomes a counter and a message, checked before saving.
+  function guardLengths(root) {
+    Array.prototype.forEach.call(root.querySelectorAll('form textarea[maxlength], form input[maxlength]'), function (field) {
+      var max = field.maxLength;
+      field.removeAttribute('maxlength');
+      if (!(max > 0)) return;
+      field.setAttribute('data-maxlength', String(max));
+      var counter = el('p', 'hint count');
+      counter.id = (field.id || field.name) + '-count';
+      counter.setAttribute('aria-live', 'polite');
+      counter.hidden = true;
+      field.after(counter);
+      var update = function () {
+        var length = field.value.length;
+        counter.hidden = length < max * 0.8;
+        counter.classList.toggle('error', length > max);
+        counter.textContent = length > max
+          ? number(length) + ' characters: ' + number(length - max) + ' over the limit of ' + number(max)
+            + '. Nothing was cut; shorten it to save.'
+          : number(length) + ' of ' + number(max) + ' characters.';
+      };
+      field.addEventListener('input', update);
+      update();
+    });
+  }
 
   function formData(form, submitter) {
     try {
@@ -46,13 +280,8 @@
   function labelsOf(form) {
     var labels = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || labels[el.name]) return;
-      var label = el.labels && el.labels[0];
-      if (!label && el.closest) {
-        var fieldset = el.closest('fieldset');
-        label = fieldset && fieldset.querySelector('legend');
-      }
-      if (label) labels[el.name] = label.textContent.trim().replace(/\s+/g, ' ');
+      if (!el.name || labels[el.name] || SKIP_FIELDS[el.name] || el.type === 'hidden') return;
+      labels[el.name] = fieldLabel(el);
     });
     return labels;
   }
@@ -87,17 +316,86 @@
     return { id: id, name: name };
   }
 
-  function summaryOf(kind, fields, labels) {
+  // ---- the change in the rep's words ---------------------------------------------------
+
+  function money(form, text) {
+    var n = Number(String(text).replace(/[$,\s]/g, ''));
+    if (text === '' || !isFinite(n)) return text;
+    try {
+      return n.toLocaleString('en-US', { style: 'currency', currency: form.getAttribute('data-currency') || 'USD',
+        minimumFractionDigits: n % 1 ? 2 : 0, maximumFractionDigits: 2 });
+    } catch (err) {
+      return '$' + n.toLocaleString('en-US');
+    }
+  }
+
+  function shown(form, field, value) {
+    if (value === '') return '—';
+    if (field.getAttribute('inputmode') === 'decimal') return money(form, value);
+    if (field.type === 'date') {
+      var day = new Date(value + 'T12:00:00Z');
+      return isNaN(day) ? value : day.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+    }
+    return value;
+  }
+
+  function optionText(option) { return option ? option.textContent.trim() : '—'; }
+
+  function radioText(radio) {
+    var label = radio && radio.labels && radio.labels[0];
+    return radio ? (label ? label.textContent.trim() : radio.value) : '—';
+  }
+
+  /* [{name, label, old, now, value}] for what the rep changed in this form: the tapped button
+   * (a stage) and every field whose value differs from what the page showed. */
+  function changesOf(form, submitter) {
+    var changes = [];
+    var seen = {};
+    if (submitter && submitter.name && !SKIP_FIELDS[submitter.name]) {
+      seen[submitter.name] = true;
+      var pressed = form.querySelector('[name="' + CSS.escape(submitter.name) + '"][aria-pressed="true"]');
+      changes.push({ name: submitter.name, label: fieldLabel(submitter), value: submitter.value,
+        old: pressed && pressed !== submitter ? pressed.textContent.trim() : '', now: submitter.textContent.trim() });
+    }
+    Array.prototype.forEach.call(form.elements, function (field) {
+      var name = field.name;
+      if (!name || seen[name] || SKIP_FIELDS[name] || field.type === 'hidden' || field.type === 'submit'
+          || field.tagName === 'BUTTON' || field.tagName === 'FIELDSET') return;
+      var change = null;
+      if (field.type === 'radio') {
+        seen[name] = true;
+        var group = Array.prototype.filter.call(form.elements, function (f) { return f.type === 'radio' && f.name === name; });
+        var was = group.filter(function (f) { return f.defaultChecked; })[0];
+        var now = group.filter(function (f) { return f.checked; })[0];
+        if (was !== now && now) change = { old: was ? radioText(was) : '', now: radioText(now), value: now.value };
+      } else if (field.tagName === 'SELECT') {
+        var selected = field.selectedOptions[0];
+        var initial = Array.prototype.filter.call(field.options, function (o) { return o.defaultSelected; })[0] || field.options[0];
+        if (selected !== initial) change = { old: initial && initial.value ? optionText(initial) : '', now: optionText(selected), value: field.value };
+      } else if (field.type === 'checkbox') {
+        if (field.checked !== field.defaultChecked) change = { old: '', now: field.checked ? 'Yes' : 'No', value: field.checked ? field.value : '' };
+      } else if (field.value !== field.defaultValue) {
+        change = { old: field.defaultValue ? shown(form, field, field.defaultValue) : '', now: shown(form, field, field.value), value: field.value };
+      }
+      if (change) {
+        change.name = name;
+        change.label = fieldLabel(field);
+        changes.push(change);
+      }
+    });
+    return changes;
+  }
+
+  function describe(changes) {
+    return changes.map(function (c) { return c.label + ': ' + (c.old ? c.old + ' → ' : '') + c.now; }).join(' · ');
+  }
+
+  function summaryOf(form, kind, fields, changes) {
     var values = {};
     fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
     if (kind === 'meeting') return values.notes || 'Meeting';
     if (kind === 'note') return values.body || 'Note';
-    var parts = [];
-    fields.forEach(function (pair) {
-      if (SKIP_FIELDS[pair[0]] || !labels[pair[0]] || pair[1] === '') return;
-      parts.push(labels[pair[0]] + ': ' + pair[1]);
-    });
-    return parts.join(' · ') || KIND_LABELS[kind] || 'Change';
+    return form.getAttribute('data-outbox-summary') || describe(changes) || 'No change';
   }
 
   function capture(form, submitter) {
@@ -106,18 +404,21 @@
     formData(form, submitter).forEach(function (value, name) {
       if (typeof value === 'string') fields.push([name, value]);
     });
-    // A fresh UUID for every submission: the form's own hidden client_id may come from a
-    // cached copy of the page and been used before.
-    var id = Outbox.newId();
+    // The form's own id (one per filled-in form, see prepare()): sent twice, it is one write.
+    var id = form.getAttribute('data-client-id') || Outbox.newId();
     fields = fields.filter(function (pair) { return pair[0] !== 'client_id'; });
     fields.push(['client_id', id]);
     var kind = kindOf(form, action.pathname);
     var labels = labelsOf(form);
     var account = accountOf(form, fields);
+    var changes = changesOf(form, submitter);
+    var heading = document.querySelector('main h1');
     return {
       id: id, kind: kind, action: action.pathname + action.search, fields: fields,
       labels: labels, accountId: account.id, accountName: account.name, userId: user,
-      summary: summaryOf(kind, fields, labels).slice(0, 200), from: location.pathname + location.search,
+      subject: kind === 'opportunity' && heading ? heading.textContent.trim() : '',
+      changes: changes,
+      summary: summaryOf(form, kind, fields, changes).slice(0, 200), from: location.pathname + location.search,
       createdAt: new Date().toISOString(), state: 'pending', attempts: 0, lastError: '',
     };
   }
@@ -136,6 +437,7 @@
     busy(form, true);
     var destination = destinationOf(entry, form);
     Outbox.add(entry, form.getAttribute('data-outbox-replaces') || null).then(function () {
+      markSaved(form);
       Outbox.requestSync();
       if (!navigator.onLine) return null;
       return Promise.race([Outbox.replay(), wait(ONLINE_WAIT)]);
@@ -145,12 +447,23 @@
         location.assign(destination);
         return null;
       }
-      if (result && (result.state === 'needs-attention' || result.state === 'conflict')) {
+      if (result && result.state === 'needs-attention') {
+        // Refused while the rep is here: the server's errors in place, as a plain form would
+        // show them, and nothing left waiting on the phone (it was never saved).
+        return Outbox.get(entry.id).then(function (stored) {
+          return Outbox.discard(entry.id).then(function () {
+            stored.replace = false;
+            showInPlace(stored);
+          });
+        });
+      }
+      if (result && result.state === 'conflict') {
         return Outbox.get(entry.id).then(function (stored) { showInPlace(stored); });
       }
       return leaveFor(destination, form);
     }).catch(function (err) {
       busy(form, false);
+      if (err && err.name === 'ConstraintError') { showSaved(form, true); return; }
       notice('This phone could not store the change: ' + err + '. Nothing was sent; try again.');
     });
   }
@@ -172,8 +485,7 @@
       : caches.match(url, { ignoreVary: true }).then(function (hit) { return !!hit; }, function () { return false; });
     return available.then(function (ok) {
       if (ok) { location.assign(url); return; }
-      busy(form, false);
-      form.reset();
+      startAfresh(form);
       notice('Saved on this phone. It will be sent when you are back online.');
     });
   }
@@ -209,7 +521,11 @@
     var action = new URL(form.getAttribute('action') || entry.action, location.origin);
     if (action.origin !== location.origin || /^\/(login|logout)/.test(action.pathname)) return;
     form.setAttribute('data-outbox', entry.kind);
-    form.setAttribute('data-outbox-replaces', entry.id);
+    // The answer's form carries on the same write (same client id) until it is saved.
+    form.setAttribute('data-client-id', entry.id);
+    if (entry.replace !== false) form.setAttribute('data-outbox-replaces', entry.id);
+    // Resolved from the list of pending changes, the rep stays on that list.
+    if (location.pathname === '/sync/pending') form.setAttribute('data-outbox-next', location.pathname);
     if (entry.accountId) form.setAttribute('data-account-id', entry.accountId);
     if (entry.accountName) form.setAttribute('data-account-name', entry.accountName);
   }
@@ -263,7 +579,9 @@
       return document.importNode(node, true);
     }));
     if (window.htmx) window.htmx.process(main);
-    main.focus();
+    guardLengths(main);
+    var invalid = main.querySelector('[aria-invalid="true"]');
+    if (invalid) { invalid.scrollIntoView({ block: 'center' }); invalid.focus({ preventScroll: true }); } else main.focus();
   }
 
   // ---- rendering ---------------------------------------------------------------------------
@@ -281,7 +599,12 @@
 
   function when(iso) {
     var date = new Date(iso);
-    return isNaN(date) ? '' : date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+    if (isNaN(date)) return '';
+    try {
+      return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone });
+    } catch (err) { // an unknown zone name: the device's
+      return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+    }
   }
 
   function stateTag(entry) {
@@ -368,6 +691,7 @@
     var main = document.getElementById('main');
     var box = document.getElementById('outbox-opportunity');
     var mineHere = entries.filter(function (e) { return e.kind === 'opportunity' && e.action === location.pathname; });
+    showPendingValues(mineHere);
     if (!mineHere.length) { if (box) box.remove(); return; }
     if (!box) {
       box = el('ul', 'list');
@@ -389,6 +713,22 @@
     });
   }
 
+  // The page shows what the rep set, not the (older) copy's value: the last pending stage
+  // is the pressed one.
+  function showPendingValues(entries) {
+    var stage = null;
+    entries.forEach(function (entry) {
+      (entry.changes || []).forEach(function (c) { if (c.name === 'stage') stage = c.value; });
+    });
+    if (stage === null) return;
+    Array.prototype.forEach.call(document.querySelectorAll('form.stages button[name="stage"]'), function (button) {
+      var on = button.value === stage;
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+      button.classList.toggle('primary', on);
+      if (on) button.setAttribute('data-pending', ''); else button.removeAttribute('data-pending');
+    });
+  }
+
   function renderPendingList(entries, status) {
     var list = document.getElementById('outbox-list');
     if (!list) return;
@@ -400,7 +740,7 @@
       if (entries.length && status.state === 'signin') text += ' Sign in to send them.';
       else if (entries.length && status.state === 'offline') text += ' They will be sent when you are back online.';
       else if (entries.length && status.state === 'retry' && status.retryAt) {
-        text += ' Trying again at ' + new Date(status.retryAt).toLocaleTimeString([], { timeStyle: 'short' }) + '.';
+        text += ' Trying again at ' + when(status.retryAt).split(', ').pop() + '.';
       }
       summary.textContent = text;
       var signin = document.getElementById('outbox-signin');
@@ -417,7 +757,7 @@
         card = el('article', 'card pending');
         card.id = 'entry-' + entry.id;
         card.setAttribute('data-outbox-entry', entry.id);
-        card.appendChild(el('h2', '', (KIND_LABELS[entry.kind] || 'Change')
+        card.appendChild(el('h2', '', (entry.subject || KIND_LABELS[entry.kind] || 'Change')
           + (entry.accountName ? ' · ' + entry.accountName : '')));
         card.appendChild(el('p', 'summary', entry.summary));
         card.appendChild(el('p', 'muted meta'));
@@ -439,12 +779,13 @@
         Array.prototype.slice.call(screen.childNodes).forEach(function (node) {
           holder.appendChild(document.importNode(node, true));
         });
-        var discard = el('button', 'link', 'Discard this change');
+        var discard = el('button', 'button danger', 'Discard this change');
         discard.type = 'button';
         discard.setAttribute('data-outbox-discard', entry.id);
         holder.appendChild(discard);
         card.appendChild(holder);
         if (window.htmx) window.htmx.process(holder);
+        guardLengths(holder);
       } else if (!needsRep) {
         var stale = card.querySelector('.screen');
         if (stale) { stale.remove(); card.removeAttribute('data-screen'); }
@@ -501,6 +842,8 @@
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') sync(false);
   });
+  document.addEventListener('htmx:load', function (event) { prepareAll(event.target); });
+  prepareAll(document);
   Outbox.subscribe(refresh);
   refresh();
   if (user) sync(false);

@@ -45,6 +45,32 @@
         }
       });
     });
+    nameTheAccount();
+  }
+
+  // The one saved copy of a form opened for an account (?account_id=N) says which account,
+  // as the online form does: the name comes from that account's saved page.
+  function nameTheAccount() {
+    var id = new URLSearchParams(location.search).get('account_id');
+    var form = document.querySelector('main form[data-outbox]');
+    if (!id || !/^\d+$/.test(id) || !form || form.hasAttribute('data-account-name')) return;
+    var field = form.querySelector('[name="account_id"]');
+    if (!field || field.value !== id) return;
+    form.setAttribute('data-account-id', id);
+    var unfiled = form.querySelector('[data-unfiled]');
+    if (unfiled) unfiled.remove();
+    fetch('/accounts/' + id, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : ''; })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var h1 = doc.querySelector('main h1');
+        var name = h1 ? h1.textContent.trim() : '';
+        if (!name) return;
+        form.setAttribute('data-account-name', name);
+        var heading = document.querySelector('main h1');
+        if (heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
+      })
+      .catch(function () { /* no copy of that account: the id alone files it */ });
   }
 
   markOfflineCopy();

@@ -66,7 +66,12 @@ def sane_date(form, field):
 
 
 class FriendlyDateField(DateField):
-    """A date with a message a rep understands (2026-02-30 is not a date)."""
+    """A date with a message a rep understands (2026-02-30 is not a date); the page knows the
+    sane range too (min/max), so it can say so before queueing offline."""
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        render_kw = {"min": f"{FIRST_YEAR}-01-01", "max": f"{LAST_YEAR}-12-31", **(render_kw or {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
 
     def process_formdata(self, valuelist):
         try:
@@ -76,6 +81,11 @@ class FriendlyDateField(DateField):
 
 
 class FriendlyDateTimeField(DateTimeLocalField):
+    def __init__(self, *args, render_kw=None, **kwargs):
+        render_kw = {"min": f"{FIRST_YEAR}-01-01T00:00", "max": f"{LAST_YEAR}-12-31T23:59",
+                     **(render_kw or {})}
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)

@@ -21,6 +21,7 @@ from webapp.models import FORECAST_CATEGORIES, FORECAST_LABELS, STAGE_LABELS, ST
 from webapp.opportunities.rules import EDITABLE_FIELDS
 from webapp.services.opportunities import MAX_AMOUNT
 
+AMOUNT_PATTERN = r"\s*\$?\s*[0-9][0-9, ]*(\.[0-9]{1,2})?\s*"
 STAGE_CHOICES = [(s, STAGE_LABELS[s]) for s in STAGES]
 FORECAST_CHOICES = [(c, FORECAST_LABELS[c]) for c in FORECAST_CATEGORIES]
 
@@ -53,7 +54,10 @@ def amount_field(label="Amount", extra=()):
     return AmountField(label, places=2, validators=[
         *extra, InputRequired("Enter an amount (0 if unknown)."), finite_amount,
         NumberRange(Decimal(0), MAX_AMOUNT, "Enter an amount of 0 or more.")],
-        render_kw={"inputmode": "decimal"})
+        # The page checks the shape before queueing offline (static/js/app.js); the server
+        # still decides: "25,000", "$25000" and "25 000.50" pass both.
+        render_kw={"inputmode": "decimal", "pattern": AMOUNT_PATTERN,
+                   "title": "Enter an amount, like 25000 or 25,000."})
 
 
 class OpportunityUpdateForm(WriteForm):
