@@ -114,12 +114,15 @@
     return transact('readwrite', function (entries, meta, done) {
       // Replacing (a corrected write, a conflict's resolution) and adding are one step:
       // at no moment are both, or neither, in the outbox.
-      if (replacesId) {
-        entries.index('id').getKey(replacesId).onsuccess = function (event) {
-          if (event.target.result !== undefined) entries.delete(event.target.result);
-        };
+      // The answer's form may carry on under the same id: delete first, then add.
+      function put() {
+        entries.add(entry).onsuccess = function (event) { entry.seq = event.target.result; done(entry); };
       }
-      entries.add(entry).onsuccess = function (event) { entry.seq = event.target.result; done(entry); };
+      if (!replacesId) return put();
+      entries.index('id').getKey(replacesId).onsuccess = function (event) {
+        if (event.target.result !== undefined) entries.delete(event.target.result);
+        put();
+      };
     }).then(function (stored) { notify(true); return stored; });
   }
 

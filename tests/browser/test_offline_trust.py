@@ -1,0 +1,286 @@
+"""What a rep typed lands where they meant, once (issue 10): a form opened for an account keeps
+it offline, Back after saving does not save twice, a rep's own queued edits of a deal never
+conflict, the conflict screen says who and when, bad input is caught before anything is
+queued, long text is never cut, pending changes read in the rep's words and time zone, and
+the pending count shows at once after a restart without signal. 360 px phone, real Chromium,
+real service worker, network really cut."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tests.browser.test_offline_writes import (add_note, change_amount, controlled, count,
+                                               open_online, outbox_count, ready, territory,
+                                               wait_until_synced, without_background_sync)
+from webapp.models import Meeting, Note, Opportunity, User
+from webapp.services.opportunities import update_opportunity
+
+__all__ = ["territory"]  # the fixture, shared with test_offline_writes
+
+
+def badge(page) -> str:
+    return page.locator("#sync-status").inner_text()
+
+
+def in_view(page, selector) -> bool:
+    return page.evaluate("""(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
+
+
+def test_a_note_started_for_an_account_offline_is_filed_under_that_account(
+        live_server, territory, phone):
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    # Only the one generic copy of the form is on the phone (no per-account copy).
+    for path in ("/", f"/accounts/{t['acme']}", "/notes/new"):
+        page.goto(live_server.url + path)
+    ready(page)
+    phone.set_offline(True)
+    page.goto(f"{live_server.url}/notes/new?account_id={t['acme']}")
+    page.locator("main h1", has_text="Acme Robotics").wait_for()
+    assert page.locator("[data-unfiled]").count() == 0
+    page.get_by_label("Note", exact=True).fill("Gate code is 4411")
+    page.get_by_role("button", name="Save note").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    ready(page)
+    assert page.locator("#notes li.pending").count() == 1
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [(n.body, n.account_id) for n in session.scalars(select(Note))] == [
+            ("Gate code is 4411", t["acme"])]
+
+
+def test_an_unfiled_note_is_filed_under_an_account_offline(live_server, territory, phone):
+    t = territory
+    with live_server.ctx() as session:
+        rep = session.get(User, t["rep"])
+        note = live_server.make.note(rep, body="Ask Sam about the Q1 event")
+        note_id = note.id
+    without_background_sync(phone)
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    page.goto(f"{live_server.url}/accounts/{t['birch']}")
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Ask Sam about the Q1 event").click()
+    page.wait_for_url(f"**/notes/{note_id}/file")
+    ready(page)
+
+    phone.set_offline(True)
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Ask Sam about the Q1 event").click()
+    page.wait_for_url(f"**/notes/{note_id}/file")
+    page.get_by_label("Account").select_option(label="Birch Logistics · Chicago")
+    page.get_by_role("button", name="File note").click()
+    page.wait_for_url(f"**/accounts/{t['birch']}")
+    ready(page)
+    assert badge(page) == "1 unsynced"
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert session.get(Note, note_id).account_id == t["birch"]
+
+
+def test_back_after_saving_a_meeting_and_saving_again_makes_one_meeting(
+        live_server, territory, phone):
+    t = territory
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    ready(page)
+    page.get_by_label("Notes").fill("Walked the new line with Priya")
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+
+    page.go_back()
+    page.wait_for_url("**/meetings/new?account_id=*")
+    ready(page)
+    if not page.get_by_label("Notes").input_value():  # the browser did not keep the text
+        page.get_by_label("Notes").fill("Walked the new line with Priya")
+    page.get_by_role("button", name="Save meeting").click()
+    page.get_by_text("Already saved.").wait_for()
+    assert page.get_by_role("button", name="Start a new one").is_visible()
+    with live_server.ctx() as session:
+        assert count(session, Meeting) == 1
+    assert outbox_count(page) == 0
+
+
+def test_a_reps_two_offline_changes_to_a_deal_read_as_the_rep_made_them_and_arrive_without_conflict(
+        live_server, territory, browser):
+    t = territory
+    with live_server.ctx() as session:
+        session.get(User, t["rep"]).timezone = "Asia/Tokyo"
+        session.commit()
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                                is_mobile=True, has_touch=True, timezone_id="America/Chicago")
+    phone.set_default_timeout(10_000)
+    without_background_sync(phone)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    change_amount(live_server, page, t["opp_a"], "61000")
+    page.get_by_role("button", name="Proposal").click()
+    page.wait_for_function("() => document.querySelectorAll('#outbox-opportunity li').length === 2")
+    # The page shows the stage the rep set, and the pending changes in the rep's words.
+    pressed = page.locator("form.stages button[aria-pressed=true]")
+    assert pressed.count() == 1 and pressed.inner_text() == "Proposal"
+    pending = page.locator("#outbox-opportunity").inner_text()
+    assert "Amount: $50,000 → $61,000" in pending
+    assert "Stage: Qualified → Proposal" in pending
+    assert "Yes: y" not in pending and "Opportunity update" not in pending
+    # Times in the rep's time zone (Tokyo), not the phone's (Chicago).
+    now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    stamps = {f"{(now + timedelta(minutes=d)):%-I:%M %p}" for d in (-1, 0, 1)}
+    assert any(stamp in pending for stamp in stamps), (pending, stamps)
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        opp = session.get(Opportunity, t["opp_a"])
+        assert (opp.amount, opp.stage, opp.version) == (Decimal("61000"), "proposal", 3)
+    phone.close()
+
+
+def test_the_conflict_screen_says_who_and_when_and_the_rep_stays_on_the_list(
+        live_server, territory, phone):
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    add_note(live_server, page, t["acme"], "Before the deal change")
+    change_amount(live_server, page, t["opp_a"], "55000")
+    with live_server.ctx() as session:
+        manager = live_server.make.user("manager", name="Morgan Lead")
+        rep = session.get(User, t["rep"])
+        rep.manager_id = manager.id
+        session.commit()
+        update_opportunity(session, manager, session.get(Opportunity, t["opp_a"]),
+                           {"amount": Decimal("60000")}, based_on_version=1, client_id=None)
+
+    page.goto(f"{live_server.url}/sync/pending")
+    ready(page)
+    phone.set_offline(False)
+    card = page.locator("#outbox-list [data-outbox-entry]").first
+    card.locator("[data-state=conflict]").wait_for()
+    text = card.inner_text()
+    assert "Morgan Lead changed this opportunity on" in text
+    assert "saved" not in card.locator(".screen").inner_text().lower().split("nothing of yours")[0]
+    assert card.locator(".flash").count() == 0  # no "Note saved." from the replay before it
+    discard = card.get_by_role("button", name="Discard this change")
+    assert discard.bounding_box()["height"] >= 44
+
+    card.get_by_label("Keep mine").check()
+    card.get_by_role("button", name="Save my choices").click()
+    page.wait_for_function("() => !document.querySelector('#outbox-list [data-outbox-entry]')")
+    assert page.url.endswith("/sync/pending")
+    with live_server.ctx() as session:
+        assert session.get(Opportunity, t["opp_a"]).amount == Decimal("55000")
+
+
+def test_a_meeting_with_no_notes_is_caught_on_the_phone_and_nothing_is_queued(
+        live_server, territory, phone):
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    ready(page)
+    page.get_by_label("Where").fill("Plant 3")
+    page.get_by_role("button", name="Save meeting").click()
+    error = page.locator("#notes-error")
+    error.wait_for()
+    assert "Notes" in error.inner_text()
+    assert page.evaluate("() => document.activeElement.name") == "notes"
+    assert in_view(page, "#notes-error") and in_view(page, "#notes")
+    assert outbox_count(page) == 0 and badge(page) == ""
+    assert page.get_by_label("Where").input_value() == "Plant 3"  # input kept
+    page.get_by_label("Notes").fill("Met the dock supervisor")
+    assert page.locator("#notes-error").count() == 0
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    ready(page)
+    assert badge(page) == "1 unsynced"
+
+
+def test_a_form_the_server_refuses_online_shows_its_errors_and_counts_nothing_unsynced(
+        live_server, territory, phone):
+    t = territory
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    ready(page)
+    page.get_by_label("Notes").fill("Talked about the spring order")
+    page.locator("#their_due_on").fill("2026-12-01")  # a date with no commitment: server says no
+    page.get_by_role("button", name="Save meeting").click()
+    page.get_by_text("Say what they committed to, or clear the date.").wait_for()
+    assert page.get_by_label("Notes").input_value() == "Talked about the spring order"
+    assert outbox_count(page) == 0 and badge(page) == ""
+    page.get_by_label("They committed to").fill("Send the forecast")
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    with live_server.ctx() as session:
+        assert count(session, Meeting) == 1
+
+
+def test_a_long_paste_is_kept_whole_and_the_limit_is_said_before_saving(
+        live_server, territory, phone):
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    page.goto(f"{live_server.url}/notes/new?account_id={t['acme']}")
+    ready(page)
+    assert page.get_by_text("Up to 50,000 characters.").is_visible()
+    box = page.get_by_label("Note", exact=True)
+    box.fill("a" * 60_000)
+    assert len(box.input_value()) == 60_000  # nothing cut
+    assert "10,000 over the limit of 50,000" in page.locator("#body-count").inner_text()
+    page.get_by_role("button", name="Save note").click()
+    page.locator("#body-error").wait_for()
+    assert outbox_count(page) == 0 and len(box.input_value()) == 60_000
+    box.fill("b" * 45_000)
+    page.get_by_role("button", name="Save note").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [len(n.body) for n in session.scalars(select(Note))] == [45_000]
+
+
+def test_after_a_restart_without_signal_the_first_page_shows_the_pending_count_at_once(
+        live_server, territory, launch_persistent, tmp_path):
+    t = territory
+    profile = tmp_path / "profile"
+    context = launch_persistent(profile)
+    without_background_sync(context)
+    page = context.new_page()
+    open_online(live_server, page, t)
+    context.set_offline(True)
+    for i in range(4):
+        add_note(live_server, page, t["acme"], f"Offline note {i}")
+    assert badge(page) == "4 unsynced"
+    context.close()
+
+    context = launch_persistent(profile)
+    without_background_sync(context)
+    context.set_offline(True)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(live_server.url + "/")
+    page.locator("#sync-status [data-outbox-count='4']").wait_for(timeout=3000)
+    context.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert count(session, Note) == 4
