@@ -614,11 +614,35 @@
     return tag;
   }
 
-  function renderBadge(entries, status) {
+  // The count is mirrored in localStorage, read synchronously when a page starts: after a
+  // restart without signal IndexedDB can take seconds to open, and the rep must see at once
+  // that changes wait. IndexedDB stays the truth and replaces it as soon as it answers.
+  var COUNT_KEY = 'groundwork-outbox-count:' + user;
+
+  function mirrorCount(count, attention) {
+    try {
+      if (count) localStorage.setItem(COUNT_KEY, JSON.stringify([count, attention]));
+      else localStorage.removeItem(COUNT_KEY);
+    } catch (err) { /* storage full or off: IndexedDB still answers */ }
+  }
+
+  function badgeFromMirror() {
+    var badge = document.getElementById('sync-status');
+    if (!badge || badge.firstChild) return;
+    var mirrored = null;
+    try { mirrored = JSON.parse(localStorage.getItem(COUNT_KEY) || 'null'); } catch (err) { return; }
+    if (!mirrored || !mirrored[0]) return;
+    var entries = [];
+    for (var i = 0; i < mirrored[0]; i += 1) entries.push({ state: i < mirrored[1] ? 'conflict' : 'pending' });
+    renderBadge(entries, { state: 'idle' }, true);
+  }
+
+  function renderBadge(entries, status, provisional) {
     var badge = document.getElementById('sync-status');
     if (!badge) return;
     var count = entries.length;
     var attention = entries.filter(function (e) { return e.state === 'needs-attention' || e.state === 'conflict'; }).length;
+    if (!provisional) mirrorCount(count, attention);
     badge.replaceChildren();
     if (!count) return;
     var link;
@@ -842,6 +866,7 @@
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') sync(false);
   });
+  badgeFromMirror();
   document.addEventListener('htmx:load', function (event) { prepareAll(event.target); });
   prepareAll(document);
   Outbox.subscribe(refresh);

@@ -129,6 +129,13 @@ def test_saved_pages_list_has_the_reps_own_territory_and_forms_only(client, make
         assert path in pages
     assert {f"/accounts/{a.id}" for a in mine} <= set(pages)
     assert f"/accounts/{theirs.id}" not in pages
+    # The forms opened from an account page, per account: offline they keep the account.
+    for a in mine:
+        for form in ("/meetings/new", "/notes/new", "/opportunities/new"):
+            assert f"{form}?account_id={a.id}" in pages
+    assert f"/notes/new?account_id={theirs.id}" not in pages
+    unfiled = make.note(rep)
+    assert f"/notes/{unfiled.id}/file" in client.get("/offline/manifest.json").get_json()["pages"]
     if body["opportunities"]:  # once opportunity pages exist
         assert f"/opportunities/{open_deal.id}" in pages
         assert body["opportunities"] == 1
