@@ -124,10 +124,12 @@ def test_offline_the_form_says_contacts_can_be_added_later_and_still_saves(live_
     page.get_by_label("Account", exact=True).select_option(str(harbor_id))  # fetched before
     expect(_chip(page, "Ana Ruiz")).to_be_visible()
 
-    # "Log meeting" from Harbor's saved page: the one saved form, the account from the address.
+    # "Log meeting" from Harbor's saved page: Harbor's own saved form (the briefcase keeps each
+    # account's), which names the account as online.
     page.goto(f"{live_server.url}/meetings/new?account_id={harbor_id}")
     expect(page.locator(".offline-copy")).to_be_visible()
-    expect(page.get_by_label("Account", exact=True)).to_have_value(str(harbor_id))
+    expect(page.locator("main .picked")).to_contain_text("Harbor Logistics")
+    expect(page.locator("input[name=account_id]")).to_have_value(str(harbor_id))
     expect(_chip(page, "Ana Ruiz")).to_be_visible()
     page.get_by_label("Notes", exact=True).fill("No signal in the basement.")
     _chip(page, "Ana Ruiz").click()

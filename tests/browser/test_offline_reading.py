@@ -61,10 +61,11 @@ def test_rep_reads_territory_offline_after_saving_it(demo_server, page, phone):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
     expect(page.locator(".offline-copy")).to_be_visible()
 
-    # One saved form serves every account: the account comes from the address.
+    # The briefcase keeps each account's forms: offline the form names its account.
     page.goto(f"{demo_server.url}/meetings/new?account_id={accounts[3][0]}")
     expect(page.locator(".offline-copy")).to_be_visible()
-    expect(page.locator("select[name=account_id]")).to_have_value(str(accounts[3][0]))
+    expect(page.locator("main .picked")).to_contain_text(accounts[3][1])
+    expect(page.locator("input[name=account_id]")).to_have_value(str(accounts[3][0]))
 
     # A page that was never saved: the offline page, listing what is.
     page.goto(demo_server.url + "/accounts/999999")

@@ -245,8 +245,8 @@ def test_an_opportunity_changed_meanwhile_shows_both_values_and_the_choice_is_ap
 
     card.get_by_label("Keep mine").check()
     card.get_by_role("button", name="Save my choices").click()
-    page.wait_for_url(f"**/opportunities/{t['opp_a']}")
     wait_until_synced(page)
+    assert page.url.endswith("/sync/pending")  # the rep stays on the list of pending changes
     with live_server.ctx() as session:
         opp = session.get(Opportunity, t["opp_a"])
         assert (opp.amount, opp.version) == (Decimal("55000"), 3)
@@ -289,7 +289,10 @@ def test_a_write_the_server_refuses_stays_editable_with_the_reps_text_and_can_be
     open_online(live_server, page, t)
     phone.set_offline(True)
     page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
-    page.get_by_label("Where").fill("Plant 3, loading dock")  # but no notes: refused later
+    page.get_by_label("Notes").fill("Met the dock supervisor.")
+    page.get_by_label("Where").fill("Plant 3, loading dock")
+    # A due date with nothing committed: only the server knows to refuse it (later).
+    page.locator("#their_due_on").fill("2026-12-01")
     page.get_by_role("button", name="Save meeting").click()
     page.wait_for_url(f"**/accounts/{t['acme']}")
 
@@ -298,12 +301,11 @@ def test_a_write_the_server_refuses_stays_editable_with_the_reps_text_and_can_be
     page.goto(f"{live_server.url}/sync/pending")
     card = page.locator("#outbox-list [data-outbox-entry]")
     card.locator("[data-state=needs-attention]").wait_for()
-    assert "Write a few words about the meeting." in card.inner_text()
+    assert "Say what they committed to, or clear the date." in card.inner_text()
     assert card.get_by_label("Where").input_value() == "Plant 3, loading dock"
 
-    card.get_by_label("Notes").fill("Met the dock supervisor.")
+    card.get_by_label("They committed to").fill("Send the dock plans")
     card.get_by_role("button", name="Save meeting").click()
-    page.wait_for_url(f"**/accounts/{t['acme']}")
     wait_until_synced(page)
     with live_server.ctx() as session:
         meeting = session.scalars(select(Meeting)).one()
