@@ -127,15 +127,21 @@
   }
 
   function update(id, patch) {
+    return write(id, patch).then(function (entry) { notify(true); return entry; });
+  }
+
+  // The same without telling anyone: the replay's own bookkeeping (marking an entry as being
+  // sent) must not make every open page re-read and re-draw the outbox once per write.
+  function write(id, patch, onlyIf) {
     return transact('readwrite', function (entries, meta, done) {
       entries.index('id').get(id).onsuccess = function (event) {
         var entry = event.target.result;
-        if (!entry) return done(null);
+        if (!entry || (onlyIf && !onlyIf(entry))) return done(null);
         Object.keys(patch).forEach(function (name) { entry[name] = patch[name]; });
         entries.put(entry);
         done(entry);
       };
-    }).then(function (entry) { notify(true); return entry; });
+    });
   }
 
   function remove(id) {
@@ -324,17 +330,24 @@
       return setStatus('syncing').then(function () { return step(session); });
     });
 
-    function step(session) {
-      return all().then(function (entries) {
+    // Walks one snapshot of the outbox (one read, not one per write), then looks once more for
+    // writes queued meanwhile. Each entry is re-read when it is marked as being sent, so one
+    // discarded or replaced meanwhile is not sent.
+    function step(session, snapshot) {
+      var load = snapshot && snapshot.length ? Promise.resolve(snapshot) : all();
+      return load.then(function (entries) {
         var next = null;
-        for (var i = 0; i < entries.length; i += 1) {
+        var i;
+        for (i = 0; i < entries.length; i += 1) {
           var entry = entries[i];
           if (seen[entry.id] || !SENDABLE[entry.state] || entry.format > FORMAT) continue;
           if (entry.userId && entry.userId !== session.userId) continue; // another rep's
           next = entry;
           break;
         }
+        var rest = entries.slice(i + 1);
         if (!next) {
+          if (snapshot && snapshot.length) return step(session, null); // anything new?
           return setStatus('idle').then(function () { return { status: 'done', results: results }; });
         }
         if (!force && next.nextAttemptAt && next.nextAttemptAt > Date.now()) {
@@ -344,13 +357,14 @@
         }
         seen[next.id] = true;
         return send(next, session).then(function (outcome) {
+          if (outcome.state === 'gone') return step(session, rest);
           results[next.id] = outcome;
           if (outcome.state === 'signin' || outcome.state === 'retry') {
             return setStatus(outcome.state, outcome.error, outcome.retryAt).then(function () {
               return { status: outcome.state, retryAt: outcome.retryAt, results: results };
             });
           }
-          return step(session);
+          return step(session, rest);
         });
       });
     }
@@ -382,8 +396,11 @@
 
   function send(entry, session) {
     var attempts = (entry.attempts || 0) + 1;
-    return update(entry.id, { state: 'sending', attempts: attempts, lastAttemptAt: Date.now() })
-      .then(function () {
+    return write(entry.id, { state: 'sending', attempts: attempts, lastAttemptAt: Date.now() },
+      function (current) { return SENDABLE[current.state]; })
+      .then(function (current) {
+        if (!current) return null; // discarded, replaced or answered meanwhile
+        entry = current;
         return fetchWithTimeout(entry.action, {
           method: 'POST', body: body(entry, session.token), credentials: 'same-origin',
           // 'manual': the 303 itself is the confirmation (login_required answers a write
@@ -393,6 +410,7 @@
         });
       })
       .then(function (response) {
+        if (response === null) return { state: 'gone' };
         if (response.ok || response.type === 'opaqueredirect') {
           return remove(entry.id).then(function () { return { state: 'confirmed' }; });
         }

@@ -819,6 +819,9 @@
   }
 
   var scheduled = false;
+  // While this page replays, the outbox changes with every write: redraw a few times a
+  // second, not once per write.
+  var REPLAY_REDRAW_MS = 250;
   function refresh() {
     if (scheduled) return;
     scheduled = true;
@@ -832,7 +835,7 @@
         renderPendingList(entries, both[1]);
         document.documentElement.setAttribute('data-outbox-ready', '');
       });
-    }, 0);
+    }, Outbox.isReplaying() ? REPLAY_REDRAW_MS : 0);
   }
 
   // ---- triggers ----------------------------------------------------------------------------
