@@ -131,12 +131,17 @@ def test_a_repeat_is_answered_even_after_the_opportunity_moved_on(client, login,
 
 
 def test_a_stale_opportunity_update_is_refused_with_both_values_and_not_applied(
-        client, login, rep, account, make):
+        client, app, login, rep, account, make):
     opp = make.opportunity(account, stage="qualified", amount=Decimal("50000"))
+    manager = make.user("manager")
+    rep.manager_id = manager.id
+    db.session.commit()
+    # A colleague changed the same field while this phone was offline (the rep's own earlier
+    # changes never count against them: tests/web/test_opportunities.py).
+    colleague = login(manager, client=app.test_client())
+    assert colleague.post(f"/opportunities/{opp.id}", data={
+        "version": "1", "amount": "60000", "client_id": str(uuid.uuid4())}).status_code == 303
     login(rep)
-    # A colleague (or the rep on another device) moved the deal while this phone was offline.
-    client.post(f"/opportunities/{opp.id}", data={"version": "1", "amount": "60000",
-                                                  "client_id": str(uuid.uuid4())})
     stale = client.post(f"/opportunities/{opp.id}", data={"version": "1", "amount": "55000",
                                                           "client_id": str(uuid.uuid4())})
     assert stale.status_code == 409
