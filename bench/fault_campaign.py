@@ -29,7 +29,8 @@ def campaign_on(url: str, backend: str, args, tmp: Path) -> list[str]:
     upgrade_database(url)
     team = seed_team(url, reps=args.reps, opportunities=3)
     server = AppServer(url, log=tmp / f"gunicorn-{backend}.log").start()
-    campaign = Campaign(server, url, team, seed=args.seed)
+    campaign = Campaign(server, url, team, seed=args.seed,
+                        progress=lambda line: print(backend + line, flush=True))
     try:
         report = campaign.run(args.sequences, kills=args.kills, parallel=args.parallel)
     finally:

@@ -119,7 +119,9 @@ def seed_team(database_url: str, reps: int = 8, opportunities: int = 3) -> list[
 
 
 class Campaign:
-    def __init__(self, server: AppServer, database_url: str, team: list[Rep], seed: int):
+    def __init__(self, server: AppServer, database_url: str, team: list[Rep], seed: int,
+                 progress=None):
+        self.progress = progress  # called with a line every 100 sequences
         self.server = server
         self.engine = create_engine(database_url)
         self.team = team
@@ -284,6 +286,10 @@ class Campaign:
                 self.problem(f"{write.key}: confirmed, then answered {write.statuses[-1]}")
         with self._lock:
             self.report.sequences += 1
+            done = self.report.sequences
+        if self.progress and done % 100 == 0:
+            self.progress(f"  {done} sequences, {self.report.kills} kills, "
+                          f"{len(self.report.problems)} problems")
 
     def concurrent(self, phone: OutboxClient, write: Write, n: int) -> Write:
         """The same entry sent by n tabs (or a tab and the service worker) at once."""
