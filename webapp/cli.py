@@ -25,6 +25,9 @@ def register_commands(app: Flask) -> None:
     from webapp.imports.runner import cli as imports_cli
 
     app.cli.add_command(imports_cli)
+    from webapp import cli_backup
+
+    cli_backup.register(app)
 
 
 @click.command("init-db")
