@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, Unauthorized
 
+from webapp.auth.session import needs_sign_in
 from webapp.extensions import db
 
 
@@ -20,6 +21,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         db.session.rollback()
+        if g.get("user") is None and needs_sign_in(request.endpoint):
+            # No live session sent it (signed out, ended, expired: its cookie and CSRF secret
+            # are gone): "sign in, then continue", which the offline outbox acts on, not a
+            # form error that would park the write as needing attention.
+            return _http_error(Unauthorized())
         return render_template("error.html", error=error,
                                message="This form expired or came from another site. "
                                        "Go back, reload the page and try again."), 400
