@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, Unauthorized
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, Unauthorized
 
 from webapp.auth.session import needs_sign_in
 from webapp.extensions import db
@@ -18,6 +19,16 @@ def init_app(app: Flask) -> None:
             return {"error": error.name, "description": error.description}, error.code
         return render_template("error.html", error=error), error.code
 
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):
+        if not _connection_lost(error):
+            raise error  # a bug, not an outage: the usual 500, logged
+        db.session.rollback()  # the dropped connection is discarded, the pool refreshed
+        request.environ[RETRY_READ] = True
+        return _unavailable()
+
+    app.wsgi_app = RetryReadOnce(app.wsgi_app)
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
         db.session.rollback()
@@ -29,6 +40,49 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", error=error,
                                message="This form expired or came from another site. "
                                        "Go back, reload the page and try again."), 400
+
+
+# --- the database went away (a PostgreSQL restart, a failover, a dropped connection) ---------
+# Connections in the pool die with the server's restart. The first request to use one fails
+# with a disconnect; SQLAlchemy then discards every pooled connection of that age. A read is
+# run again once, on a fresh connection; a write answers 503 and is sent again by the rep's
+# outbox, where its idempotency key (client_id) makes a second arrival change nothing.
+RETRY_READ = "groundwork.retry_read"
+
+
+def _connection_lost(error: DBAPIError) -> bool:
+    return error.connection_invalidated or isinstance(error, OperationalError)
+
+
+def _unavailable():
+    message = "The database did not answer. Try again in a moment: nothing was lost."
+    error = ServiceUnavailable()
+    try:
+        body = render_template("error.html", error=error, message=message)
+    except Exception:  # the page itself may need the database
+        db.session.rollback()
+        body = message
+    return body, 503, {"Retry-After": "2"}
+
+
+class RetryReadOnce:
+    """WSGI middleware: a GET or HEAD that found its database connection dropped (the error
+    handler above marks it) runs once more from the start; the second answer is final."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        answered = []
+        body = self.wsgi_app(environ, lambda *args: answered.append(args))
+        if environ.pop(RETRY_READ, False):
+            if hasattr(body, "close"):
+                body.close()
+            return self.wsgi_app(environ, start_response)
+        start_response(*answered[0])
+        return body
 
 
 def _audit_refused_access(error: HTTPException) -> None:
