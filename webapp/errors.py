@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable, Unauthorized
+from werkzeug.exceptions import BadHost, HTTPException, ServiceUnavailable, Unauthorized
 
 from webapp.auth.session import needs_sign_in
 from webapp.extensions import db
@@ -14,6 +14,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         db.session.rollback()
+        if isinstance(error, BadHost):
+            # No address can be built for a host that is not a host name (a label over 63
+            # characters, an empty one), so not the page either: plain words.
+            return "Bad request: that is not a valid host name.", 400, {
+                "Content-Type": "text/plain; charset=utf-8"}
         _audit_refused_access(error)
         if request.accept_mimetypes.best == "application/json":
             return {"error": error.name, "description": error.description}, error.code
