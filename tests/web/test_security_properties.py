@@ -469,3 +469,39 @@ def test_every_route_answers_edge_input_without_a_500(app, make, rule, method, e
     if edge == "body not a form":
         assert response.status_code == 415, response.status_code
     _check(response, before, method)
+
+
+# A `next` holding a control character (CR/LF would split the Location header) on the two
+# routes that redirect to one, on their success path: sent home or back, never a 500.
+CONTROL = st.sampled_from(["\r", "\n", "\r\n", "\t", "\x0b", "\x7f", "\r\nSet-Cookie: x=1"])
+TAINTED_NEXT = st.builds(lambda before, bad, after: "/" + before + bad + after,
+                         text, CONTROL, text)
+
+
+@settings(SETTINGS, max_examples=15)
+@given(next_path=TAINTED_NEXT)
+def test_a_next_with_a_line_break_after_sign_in_goes_home(app, make, next_path):
+    world = _world(make)
+    client = app.test_client()
+    response = client.post("/login", data={"email": world.target.email, "password": PASSWORD,
+                                           "next": next_path})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+@settings(SETTINGS, max_examples=15)
+@given(next_path=TAINTED_NEXT)
+def test_a_next_with_a_line_break_after_resolving_a_commitment_goes_back_to_the_account(
+        app, make, next_path):
+    world = _world(make)
+    commitment = world.ids.get("commitment")
+    if commitment is None:
+        row = m.Commitment(account_id=world.account.id, party="ours", description="Send a quote")
+        db.session.add(row)
+        db.session.commit()
+        commitment = world.ids["commitment"] = row.id
+    client = sign_in_as(app, app.test_client(), world.rep)
+    response = client.post(f"/meetings/commitments/{commitment}",
+                           data={"kept": "yes", "next": next_path})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/accounts/{world.account.id}#commitments"
