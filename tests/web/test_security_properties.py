@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -30,6 +31,7 @@ from tests.conftest import PASSWORD
 from tests.support.security import sign_in_as
 from webapp import create_app
 from webapp import models as m
+from webapp.database import reading
 from webapp.extensions import db
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
@@ -505,3 +507,64 @@ def test_a_next_with_a_line_break_after_resolving_a_commitment_goes_back_to_the_
                            data={"kept": "yes", "next": next_path})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/accounts/{world.account.id}#commitments"
+
+
+# The fault campaign's own examples (issue 11), each a 500 before, kept as plain tests.
+
+def test_a_json_body_is_refused_and_stores_nothing(app, make):
+    world = _world(make)
+    client = sign_in_as(app, app.test_client(), world.rep)
+    before = _snapshot()
+    for body in (b'{"body": 123, "account_id": 1}', b'{"body": "a\\u0000b"}'):
+        response = client.post("/notes/new", data=body, content_type="application/json")
+        assert response.status_code == 415
+    assert _snapshot() == before
+
+
+def test_numbers_beyond_the_database_integer_are_not_a_500(app, make):
+    world = _world(make)
+    admin = sign_in_as(app, app.test_client(), world.admin)
+    assert admin.get(f"/admin/audit?before={2**40}").status_code == 200
+    manager = sign_in_as(app, app.test_client(), world.manager)
+    response = manager.post("/pipeline/forecast/team",
+                            data={"rep_id": str(2**40), "commit": "1", "period": "2026-10-01"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-27", "9999-12-31"])
+def test_a_one_to_one_at_the_ends_of_the_calendar_is_not_found(app, make, week):
+    world = _world(make)
+    client = sign_in_as(app, app.test_client(), world.manager)
+    assert client.get(f"/pipeline/one-to-ones/{world.rep.id}/{week}").status_code == 404
+    assert client.post(f"/pipeline/one-to-ones/{world.rep.id}/{week}/intel",
+                       data={"body": "x", "audience": "team"}).status_code == 404
+
+
+def test_a_nul_in_an_upload_or_an_import_address_is_not_a_500(app, make):
+    world = _world(make)
+    client = sign_in_as(app, app.test_client(), world.manager)
+    assert client.get("/imports/a%00b").status_code == 404
+    assert client.post("/imports/%00/discard").status_code == 404
+    response = client.post("/imports/", content_type="multipart/form-data", data={
+        "kind": "auto",
+        "file": (io.BytesIO(b"Account Na\x00me,City\r\nAc\x00me,Chicago\r\n"), "a\x00b.csv")})
+    assert response.status_code == 303
+    deadline = time.monotonic() + 30
+    while True:  # the check runs in a thread of the app: wait for it, on both databases
+        with reading():  # and never hold SQLite's write lock while it works
+            job = db.session.execute(select(m.ImportJob.status, m.ImportJob.filename,
+                                            m.ImportJob.headers)
+                                     .order_by(m.ImportJob.id.desc())).first()
+            db.session.rollback()
+        if job.status != "checking":
+            break
+        assert time.monotonic() < deadline, "the upload's check did not finish"
+        time.sleep(0.05)
+    assert job.filename == "ab.csv"
+    assert job.headers == ["Account Name", "City"]
+    assert job.status == "checked"
+
+
+def test_a_host_name_with_a_label_over_63_characters_is_a_bad_request(app):
+    response = app.test_client().get("/login", headers={"Host": "a" * 64 + ".example.com"})
+    assert response.status_code == 400
