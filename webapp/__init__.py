@@ -38,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    import webapp.auth.rate_limits  # noqa: F401  (Flask-Limiter's database:// storage)
+
     limiter.init_app(app)  # sign-in throttling (webapp/auth/routes.py)
     with app.app_context():
         configure_sqlite(db.engine)

@@ -64,8 +64,10 @@ class Config:
         self.OIDC_JIT_CREATE = _bool("OIDC_JIT_CREATE", False)
         self.OIDC_BUTTON_LABEL = env.get("OIDC_BUTTON_LABEL", "your company")
         self.OIDC_SCOPES = env.get("OIDC_SCOPES", "openid email profile")
-        # Failed sign-ins allowed per typed e-mail and per client address (Flask-Limiter syntax).
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Failed sign-ins allowed per typed e-mail and per client address (Flask-Limiter syntax),
+        # counted in the app's database ("database://", shared by every worker and server;
+        # webapp/auth/rate_limits.py) or in Redis for big deployments ("redis://host:6379/0").
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "database://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")

@@ -11,6 +11,6 @@ db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 # OpenID Connect client registry (webapp.auth.oidc registers the company's provider).
 oauth = OAuth()
-# Sign-in throttling. Storage comes from RATELIMIT_STORAGE_URI: memory:// by default,
-# redis://… so that several app servers share the counts.
+# Sign-in throttling. Storage comes from RATELIMIT_STORAGE_URI: database:// by default (the
+# app's own database, webapp/auth/rate_limits.py), redis://… for big deployments.
 limiter = Limiter(key_func=get_remote_address)

@@ -1,4 +1,7 @@
-"""URL converters: ids in URLs are bounded by what the database's integer columns hold."""
+"""URL converters: ids in URLs are bounded by what the database's integer columns hold; and
+which paths a redirect taken from input may go to."""
+from urllib.parse import urlsplit
+
 from werkzeug.routing import IntegerConverter
 
 MAX_DATABASE_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's is larger, the bound is the same
@@ -10,3 +13,18 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_DATABASE_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None: the only places a `next` (after
+    sign-in, after resolving a commitment) may send a rep. Never //host, a scheme, a
+    backslash (browsers read it as /), nor a control character: CR/LF would split the
+    Location header (a 500, or a header injection)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

@@ -8,9 +8,11 @@ service worker may, and must revalidate when online). Admin pages and exports an
 """
 from __future__ import annotations
 
-from flask import Flask, Request, request
+from flask import Flask, Request, abort, request
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.routing import MAX_DATABASE_ID
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,6 +36,15 @@ class _ParametersWithoutNul(ImmutableMultiDict):
             mapping = [(_no_nul(key), _no_nul(value)) for key, value in iter_multi_items(mapping)]
         super().__init__(mapping)
 
+    def get(self, key, default=None, type=None):
+        """`.get(name, type=int)` of a number no database integer holds is `default`, as any
+        other value that is not a number: one place for every integer parameter (a page
+        cursor, an id), so none reaches PostgreSQL out of range (a 500 there)."""
+        value = super().get(key, default=default, type=type)
+        if type is int and isinstance(value, int) and abs(value) > MAX_DATABASE_ID:
+            return default
+        return value
+
 
 def _no_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
@@ -43,8 +54,27 @@ class GroundworkRequest(Request):
     parameter_storage_class = _ParametersWithoutNul
 
 
+# What a form (and htmx, and the offline outbox) sends. Anything else (JSON above all, which
+# Flask-WTF would read into the form instead) is refused before a view sees it.
+FORM_BODIES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def refuse_what_no_form_sends() -> None:
+    """415 for a write whose body is not a form; 404 for a NUL in the address (no page has
+    one, and PostgreSQL refuses NUL in text, so it must never reach a query or the audit log)."""
+    if "\x00" in request.path:
+        abort(404)
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.mimetype in FORM_BODIES:
+        return
+    has_body = bool(request.content_length) or "Transfer-Encoding" in request.headers
+    if has_body or request.mimetype:
+        abort(415)
+
+
 def init_app(app: Flask) -> None:
     app.request_class = GroundworkRequest
+    # First (only the session loader goes before it): before CSRFProtect or a view reads a body.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_what_no_form_sends)
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,

@@ -243,6 +243,40 @@ def test_a_forged_cross_site_write_is_refused(client, app, login, rep, account, 
     assert count(Meeting) == 0
 
 
+@pytest.mark.parametrize("ended_by", ["no cookie", "signed out", "signed out everywhere",
+                                      "idle timeout"])
+def test_a_write_from_an_ended_session_asks_to_sign_in_whatever_its_token(
+        client, app, login, rep, account, clock, check_csrf, ended_by):
+    """The outbox sends its queue after the session ended: 401 (sign in, then continue), not
+    400 (which would park the writes as needing attention), and nothing is stored."""
+    login(rep)
+    other = app.test_client()
+    login(rep, client=other)  # the laptop, where the rep signs out everywhere
+    check_csrf()
+    token = csrf_token(client)
+    if ended_by == "no cookie":
+        client = app.test_client()
+    elif ended_by == "signed out":
+        client.post("/logout", data={"csrf_token": token})
+    elif ended_by == "signed out everywhere":
+        other.post("/logout/everywhere", data={"csrf_token": csrf_token(other)})
+    else:
+        clock.advance(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
+    forget_cached_token()
+    for extra in ({"csrf_token": token}, {}, {"csrf_token": "forged"}):
+        answer = client.post("/meetings/new", data=meeting_form(account, str(uuid.uuid4()),
+                                                                **extra),
+                             headers={"X-Groundwork-Outbox": "1"})
+        assert answer.status_code == 401, (ended_by, extra, answer.status_code)
+    assert count(Meeting) == 0
+
+
+def test_a_sign_in_form_without_its_token_is_still_a_form_error(client, rep, check_csrf):
+    check_csrf()
+    answer = client.post("/login", data={"email": rep.email, "password": "x"})
+    assert answer.status_code == 400
+
+
 def test_a_repeat_without_a_valid_token_learns_nothing(client, login, rep, account, check_csrf):
     login(rep)
     check_csrf()
@@ -260,7 +294,7 @@ def test_after_signing_in_again_the_replay_uses_the_new_sessions_token(client, l
     old_token = csrf_token(client)
     client.post("/logout", data={"csrf_token": old_token})
     assert client.post("/meetings/new", data=meeting_form(
-        account, str(uuid.uuid4()), csrf_token=old_token)).status_code in (400, 401)
+        account, str(uuid.uuid4()), csrf_token=old_token)).status_code == 401
     forget_cached_token()
     page = client.get("/login").get_data(as_text=True)
     login_token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)

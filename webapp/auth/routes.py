@@ -1,8 +1,6 @@
 """Sign in (local password or the company's identity provider) and sign out."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
                    render_template, request, session, url_for)
 from flask_limiter.util import get_remote_address
@@ -15,6 +13,7 @@ from webapp.auth.passwords import hash_password, needs_rehash, verify_password
 from webapp.auth.session import login_required, sign_in, sign_out
 from webapp.extensions import db, limiter
 from webapp.models import User
+from webapp.routing import local_path
 from webapp.services.audit import record, record_now
 from webapp.services.users import UserError, change_password, sign_out_everywhere
 
@@ -26,12 +25,7 @@ TOO_MANY = "Too many failed sign-ins. Wait 15 minutes, then try again."
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: never redirect a signed-in rep to another site."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("today.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
-        return url_for("today.index")
-    return target
+    return local_path(target) or url_for("today.index")
 
 
 def _typed_email() -> str:

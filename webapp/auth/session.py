@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select, update
 
 from webapp.clock import utcnow
@@ -55,6 +55,11 @@ def init_app(app: Flask) -> None:
         # running alongside the user's cannot overwrite a message (flash) just set for them.
         if now - session.get("seen", 0) >= 60 and not briefcase_fetch():
             session["seen"] = now
+
+    # First of all, before CSRFProtect's check: a write refused for its token must still be
+    # told apart by whether a live session sent it (errors.py answers 401 when none did).
+    app.before_request_funcs[None].remove(_load_user)
+    app.before_request_funcs[None].insert(0, _load_user)
 
     @app.context_processor
     def _current_user():
@@ -135,6 +140,12 @@ def _epoch(moment: datetime) -> int:
     return int(moment.replace(tzinfo=UTC).timestamp())
 
 
+def needs_sign_in(endpoint: str | None) -> bool:
+    """Whether the view of `endpoint` is only for signed-in users (login_required)."""
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(view, "needs_sign_in", False))
+
+
 def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
@@ -146,6 +157,7 @@ def login_required(view):
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
+    wrapped.needs_sign_in = True
     return wrapped
 
 

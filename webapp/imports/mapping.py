@@ -246,11 +246,22 @@ class FileProblem(ValueError):
     """The file as a whole cannot be read (not CSV, a quote never closed, no header)."""
 
 
+class _TextWithoutNul(io.TextIOWrapper):
+    """Lines with NUL characters dropped: no spreadsheet means one, and PostgreSQL refuses
+    NUL in text, so one left in a cell would fail the import there (SQLite would store it)."""
+
+    def readline(self, size: int = -1) -> str:
+        return super().readline(size).replace("\x00", "")
+
+    def __next__(self) -> str:
+        return super().__next__().replace("\x00", "")
+
+
 def open_text(source: bytes | Path, encoding: str) -> TextIO:
     """The file as text: `source` is its bytes (an upload kept in the database) or a path."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return io.TextIOWrapper(io.BytesIO(source), encoding=encoding, newline="")
-    return open(source, encoding=encoding, newline="")
+    raw = (io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview))
+           else open(source, "rb"))
+    return _TextWithoutNul(raw, encoding=encoding, newline="")
 
 
 def read_header(source: bytes | Path, encoding: str) -> tuple[list[str], str]:

@@ -20,6 +20,7 @@ from webapp.queries.meeting_form import (
     open_opportunities,
 )
 from webapp.queries.write_targets import get_visible_commitment
+from webapp.routing import local_path
 from webapp.services.commitments import resolve_commitment as resolve_commitment_service
 from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
 from webapp.services.meetings import MeetingError, Promise, find_logged_meeting, log_meeting
@@ -193,7 +194,7 @@ def resolve_commitment(commitment_id: int):
         abort(400)
     kept = {"yes": True, "no": False, "open": None}[form.kept.data]
     resolve_commitment_service(db.session, g.user, commitment, kept=kept)
-    back = _local_path(form.next.data) or url_for(
+    back = local_path(form.next.data) or url_for(
         "accounts.detail", account_id=commitment.account_id, _anchor="commitments")
     if wants_fragment():
         response = render_template("meetings/_commitment_actions.html", commitment=commitment,
@@ -204,8 +205,3 @@ def resolve_commitment(commitment_id: int):
     return redirect(back, 303)
 
 
-def _local_path(target: str | None) -> str | None:
-    """Only a path on this site (never //host or a scheme), else None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target

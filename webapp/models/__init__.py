@@ -15,7 +15,7 @@ from webapp.models.pipeline import (
     QualificationItem,
     QualificationOverride,
 )
-from webapp.models.security import UserSession
+from webapp.models.security import RateLimitCounter, UserSession
 from webapp.models.selling import (
     FORECAST_CATEGORIES,
     FORECAST_LABELS,
@@ -41,7 +41,7 @@ __all__ = [
     "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "MarketIntel", "OneToOne",
     "PipelineSettings", "QualificationAnswer", "QualificationItem", "QualificationOverride",
     "ChangePlan", "PlanAssignment", "TerritoryOverride", "TerritoryRule",
-    "UserSession",
+    "RateLimitCounter", "UserSession",
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
 ]

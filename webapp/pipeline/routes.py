@@ -209,11 +209,19 @@ def one_to_ones():
                   view=pages.one_to_one_index(g.user))
 
 
+# No one-to-one is held outside these years; the page also reaches for the weeks and months
+# around its day, which at the ends of the calendar (0001-01-01, 9999-12-27) do not exist.
+WEEKS_FROM, WEEKS_UNTIL = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _week(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         abort(404)
+    if not WEEKS_FROM <= day <= WEEKS_UNTIL:
+        abort(404)
+    return day
 
 
 @bp.get("/one-to-ones/<int:rep_id>")

@@ -117,7 +117,7 @@ def save_upload(session: Session, user: User, stream: BinaryIO, filename: str,
     _forget_old_jobs(session)
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     job = ImportJob(token=secrets.token_urlsafe(24), user_id=user.id, kind=kind,
-                    filename=Path(filename or "").name[:120], encoding=encoding,
+                    filename=Path((filename or "").replace("\x00", "")).name[:120], encoding=encoding,
                     delimiter=delimiter, headers=headers,
                     mapping=[f or "" for f in m.guess_mapping(kind, headers)],
                     day_first=False, default_owner_id=owners[0].id if owners else None,
