@@ -24,7 +24,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = ["--workers", "2", "--threads", "4", "--log-level", "warning"]
+GUNICORN = ["--workers", "2", "--threads", "4", "--log-level", "warning"] + (
+    ["--access-logfile", os.environ["BENCH_ACCESS_LOG"], "--access-logformat", "%(r)s %(s)s %(B)s"]
+    if os.environ.get("BENCH_ACCESS_LOG") else [])
 LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("GW p50=%.2f p95=%.2f\\n", latency:percentile(50) / 1000,

@@ -5,9 +5,10 @@ Registered as Jinja filters (see `register_filters`); plain functions, testable 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from webapp.clock import local_today, to_local
 
@@ -32,6 +33,28 @@ def short_date(value: date | datetime | None, tz: str = "UTC") -> str:
     if value.year == local_today(tz).year:
         return f"{value:%b} {value.day}"
     return f"{value:%b %Y}"
+
+
+def touch_labels(values: list[datetime | None], tz: str) -> list[str]:
+    """short_date() of many naive UTC datetimes at once, for a list: one time zone lookup and
+    one conversion per distinct quarter hour (every zone's midnight falls on one) instead of
+    one per row."""
+    zone = ZoneInfo(tz)
+    this_year = local_today(tz).year
+    labels: dict[datetime, str] = {}
+    out = []
+    for value in values:
+        if value is None:
+            out.append("")
+            continue
+        hour = value.replace(minute=value.minute - value.minute % 15, second=0, microsecond=0)
+        label = labels.get(hour)
+        if label is None:
+            day = hour.replace(tzinfo=UTC).astimezone(zone)
+            label = f"{day:%b} {day.day}" if day.year == this_year else f"{day:%b %Y}"
+            labels[hour] = label
+        out.append(label)
+    return out
 
 
 def day_date(value: date | None) -> str:

@@ -25,6 +25,11 @@ from webapp.htmx import briefcase_fetch
 from webapp.models import User, UserSession
 
 
+# The same for everyone and cached by content: they never read the session, so their answers
+# carry no `Vary: Cookie` (a cookie-less fetch by the service worker revalidates the same copy).
+PUBLIC_ASSETS = {"sync.outbox_script", "pwa.service_worker", "pwa.manifest", "static"}
+
+
 def init_app(app: Flask) -> None:
     _configure_cookie(app)
 
@@ -33,6 +38,8 @@ def init_app(app: Flask) -> None:
         g.user = None
         g.user_session = None
         g.session_expired = False
+        if request.endpoint in PUBLIC_ASSETS:
+            return
         token = session.get("sid")
         if token is None:
             if "uid" in session:  # a cookie from before server-side sessions
