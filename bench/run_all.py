@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["page_weight.py", "briefcase.py", "replay.py", "import_50k.py"]
+SCRIPTS = ["page_weight.py", "cold_visit.py", "scale.py", "briefcase.py", "replay.py", "import_50k.py"]
 
 failed = []
 for name in SCRIPTS:

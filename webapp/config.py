@@ -56,6 +56,8 @@ class Config:
         # session (issue 3). The absolute timeout bounds how long a stolen cookie is any good.
         self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", 14 * 24 * 60))
         self.SESSION_ABSOLUTE_HOURS = int(env.get("SESSION_ABSOLUTE_HOURS", 30 * 24))
+        # How long an app process trusts a session it read (revocation is immediate anyway).
+        self.SESSION_CACHE_SECONDS = int(env.get("SESSION_CACHE_SECONDS", 60))
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust
         # (HTTPS detection for HSTS and the OIDC redirect URI, client address for rate limits).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))

@@ -126,11 +126,19 @@ def _cached_session(app: Flask, token_hash: str):
     if row is None:
         cache.pop(token_hash, None)
         return None
-    if ttl > 0:
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[token_hash] = (epoch, time.monotonic(), _columns(row.User), _columns(row.UserSession))
+    _remember(app, token_hash, row.User, row.UserSession, epoch)
     return row.User, row.UserSession
+
+
+def _remember(app: Flask, token_hash: str, user: User, row: UserSession,
+              epoch: int | None = None) -> None:
+    if app.config.get("SESSION_CACHE_SECONDS", 60) <= 0:
+        return
+    cache = app.extensions.setdefault("session_cache", {})
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    epoch = _revocation_epoch(app) if epoch is None else epoch
+    cache[token_hash] = (epoch, time.monotonic(), _columns(user), _columns(row))
 
 
 @event.listens_for(OrmSession, "after_flush")
@@ -194,9 +202,11 @@ def _still_valid(user: User, row: UserSession, now: int, app: Flask) -> bool:
 def sign_in(user: User, method: str = "password") -> None:
     """A fresh session for this user (never reuse one that existed before sign-in); commits."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_hash(token), user_id=user.id, method=method,
-                               created_at=utcnow()))
+    row = UserSession(token_hash=_hash(token), user_id=user.id, method=method,
+                      created_at=utcnow())
+    db.session.add(row)
     db.session.commit()
+    _remember(current_app._get_current_object(), row.token_hash, user, row)
     session.clear()
     now = _epoch(utcnow())
     session["sid"] = token
