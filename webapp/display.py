@@ -10,6 +10,8 @@ from decimal import Decimal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from webapp.clock import local_today, to_local
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$"}
@@ -55,6 +57,23 @@ def touch_labels(values: list[datetime | None], tz: str) -> list[str]:
             labels[hour] = label
         out.append(label)
     return out
+
+
+def territory_rows_html(rows, detail_prefix: str, tz: str, show_owner: bool) -> Markup:
+    """The territory list's rows as HTML, built in one loop: a page of 300 rows through Jinja
+    costs more than the rest of the request. Every value is escaped; the markup is what
+    territory.js reads (name in <b>, text in <small>, <time datetime>, potential in <i>)."""
+    labels = touch_labels([r.last_touch_at for r in rows], tz)
+    out = []
+    for r, label in zip(rows, labels):
+        small = f"{escape(r.city)} · {escape(r.industry)}"
+        if show_owner and r.owner_name:
+            small += f" · {escape(r.owner_name)}"
+        touch = (f'<time datetime="{r.last_touch_at:%Y-%m-%dT%H:%MZ}">{label}</time>'
+                 if r.last_touch_at else "<span>never</span>")
+        out.append(f'<li><a href="{detail_prefix}{int(r.id)}"><b>{escape(r.name)}</b>'
+                   f"<small>{small}</small>{touch}<i>{int(r.potential)}</i></a></li>")
+    return Markup("".join(out))
 
 
 def day_date(value: date | None) -> str:

@@ -37,8 +37,9 @@ def index():
     show_owner = not g.user.is_rep
     return render("accounts/index.html", "accounts/_rows.html", rows=rows, sort=sort, q=query,
                   page_number=page, more=more, show_owner=show_owner,
-                  labels=display.touch_labels([r.last_touch_at for r in rows], g.user.timezone),
-                  detail_prefix=url_for("accounts.detail", account_id=0)[:-1])
+                  rows_html=display.territory_rows_html(
+                      rows, url_for("accounts.detail", account_id=0)[:-1], g.user.timezone,
+                      show_owner))
 
 
 @bp.get("/index.json")
