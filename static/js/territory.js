@@ -170,7 +170,11 @@
       ready();
       return;
     }
-    fetch(list.getAttribute("data-index"), { credentials: "same-origin" })
+    // Accepting HTML too makes the service worker treat the index like a page: the network
+    // first, the briefcase's saved copy when offline.
+    fetch(list.getAttribute("data-index"), {
+      credentials: "same-origin", headers: { Accept: "application/json, text/html;q=0.1" }
+    })
       .then(function (response) {
         if (!response.ok) throw new Error("index " + response.status);
         return response.json();
