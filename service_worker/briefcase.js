@@ -64,6 +64,9 @@
     const list = await response.json();
     if (String(list.user) !== user) throw new Error('Signed in as someone else.');
     await GW.caches.setUser(user);
+    // The scripts this user's role needs offline (versioned, same for everyone): kept with the
+    // precache, not in the personal pages.
+    if (list.assets) await (await caches.open(names.static)).addAll(list.assets).catch(() => {});
 
     const cache = await caches.open(names.pages(user));
     const wanted = new Set(list.pages.map((path) => new URL(path, self.location.origin).href));

@@ -33,7 +33,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'groundwork.sqlite'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pre-ping: it is a database round trip before every request. A connection that
+        # dropped (a database restart) fails the statement that used it, the pool is recycled
+        # (SQLAlchemy invalidates every connection on a disconnect error) and the next
+        # request gets a fresh one; pool_recycle retires idle ones before a server-side timeout.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False, "pool_recycle": 1800}
         # Replays from the offline outbox may come days later; the CSRF token is bound to the
         # session instead of a clock (see README, security model).
         self.WTF_CSRF_TIME_LIMIT = None
@@ -52,6 +56,8 @@ class Config:
         # session (issue 3). The absolute timeout bounds how long a stolen cookie is any good.
         self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", 14 * 24 * 60))
         self.SESSION_ABSOLUTE_HOURS = int(env.get("SESSION_ABSOLUTE_HOURS", 30 * 24))
+        # How long an app process trusts a session it read (revocation is immediate anyway).
+        self.SESSION_CACHE_SECONDS = int(env.get("SESSION_CACHE_SECONDS", 60))
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust
         # (HTTPS detection for HSTS and the OIDC redirect URI, client address for rate limits).
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))

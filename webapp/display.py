@@ -5,9 +5,12 @@ Registered as Jinja filters (see `register_filters`); plain functions, testable 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
 
 from webapp.clock import local_today, to_local
 
@@ -32,6 +35,45 @@ def short_date(value: date | datetime | None, tz: str = "UTC") -> str:
     if value.year == local_today(tz).year:
         return f"{value:%b} {value.day}"
     return f"{value:%b %Y}"
+
+
+def touch_labels(values: list[datetime | None], tz: str) -> list[str]:
+    """short_date() of many naive UTC datetimes at once, for a list: one time zone lookup and
+    one conversion per distinct quarter hour (every zone's midnight falls on one) instead of
+    one per row."""
+    zone = ZoneInfo(tz)
+    this_year = local_today(tz).year
+    labels: dict[datetime, str] = {}
+    out = []
+    for value in values:
+        if value is None:
+            out.append("")
+            continue
+        hour = value.replace(minute=value.minute - value.minute % 15, second=0, microsecond=0)
+        label = labels.get(hour)
+        if label is None:
+            day = hour.replace(tzinfo=UTC).astimezone(zone)
+            label = f"{day:%b} {day.day}" if day.year == this_year else f"{day:%b %Y}"
+            labels[hour] = label
+        out.append(label)
+    return out
+
+
+def territory_rows_html(rows, detail_prefix: str, tz: str, show_owner: bool) -> Markup:
+    """The territory list's rows as HTML, built in one loop: a page of 300 rows through Jinja
+    costs more than the rest of the request. Every value is escaped; the markup is what
+    territory.js reads (name in <b>, text in <small>, <time datetime>, potential in <i>)."""
+    labels = touch_labels([r.last_touch_at for r in rows], tz)
+    out = []
+    for r, label in zip(rows, labels):
+        small = f"{escape(r.city)} · {escape(r.industry)}"
+        if show_owner and r.owner_name:
+            small += f" · {escape(r.owner_name)}"
+        touch = (f'<time datetime="{r.last_touch_at:%Y-%m-%dT%H:%MZ}">{label}</time>'
+                 if r.last_touch_at else "<span>never</span>")
+        out.append(f'<li><a href="{detail_prefix}{int(r.id)}"><b>{escape(r.name)}</b>'
+                   f"<small>{small}</small>{touch}<i>{int(r.potential)}</i></a></li>")
+    return Markup("".join(out))
 
 
 def day_date(value: date | None) -> str:

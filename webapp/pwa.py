@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, g, render_template, url_for
+from flask import Blueprint, Flask, current_app, g, render_template, request, url_for
 
 from webapp.auth.session import login_required
 
@@ -31,9 +31,18 @@ SW_IMPORTED = ("outbox.js",)
 # Where the page loads those from too (one URL, so one cached copy serves both).
 IMPORT_ENDPOINTS = {"outbox.js": "sync.outbox_script"}
 PRECACHE_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2")
+# Precached when the worker installs (on the first visit, before anyone signed in): what the
+# sign-in and offline pages use. What a role needs offline comes with the briefcase (ROLE_ASSETS,
+# saved into the same cache); big icons and other scripts are cached when first used
+# (versioned static URLs are cache-first in the worker).
+PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
+REP_ASSETS = ("vendor/htmx.min.js", "js/app.js", "js/territory.js", "js/meetings.js",
+              "js/opportunity.js")
+ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
+               "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"
 # The pages besides accounts and opportunities a rep needs offline (when they exist).
-PAGES = ("today.index", "accounts.index", "today.more", "meetings.new", "notes.new",
+PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "meetings.new", "notes.new",
          "sync.pending")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
@@ -82,7 +91,8 @@ def build_service_worker() -> BuiltWorker:
     static_root = Path(app.static_folder)
     static_url = app.jinja_env.globals["static_url"]
     with app.test_request_context():
-        precache = [static_url(p.relative_to(static_root).as_posix()) for p in statics]
+        precache = [static_url(p.relative_to(static_root).as_posix()) for p in statics
+                    if p.relative_to(static_root).as_posix() in PRECACHE]
         offline_url = url_for("pwa.offline")
         manifest_url = url_for("pwa.briefcase_manifest")
         imports = [url_for(IMPORT_ENDPOINTS[p.name], v=_module_digest(p)) for p in imported
@@ -152,10 +162,16 @@ def manifest():
         "background_color": "#ffffff",
         "icons": icons,
     }
-    response = current_app.response_class(json.dumps(body, indent=1),
+    response = current_app.response_class(json.dumps(body, separators=(",", ":")),
                                           mimetype="application/manifest+json")
+    return _revalidated(response)
+
+
+def _revalidated(response):
+    """`no-cache` with a strong ETag: a browser revalidating an unchanged copy gets a 304."""
     response.cache_control.no_cache = True
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/sw.js")
@@ -164,8 +180,8 @@ def service_worker():
     response = current_app.response_class(built.source, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["X-Groundwork-SW-Version"] = built.version
-    response.cache_control.no_cache = True
-    return response
+    response.set_etag(built.version)
+    return _revalidated(response)
 
 
 @bp.get("/offline")
@@ -205,6 +221,8 @@ def briefcase_manifest():
         "accounts": len(account_ids),
         "opportunities": len(opportunity_ids),
         "pages": pages,
+        "assets": [current_app.jinja_env.globals["static_url"](name)
+                   for name in ROLE_ASSETS.get(g.user.role, REP_ASSETS)],
     }), mimetype="application/json")
     response.cache_control.no_store = True
     response.cache_control.private = True

@@ -1,7 +1,24 @@
-// My territory: filter as you type and sort, in the browser (no request, works offline).
-// The page works without this file: the form submits ?q= and ?sort= to the server.
+// My territory: filter as you type and sort, in the browser (no request per keystroke, works
+// offline). The page works without this file: the form submits ?q= and ?sort= to the server.
+//
+// When the whole territory is on the page, the rows themselves are filtered and sorted. A big
+// territory comes one page at a time; then the compact index (/accounts/index.json, kept by the
+// briefcase for offline use) is loaded once and the matching rows are drawn from it, at most
+// RENDER_LIMIT at a time. An index that does not hold every account (an admin's 60,000) leaves
+// the search to the server.
 (function () {
   "use strict";
+
+  var RENDER_LIMIT = 300;
+
+  function label(iso) {
+    if (!iso) return "";
+    var when = new Date(iso.replace("Z", ":00Z"));
+    if (isNaN(when)) return "";
+    var sameYear = when.getFullYear() === new Date().getFullYear();
+    return when.toLocaleDateString("en-US", sameYear ? { month: "short", day: "numeric" }
+                                                     : { month: "short", year: "numeric" });
+  }
 
   function init(form) {
     if (form.dataset.ready) return;
@@ -11,20 +28,63 @@
     var select = form.querySelector("select");
     var status = document.getElementById("count");
     if (!list || !input || !select || !status) return;
-    form.querySelectorAll("[data-nojs]").forEach(function (el) { el.hidden = true; });
+    var paged = list.getAttribute("data-more") === "1";
+    var showOwner = list.getAttribute("data-owner") === "1";
+    var rows = null; // every account: {li?, data?, name, text, touch, potential}
+    var complete = true;
 
-    // Read each row once: the filter text (name, city, industry, owner) and the sort keys.
-    var rows = Array.prototype.map.call(list.children, function (li) {
-      var time = li.querySelector("time");
-      return {
-        li: li,
-        name: li.querySelector("b").textContent.toLowerCase(),
-        text: (li.querySelector("b").textContent + " " +
-               li.querySelector("small").textContent).toLowerCase(),
-        touch: time ? time.getAttribute("datetime") : "",
-        potential: parseInt(li.querySelector("i").textContent, 10) || 0
-      };
-    });
+    function fromPage() {
+      return Array.prototype.map.call(list.children, function (li) {
+        var time = li.querySelector("time");
+        return {
+          li: li,
+          name: li.querySelector("b").textContent.toLowerCase(),
+          text: (li.querySelector("b").textContent + " " +
+                 li.querySelector("small").textContent).toLowerCase(),
+          touch: time ? time.getAttribute("datetime") : "",
+          potential: parseInt(li.querySelector("i").textContent, 10) || 0
+        };
+      });
+    }
+
+    function fromIndex(index) {
+      return index.rows.map(function (r) {
+        // [id, name, city, industry, touch, potential, owner]
+        var small = r[2] + " · " + r[3] + (showOwner && r[6] ? " · " + r[6] : "");
+        return { data: r, href: index.detail + r[0], small: small,
+                 name: r[1].toLowerCase(), text: (r[1] + " " + small).toLowerCase(),
+                 touch: r[4], potential: r[5] };
+      });
+    }
+
+    function rowElement(row) {
+      if (row.li) return row.li;
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = row.href;
+      var b = document.createElement("b");
+      b.textContent = row.data[1];
+      var small = document.createElement("small");
+      small.textContent = row.small;
+      a.appendChild(b);
+      a.appendChild(small);
+      if (row.touch) {
+        var time = document.createElement("time");
+        time.setAttribute("datetime", row.touch);
+        time.textContent = label(row.touch);
+        a.appendChild(time);
+      } else {
+        var never = document.createElement("span");
+        never.textContent = "never";
+        a.appendChild(never);
+      }
+      var i = document.createElement("i");
+      i.textContent = String(row.potential);
+      a.appendChild(i);
+      li.appendChild(a);
+      row.li = li;
+      return li;
+    }
 
     var compare = {
       name: function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; },
@@ -36,44 +96,99 @@
     };
 
     var announceTimer;
-    function announce(n) {
+    function announce(n, capped) {
       // Debounced so a screen reader hears the result, not every keystroke.
       clearTimeout(announceTimer);
       announceTimer = setTimeout(function () {
-        status.textContent = n + (n === 1 ? " account" : " accounts");
+        status.textContent = (capped ? "First " + RENDER_LIMIT + " of " : "") + n +
+          (n === 1 ? " account" : " accounts");
       }, 400);
     }
 
-    function filter() {
-      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0;
-      rows.forEach(function (row) {
-        var match = words.every(function (w) { return row.text.indexOf(w) !== -1; });
-        row.li.hidden = !match;
-        if (match) shown++;
+    function words() {
+      return input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    }
+
+    function show() {
+      var wanted = words();
+      var matches = rows.filter(function (row) {
+        return wanted.every(function (w) { return row.text.indexOf(w) !== -1; });
       });
-      announce(shown);
+      if (!paged) { // every row is on the page: hide the others, keep the order
+        var set = new Set(matches);
+        rows.forEach(function (row) { row.li.hidden = !set.has(row); });
+        announce(matches.length, false);
+        return;
+      }
+      var fragment = document.createDocumentFragment();
+      matches.slice(0, RENDER_LIMIT).forEach(function (row) {
+        var li = rowElement(row);
+        li.hidden = false;
+        fragment.appendChild(li);
+      });
+      list.replaceChildren(fragment);
+      var more = document.getElementById("more-rows");
+      if (more) more.hidden = true; // the index holds them all
+      announce(matches.length, matches.length > RENDER_LIMIT);
     }
 
     function sort() {
-      var by = compare[select.value] || compare.name;
-      rows.sort(by);
-      var fragment = document.createDocumentFragment();
-      rows.forEach(function (row) { fragment.appendChild(row.li); });
-      list.appendChild(fragment);
+      rows.sort(compare[select.value] || compare.name);
+      if (!paged) {
+        var fragment = document.createDocumentFragment();
+        rows.forEach(function (row) { fragment.appendChild(row.li); });
+        list.appendChild(fragment);
+      } else {
+        show();
+      }
       // Keep the choice across reloads and Back without asking the server to sort.
       var url = new URL(window.location.href);
       url.searchParams.set("sort", select.value);
+      url.searchParams.delete("page");
       history.replaceState(history.state, "", url);
     }
 
-    input.addEventListener("input", filter);
-    select.addEventListener("change", sort);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault(); // everything already happened; just close the phone keyboard
-      input.blur();
-    });
-    if (input.value) filter();
+    function ready() {
+      form.querySelectorAll("[data-nojs]").forEach(function (el) { el.hidden = true; });
+      input.addEventListener("input", function () {
+        if (complete) show();
+      });
+      select.addEventListener("change", function () {
+        if (complete) sort();
+        else form.submit();
+      });
+      form.addEventListener("submit", function (event) {
+        if (!complete) return; // the server searches what the phone does not hold
+        event.preventDefault(); // everything already happened; just close the phone keyboard
+        input.blur();
+      });
+      if (input.value && complete) show();
+    }
+
+    if (!paged) {
+      rows = fromPage();
+      ready();
+      return;
+    }
+    // Accepting HTML too makes the service worker treat the index like a page: the network
+    // first, the briefcase's saved copy when offline.
+    fetch(list.getAttribute("data-index"), {
+      credentials: "same-origin", headers: { Accept: "application/json, text/html;q=0.1" }
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("index " + response.status);
+        return response.json();
+      })
+      .then(function (index) {
+        complete = index.complete;
+        rows = fromIndex(index);
+        rows.sort(compare[select.value] || compare.name);
+        ready();
+      })
+      .catch(function () {
+        complete = false; // no index: the form and the More link still work
+        ready();
+      });
   }
 
   function initAll() {

@@ -51,6 +51,7 @@ RULES: dict[str, str] = {
     "today.index": "signed_in",
     "today.more": "signed_in",
     "accounts.index": "signed_in",
+    "accounts.index_json": "signed_in",
     "accounts.detail": "a_side",
     "meetings.new": "signed_in",
     "meetings.contacts": "a_side",  # ?account_id= of A's account

@@ -1,7 +1,7 @@
 """My territory (the list) and the account page (everything 60 seconds before a meeting)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request, url_for
 
 from webapp import display
 from webapp.auth.session import login_required
@@ -9,7 +9,13 @@ from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.queries.access import get_visible_account
-from webapp.queries.accounts import SORTS, account_page, territory_rows
+from webapp.queries.accounts import (
+    PAGE_SIZE,
+    SORTS,
+    account_page,
+    territory_index,
+    territory_rows,
+)
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 bp.record_once(display.register_filters)
@@ -22,9 +28,38 @@ def index():
     if sort not in SORTS:
         sort = "name"
     query = request.args.get("q", "")[:100]
-    rows = territory_rows(db.session, g.user, sort=sort, query=query)
+    page = request.args.get("page", 1, type=int)
+    page = page if 1 <= page <= 10_000 else 1
+    rows = territory_rows(db.session, g.user, sort=sort, query=query, limit=PAGE_SIZE + 1,
+                          offset=(page - 1) * PAGE_SIZE)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    show_owner = not g.user.is_rep
     return render("accounts/index.html", "accounts/_rows.html", rows=rows, sort=sort, q=query,
-                  show_owner=not g.user.is_rep)
+                  page_number=page, more=more, show_owner=show_owner,
+                  rows_html=display.territory_rows_html(
+                      rows, url_for("accounts.detail", account_id=0)[:-1], g.user.timezone,
+                      show_owner))
+
+
+@bp.get("/index.json")
+@login_required
+def index_json():
+    """The compact index of the visible accounts that territory.js filters and sorts on, the
+    same online and offline (the briefcase keeps it). Rows: [id, name, city, industry,
+    last touch (ISO, UTC) or "", potential, owner name or ""]."""
+    rows, complete = territory_index(db.session, g.user)
+    body = {
+        "complete": complete,
+        "detail": url_for("accounts.detail", account_id=0)[:-1],
+        "rows": [[r.id, r.name, r.city, r.industry,
+                  r.last_touch_at.strftime("%Y-%m-%dT%H:%MZ") if r.last_touch_at else "",
+                  r.potential, r.owner_name or ""] for r in rows],
+    }
+    response = current_app.json.response(body)
+    # Whose copy this is, for the service worker (it keeps each user's copies apart).
+    response.headers["X-Groundwork-User"] = str(g.user.id)
+    return response
 
 
 @bp.get("/<int:account_id>")

@@ -6,23 +6,40 @@ two timestamps (signed in, last seen). It is valid only while
 - the user is active and their session_version is unchanged (deactivation, "sign out
   everywhere"),
 - it was used within SESSION_IDLE_MINUTES and is younger than SESSION_ABSOLUTE_HOURS.
-Checking costs one query per request (the user joined with the session row); a GET never
-writes: only the cookie's "last seen" is refreshed.
+A GET never writes: only the cookie's "last seen" is refreshed.
+
+No database round trip per request: each app process keeps what it read (the user and the
+session row, by the token's hash) for SESSION_CACHE_SECONDS (default 60). Revocation stays
+immediate: every commit that changes a user or a session row (sign-out, deactivation, sign out
+everywhere, a password or role change) bumps a revocation epoch, a file in the instance folder
+whose modification time every request reads (a stat, no I/O); an entry read under an older
+epoch is read again from the database. Several app servers must share the instance folder,
+or set SESSION_CACHE_SECONDS=0 to read the session from the database on every request.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import select, update
+from sqlalchemy import event, inspect, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.htmx import briefcase_fetch, outbox_replay
 from webapp.models import User, UserSession
+
+
+# The same for everyone and cached by content: they never read the session, so their answers
+# carry no `Vary: Cookie` (a cookie-less fetch by the service worker revalidates the same copy).
+PUBLIC_ASSETS = {"sync.outbox_script", "pwa.service_worker", "pwa.manifest", "static"}
 
 
 def init_app(app: Flask) -> None:
@@ -33,23 +50,20 @@ def init_app(app: Flask) -> None:
         g.user = None
         g.user_session = None
         g.session_expired = False
+        if request.endpoint in PUBLIC_ASSETS:
+            return
         token = session.get("sid")
         if token is None:
             if "uid" in session:  # a cookie from before server-side sessions
                 session.clear()
             return
-        row = db.session.execute(
-            select(User, UserSession)
-            .join(UserSession, UserSession.user_id == User.id)
-            .where(UserSession.token_hash == _hash(token))
-        ).first()
+        row = _cached_session(app, _hash(token))
         now = _epoch(utcnow())
-        if row is None or not _still_valid(row.User, row.UserSession, now, app):
+        if row is None or not _still_valid(row[0], row[1], now, app):
             session.clear()
             g.session_expired = True
             return
-        g.user = row.User
-        g.user_session = row.UserSession
+        g.user, g.user_session = row
         # Keep the cookie stable within a minute, and untouched by the briefcase's background
         # fetches: a response re-sends the cookie only when the session changed, so a request
         # running alongside the user's cannot overwrite a message (flash) just set for them.
@@ -65,6 +79,101 @@ def init_app(app: Flask) -> None:
     def _current_user():
         return {"current_user": g.get("user"), "briefcase_fetch": briefcase_fetch,
                 "outbox_replay": outbox_replay}
+
+
+# ---- the per-process session cache and its revocation epoch ---------------------------------
+
+REVOCATION_FILE = "session_revocations"
+_CACHE_LIMIT = 10_000
+
+
+def _revocation_epoch(app: Flask) -> int:
+    try:
+        return os.stat(Path(app.instance_path) / REVOCATION_FILE).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def bump_revocation_epoch(app: Flask) -> None:
+    """Every process reads its cached sessions again from the database (revocation)."""
+    path = Path(app.instance_path) / REVOCATION_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = _revocation_epoch(app)
+    path.write_text(str(time.time_ns()))
+    if _revocation_epoch(app) <= previous:  # a coarse file system clock: move it on by hand
+        os.utime(path, ns=(previous + 1, previous + 1))
+    app.extensions.setdefault("session_cache", {}).clear()
+
+
+def _columns(obj) -> dict:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+
+
+def _attached(model, columns: dict):
+    """A persistent instance in this request's session, from cached columns, without SQL."""
+    obj = model(**columns)
+    make_transient_to_detached(obj)
+    return db.session.merge(obj, load=False)
+
+
+def _cached_session(app: Flask, token_hash: str):
+    """(User, UserSession) for the token, from the process cache or the database."""
+    ttl = app.config.get("SESSION_CACHE_SECONDS", 60)
+    cache = app.extensions.setdefault("session_cache", {})
+    epoch = _revocation_epoch(app)
+    entry = cache.get(token_hash)
+    if entry and entry[0] == epoch and time.monotonic() - entry[1] < ttl:
+        return _attached(User, entry[2]), _attached(UserSession, entry[3])
+    row = db.session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash)
+    ).first()
+    if row is None:
+        cache.pop(token_hash, None)
+        return None
+    _remember(app, token_hash, row.User, row.UserSession, epoch)
+    return row.User, row.UserSession
+
+
+def _remember(app: Flask, token_hash: str, user: User, row: UserSession,
+              epoch: int | None = None) -> None:
+    if app.config.get("SESSION_CACHE_SECONDS", 60) <= 0:
+        return
+    cache = app.extensions.setdefault("session_cache", {})
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    epoch = _revocation_epoch(app) if epoch is None else epoch
+    cache[token_hash] = (epoch, time.monotonic(), _columns(user), _columns(row))
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_revocations(db_session, _flush_context):
+    for obj in list(db_session.dirty) + list(db_session.deleted):
+        if isinstance(obj, (User, UserSession)):
+            db_session.info["gw_revoke"] = True
+            return
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _note_bulk_revocations(state):
+    if (state.is_update or state.is_delete) and any(
+            m.class_ in (User, UserSession) for m in state.all_mappers):
+        state.session.info["gw_revoke"] = True
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _revoke_after_commit(db_session):
+    if db_session.info.pop("gw_revoke", False):
+        try:
+            bump_revocation_epoch(current_app._get_current_object())
+        except RuntimeError:  # no app context (a script): nothing is cached there
+            pass
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_after_rollback(db_session):
+    db_session.info.pop("gw_revoke", None)
 
 
 def _configure_cookie(app: Flask) -> None:
@@ -99,9 +208,11 @@ def _still_valid(user: User, row: UserSession, now: int, app: Flask) -> bool:
 def sign_in(user: User, method: str = "password") -> None:
     """A fresh session for this user (never reuse one that existed before sign-in); commits."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token_hash=_hash(token), user_id=user.id, method=method,
-                               created_at=utcnow()))
+    row = UserSession(token_hash=_hash(token), user_id=user.id, method=method,
+                      created_at=utcnow())
+    db.session.add(row)
     db.session.commit()
+    _remember(current_app._get_current_object(), row.token_hash, user, row)
     session.clear()
     now = _epoch(utcnow())
     session["sid"] = token

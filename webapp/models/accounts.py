@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -53,6 +53,12 @@ class Account(Base):
     @property
     def address_line(self) -> str:
         return ", ".join(p for p in (self.street, self.city, self.region, self.postal_code) if p)
+
+
+# The territory list sorts by name within an owner (a rep, a manager's IN list) or across
+# everyone (an admin): both read in index order, never a sort of the whole territory.
+Index("ix_accounts_owner_lower_name", Account.owner_id, func.lower(Account.name), Account.id)
+Index("ix_accounts_lower_name", func.lower(Account.name), Account.id)
 
 
 class Contact(Base):

@@ -76,7 +76,9 @@ class OpportunityChange(Base):
 
     __tablename__ = "opportunity_changes"
     # Rebuilding "what the rep started from" in a conflict reads the changes after a version.
-    __table_args__ = (Index("ix_opportunity_changes_opportunity_id_version", "opportunity_id", "version"),)
+    __table_args__ = (Index("ix_opportunity_changes_opportunity_id_version", "opportunity_id", "version"),
+                      # Changes per rep over a period (farming, one-to-ones, team).
+                      Index("ix_opportunity_changes_user_changed", "user_id", "changed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
@@ -125,6 +127,8 @@ class Commitment(Base):
     """Equality of effort: what the prospect ('theirs') or we ('ours') promised, by when."""
 
     __tablename__ = "commitments"
+    # Open commitments (kept IS NULL) per account, soonest due first: Today and the account page.
+    __table_args__ = (Index("ix_commitments_open", "kept", "account_id", "due_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)

@@ -21,8 +21,10 @@ def account_visibility(user: User) -> ColumnElement[bool]:
     if user.is_admin:
         return true()
     if user.is_manager:
-        team = select(User.id).where(User.manager_id == user.id).scalar_subquery()
-        return or_(Account.owner_id == user.id, Account.owner_id.in_(team))
+        # One IN (me, my reps), not "= me OR IN (…)": PostgreSQL serves an IN with the
+        # owner index, an OR across the two with a scan of every account.
+        team = select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
+        return Account.owner_id.in_(team.scalar_subquery())
     return Account.owner_id == user.id
 
 

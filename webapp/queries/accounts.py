@@ -24,18 +24,24 @@ from webapp.models import (
 from webapp.queries.access import account_visibility
 
 SORTS = ("name", "touch", "potential")
+# Rows per page of the territory list: 300 rows with owner names stay under 14 KB gzip.
+PAGE_SIZE = 300
+# The compact index the phone filters and sorts on (kept by the briefcase for offline use);
+# a bigger list (an admin's) is searched on the server instead.
+INDEX_LIMIT = 5000
 RECENT_MEETINGS = 10
 RECENT_NOTES = 10
 
 
-def territory_rows(session: Session, user: User, sort: str = "name",
-                   query: str = "") -> list[Row]:
+def territory_rows(session: Session, user: User, sort: str = "name", query: str = "",
+                   limit: int | None = None, offset: int = 0) -> list[Row]:
     """The accounts `user` may see, as light rows (id, name, city, industry, last_touch_at,
     potential, owner_name), in the order asked for.
 
     `sort`: "name" (A-Z), "touch" (most recently touched first, never-touched last) or
     "potential" (highest first). `query` filters name, city and industry (the server-side
     fallback of the in-browser filter, for browsers without JavaScript).
+    `limit`/`offset` page it (the sort is total: ties are broken by id).
     """
     stmt = (
         select(Account.id, Account.name, Account.city, Account.industry, Account.last_touch_at,
@@ -57,7 +63,16 @@ def territory_rows(session: Session, user: User, sort: str = "name",
         stmt = stmt.order_by(Account.potential.desc(), *name_order)
     else:
         stmt = stmt.order_by(*name_order)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
     return list(session.execute(stmt))
+
+
+def territory_index(session: Session, user: User) -> tuple[list[Row], bool]:
+    """The compact index of the accounts `user` may see, A-Z (at most INDEX_LIMIT), and
+    whether it holds all of them."""
+    rows = territory_rows(session, user, limit=INDEX_LIMIT + 1)
+    return rows[:INDEX_LIMIT], len(rows) <= INDEX_LIMIT
 
 
 def _escape_like(text: str) -> str:
