@@ -13,7 +13,7 @@
   if (!Outbox || !window.indexedDB || !document.body) return;
 
   var user = document.body.getAttribute('data-user') || '';
-  var KIND_LABELS = { meeting: 'Meeting', note: 'Note', opportunity: 'Opportunity update' };
+  var KIND_LABELS = { meeting: 'Meeting', note: 'Note', opportunity: 'Opportunity update', commitment: 'Commitment' };
   var STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
     conflict: 'conflict',

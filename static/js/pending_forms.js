@@ -32,7 +32,9 @@
         note.setAttribute('data-pending-for', pathOf(form));
         form.after(note);
       }
-      note.textContent = form.getAttribute('data-pending-label');
+      var choice = '';
+      (entry.fields || []).forEach(function (pair) { if (pair[0] === 'kept') choice = pair[1]; });
+      note.textContent = form.getAttribute('data-pending-label-' + choice) || form.getAttribute('data-pending-label');
       form.hidden = true;
     });
   }
