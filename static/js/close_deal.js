@@ -37,7 +37,10 @@
 
   function summary(form) {
     if (value(form, 'outcome') === 'won') {
-      return 'Close as won at ' + value(form, 'amount') + ' ' + (form.getAttribute('data-currency') || '') + '?';
+      var typed = value(form, 'amount');
+      var amount = Number(typed.replace(/[,$\s]/g, ''));
+      var shown = isNaN(amount) ? typed : amount.toLocaleString(document.documentElement.lang || undefined);
+      return 'Close as won at ' + shown + ' ' + (form.getAttribute('data-currency') || '') + '?';
     }
     var competitor = value(form, 'competitor');
     return 'Close as lost, to ' + REASONS[value(form, 'reason')] + (competitor ? ' (' + competitor + ')' : '') + '?';

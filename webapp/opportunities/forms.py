@@ -120,12 +120,13 @@ class CloseDealForm(WriteForm):
                          validate_choice=False,
                          validators=[InputRequired("Choose won or lost."),
                                      AnyOf(OUTCOMES, "Choose won or lost.")])
-    amount = AmountField("Final amount", places=2, validators=[Optional(), finite_amount,
+    # Ids of their own: the details form on the same page has an "amount" too.
+    amount = AmountField("Won at", id="close-amount", places=2, validators=[Optional(), finite_amount,
                          NumberRange(Decimal(0), MAX_AMOUNT, "Enter an amount of 0 or more.")],
                          render_kw={"inputmode": "decimal"})
     reason = RadioField("Why was it lost?", choices=[(r, LOSS_REASON_LABELS[r]) for r in LOSS_REASONS],
                         validate_choice=False)
-    competitor = StringField("Competitor", validators=[Length(max=120)])
+    competitor = StringField("Competitor", id="close-competitor", validators=[Length(max=120)])
     confirm = StringField()
 
     def validate(self, extra_validators=None):
