@@ -4,10 +4,6 @@
 (function () {
   'use strict';
 
-  var REASONS = {
-    no_decision: 'no decision', timing: 'timing', price: 'price',
-    competitor: 'a competitor', other: 'another reason',
-  };
 
   function value(form, name) {
     var checked = form.querySelector('input[name="' + name + '"]:checked');
@@ -42,8 +38,11 @@
       var shown = isNaN(amount) ? typed : amount.toLocaleString(document.documentElement.lang || undefined);
       return 'Close as won at ' + shown + ' ' + (form.getAttribute('data-currency') || '') + '?';
     }
+    // The reason as the rep picked it: the text of its chip.
+    var picked = form.querySelector('input[name=reason]:checked');
+    var reason = picked && picked.nextElementSibling ? picked.nextElementSibling.textContent.trim() : '';
     var competitor = value(form, 'competitor');
-    return 'Close as lost, to ' + REASONS[value(form, 'reason')] + (competitor ? ' (' + competitor + ')' : '') + '?';
+    return 'Close as lost: ' + reason + (competitor ? ', to ' + competitor : '') + '?';
   }
 
   function show(form, confirming) {

@@ -112,7 +112,7 @@ def test_closing_a_deal_asks_what_a_manager_needs_confirms_and_can_be_undone(
     page.get_by_role("button", name="Next").click()
     # The confirmation is its own step, saying what will be saved.
     expect(page.locator("[data-close-summary]")).to_have_text(
-        "Close as lost, to a competitor (Initech)?")
+        "Close as lost: Went with a competitor, to Initech?")
     expect(page.get_by_label("Competitor", exact=True)).to_be_hidden()
     with live_server.ctx() as session:
         assert session.get(Opportunity, deal["opp"]).stage == "negotiation"  # not yet
