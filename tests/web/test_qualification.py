@@ -139,3 +139,28 @@ def test_an_empty_checklist_is_explained_and_only_the_override_qualifies(client,
     assert db.session.scalar(select(QualificationAnswer.id)) is None
     _qualify(client, opp, qualified_anyway="y", reason="CFO said yes")
     assert _fresh(opp).qualified
+
+
+def test_a_new_deal_is_not_qualified_by_its_stage_alone(client, make, login):
+    rep = make.user("rep")
+    account = make.account(owner=rep)
+    login(rep)
+    response = client.post("/opportunities/new", data={
+        "account_id": account.id, "name": "Second site", "amount": "30000",
+        "close_on": "2027-03-31", "stage": "proposal"})
+    assert response.status_code == 303
+    opp = db.session.scalar(select(Opportunity).where(Opportunity.name == "Second site"))
+    assert opp.stage == "proposal" and not opp.qualified
+
+
+def test_the_demos_qualified_deals_have_the_answers_that_qualify_them(app, clock):
+    from webapp.demo import load_demo_data
+    from webapp.queries.opportunity_page import qualification
+
+    with app.app_context():
+        load_demo_data(db.session)
+        qualified = db.session.scalars(select(Opportunity.id).where(
+            Opportunity.qualified, Opportunity.stage.in_(("qualified", "proposal")))
+            .limit(5)).all()
+        assert qualified
+        assert all(qualification(i).status.complete for i in qualified)
