@@ -36,6 +36,8 @@
       (entry.fields || []).forEach(function (pair) { if (pair[0] === 'kept') choice = pair[1]; });
       note.textContent = form.getAttribute('data-pending-label-' + choice) || form.getAttribute('data-pending-label');
       form.hidden = true;
+      var folded = form.closest('details');
+      if (folded) folded.open = true; // the label must be seen, not folded away
     });
   }
 

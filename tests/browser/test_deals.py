@@ -149,6 +149,7 @@ def test_a_deal_closed_offline_is_sent_once_when_the_signal_is_back(live_server,
     expect(page.locator("[data-close-summary]")).to_have_text("Close as won at 52,500 USD?")
     page.get_by_role("button", name="Confirm and close").click()
     expect(page.locator("[data-pending-for]")).to_have_text("Closing · waiting to sync")
+    expect(page.locator("[data-pending-for]")).to_be_visible()
     assert outbox_count(page) == 1
     with live_server.ctx() as session:
         assert session.get(Opportunity, deal["opp"]).stage == "negotiation"
@@ -185,6 +186,7 @@ def test_commitments_are_closed_on_today_and_offline_on_the_account_page(live_se
     phone.set_offline(True)
     page.get_by_role("button", name="Not kept: Send the ROI model", exact=True).click()
     expect(page.locator("[data-pending-for]")).to_have_text("Not kept · waiting to sync")
+    expect(page.locator("[data-pending-for]")).to_be_visible()
     expect(page.get_by_role("button", name="Not kept: Send the ROI model", exact=True)).to_be_hidden()
     assert outbox_count(page) == 1
 
