@@ -31,6 +31,7 @@ from webapp.models import (
     Opportunity,
     OpportunityChange,
     PipelineSettings,
+    QualificationAnswer,
     Quota,
     TeamSettings,
     Territory,
@@ -366,6 +367,7 @@ def generate_accounts(session: Session, owner: User, n: int, rng: random.Random,
     commitments = [row for meeting in meetings for row in _commitments(rng, meeting, today)]
     _insert(session, Contact, contacts)
     _insert(session, OpportunityChange, changes)
+    _insert(session, QualificationAnswer, _qualification_answers(opportunities, owner))
     _insert(session, Commitment, commitments)
     _insert(session, Note, notes)
 
@@ -380,6 +382,19 @@ def generate_accounts(session: Session, owner: User, n: int, rng: random.Random,
     return {"accounts": len(accounts), "contacts": len(contacts),
             "opportunities": len(opportunities), "changes": len(changes),
             "meetings": len(meetings), "commitments": len(commitments), "notes": len(notes)}
+
+
+# A qualified demo deal has the MEDDIC answers that qualify it (three, the default number), so
+# its qualification agrees with the team's checklist.
+_DEMO_ANSWERS = (("meddic-metrics", "Cut the time their field team spends on reports"),
+                 ("meddic-pain", "Orders keyed twice; errors reach customers"),
+                 ("meddic-champion", "Operations lead, met twice"))
+
+
+def _qualification_answers(opportunities: list[dict], owner: User) -> list[dict]:
+    return [dict(opportunity_id=opp["id"], item_key=key, answer=text, answered_by_id=owner.id,
+                 answered_at=opp["created_at"])
+            for opp in opportunities if opp["qualified"] for key, text in _DEMO_ANSWERS]
 
 
 def _insert(session: Session, model, rows: list[dict], mine=None) -> list[int]:

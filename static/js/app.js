@@ -19,7 +19,10 @@
 
   var user = document.body.getAttribute('data-user') || '';
   var timeZone = document.body.getAttribute('data-timezone') || undefined;
-  var KIND_LABELS = { meeting: 'Meeting', note: 'Note', filing: 'Filing a note', opportunity: 'Opportunity update' };
+  var KIND_LABELS = {
+    meeting: 'Meeting', note: 'Note', filing: 'Filing a note', opportunity: 'Opportunity update',
+    commitment: 'Commitment',
+  };
   var STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
     conflict: 'conflict',

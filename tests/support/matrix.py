@@ -61,6 +61,8 @@ RULES: dict[str, str] = {
     "opportunities.new": "a_side",  # with ?account_id= / account_id of A's account
     "opportunities.detail": "a_side",
     "opportunities.update": "a_side",
+    "opportunities.close": "a_side",
+    "opportunities.reopen": "a_side",
     # offline
     "pwa.manifest": "public",
     "pwa.service_worker": "public",

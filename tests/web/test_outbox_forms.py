@@ -104,6 +104,11 @@ def test_the_pages_a_rep_gets_have_outbox_forms_for_exactly_the_replayable_write
     for extra in (f"/meetings/new?account_id={world.account.id}",
                   f"/notes/new?account_id={world.account.id}"):
         pages[extra] = client.get(extra).get_data(as_text=True)
+    # A deal closed a moment ago: its page offers the reopen form.
+    closed = make.opportunity(world.account, name="Closed a moment ago")
+    assert client.post(f"/opportunities/{closed.id}/close", data={
+        "outcome": "lost", "reason": "timing", "confirm": "yes"}).status_code == 303
+    pages["closed deal"] = client.get(f"/opportunities/{closed.id}").get_data(as_text=True)
     # Someone else changed the opportunity meanwhile: the answer is the conflict screen.
     stale = world.opportunity.version
     db.session.execute(update(Opportunity).where(Opportunity.id == world.opportunity.id)

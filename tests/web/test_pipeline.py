@@ -207,7 +207,7 @@ def test_team_can_use_its_own_checklist(client, make, login):
     client.post("/pipeline/settings/items", data={"label": "Site visit done", "required": "y"})
     response = client.post("/pipeline/settings", data={
         "methodology": "custom", "slip_pushes": 2, "quiet_weeks": 4, "stuck_days": 60,
-        "forecast_lock_days": 30, "history_months": 12, "min_history": 5})
+        "forecast_lock_days": 30, "history_months": 12, "min_history": 5, "qualify_answers": 1})
     assert response.status_code == 303
     opp = make.opportunity(make.account(owner=rep), stage="first_meeting", qualified=False)
     client.post("/logout")

@@ -41,6 +41,9 @@ class PipelineSettings(Base):
     history_months: Mapped[int] = mapped_column(Integer, default=12)
     # Below this many decided deals at a step, the team's conversion rate stands in.
     min_history: Mapped[int] = mapped_column(Integer, default=5)
+    # A deal is qualified once this many checklist items are answered (capped at the list's
+    # length, so a shorter list never makes qualifying impossible).
+    qualify_answers: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -159,3 +159,30 @@ class Note(Base):
 
     account: Mapped[Account | None] = relationship()
     user: Mapped[User] = relationship()
+
+
+class DealClosure(Base):
+    """A deal closed as won or lost: what a manager needs to know, and how to undo it.
+
+    One row per close; a reopen stamps `reopened_at` and the deal goes back to
+    `previous_stage` (and, for a win, `previous_amount`)."""
+
+    __tablename__ = "deal_closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(8))  # "won" | "lost"
+    # Lost: one of webapp.opportunities.closing.LOSS_REASONS, and who won it, if anyone.
+    loss_reason: Mapped[str | None] = mapped_column(String(20), index=True)
+    competitor: Mapped[str] = mapped_column(String(120), default="")
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # the final amount (won) or last
+    previous_stage: Mapped[str] = mapped_column(String(20))
+    previous_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The outbox write that made it: a replay finds it and changes nothing.
+    client_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import DecimalField, IntegerField, RadioField, SelectField, StringField
+from wtforms import (
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     AnyOf,
     InputRequired,
     Length,
+    NoneOf,
     NumberRange,
     Optional,
     StopValidation,
@@ -18,7 +26,8 @@ from wtforms.validators import (
 from webapp.meetings.forms import FriendlyDateField as DateField
 from webapp.meetings.forms import MAX_ID, WriteForm, sane_date
 from webapp.models import FORECAST_CATEGORIES, FORECAST_LABELS, STAGE_LABELS, STAGES
-from webapp.opportunities.rules import EDITABLE_FIELDS
+from webapp.opportunities.closing import LOSS_REASON_LABELS, LOSS_REASONS, OUTCOMES
+from webapp.opportunities.rules import CLOSED_STAGES, EDITABLE_FIELDS
 from webapp.services.opportunities import MAX_AMOUNT
 
 AMOUNT_PATTERN = r"\s*\$?\s*[0-9][0-9, ]*(\.[0-9]{1,2})?\s*"
@@ -63,16 +72,17 @@ def amount_field(label="Amount", extra=()):
 class OpportunityUpdateForm(WriteForm):
     version = IntegerField(validators=[InputRequired("This form is damaged: reload the page."),
                                        NumberRange(1, MAX_ID)])
+    # Won and lost are not a stage tap: closing asks for the outcome's details (CloseDealForm).
     stage = SelectField("Stage", choices=STAGE_CHOICES, validate_choice=False, validators=[
-        when_posted, AnyOf(STAGES, "Choose a stage.")])
+        when_posted, AnyOf(STAGES, "Choose a stage."),
+        NoneOf(CLOSED_STAGES, "Close a deal with “Close this deal”: it asks how it ended.")])
     amount = amount_field(extra=(when_posted,))
     close_on = DateField("Close date", validators=[
         when_posted, InputRequired("Enter the expected close date."), sane_date])
-    next_step = StringField("Next step", validators=[when_posted, Length(max=500)])
-    next_step_on = DateField("Due", validators=[when_posted, Optional(), sane_date])
-    qualified = RadioField("Qualified", choices=[("y", "Yes"), ("n", "No")],
-                           validate_choice=False,
-                           validators=[when_posted, AnyOf(("y", "n"), "Choose yes or no.")])
+    next_step = TextAreaField("Next step", validators=[when_posted, Length(max=500)])
+    next_step_on = DateField("Next step due", validators=[when_posted, Optional(), sane_date])
+    # "Qualified" is not edited here: it follows the team's checklist (or an override) on the
+    # qualification page.
     forecast_category = SelectField("Forecast", choices=FORECAST_CHOICES, validate_choice=False,
                                     validators=[when_posted, AnyOf(FORECAST_CATEGORIES,
                                                                    "Choose a forecast category.")])
@@ -81,13 +91,11 @@ class OpportunityUpdateForm(WriteForm):
         """The values of the fields the client sent, as the service takes them."""
         changes = {}
         for name in EDITABLE_FIELDS:
-            field = self[name]
-            if not field.raw_data:
+            field = self._fields.get(name)
+            if field is None or not field.raw_data:
                 continue
             value = field.data
-            if name == "qualified":
-                value = value == "y"
-            elif name == "next_step":
+            if name == "next_step":
                 value = (value or "").strip()
             changes[name] = value
         return changes
@@ -105,3 +113,46 @@ class OpportunityCreateForm(WriteForm):
     def validate_name(self, field):
         if not field.data.strip():
             raise ValidationError("Name the opportunity.")
+
+
+class CloseDealForm(WriteForm):
+    """Closing a deal: won with its final amount, or lost with a reason (and competitor).
+
+    `confirm` comes from the confirmation step's button: without it nothing is closed."""
+
+    outcome = RadioField("How did it end?", choices=[("won", "Won"), ("lost", "Lost")],
+                         validate_choice=False,
+                         validators=[InputRequired("Choose won or lost."),
+                                     AnyOf(OUTCOMES, "Choose won or lost.")])
+    # Ids of their own: the details form on the same page has an "amount" too.
+    amount = AmountField("Won at", id="close-amount", places=2, validators=[Optional(), finite_amount,
+                         NumberRange(Decimal(0), MAX_AMOUNT, "Enter an amount of 0 or more.")],
+                         render_kw={"inputmode": "decimal"})
+    reason = RadioField("Why was it lost?", choices=[(r, LOSS_REASON_LABELS[r]) for r in LOSS_REASONS],
+                        validate_choice=False)
+    competitor = StringField("Competitor", id="close-competitor", validators=[Length(max=120)])
+    confirm = StringField()
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.outcome.data == "won" and self.amount.data is None and not self.amount.errors:
+            self.amount.errors.append("Enter the final amount (0 if none).")
+            valid = False
+        return valid
+
+    def validate_reason(self, field):
+        if self.outcome.data == "lost" and field.data not in LOSS_REASONS:
+            raise ValidationError("Choose why it was lost.")
+
+    def validate_competitor(self, field):
+        if self.outcome.data == "lost" and self.reason.data == "competitor" \
+                and not (field.data or "").strip():
+            raise ValidationError("Name the competitor who won it.")
+
+    def validate_confirm(self, field):
+        if field.data != "yes":
+            raise ValidationError("Confirm to close the deal.")
+
+
+class ReopenForm(WriteForm):
+    """Undo a recent close (the client id makes a replay harmless)."""

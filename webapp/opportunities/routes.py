@@ -7,17 +7,24 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from webapp.auth.session import login_required
-from webapp.clock import local_today, to_local
+from webapp.clock import local_today, to_local, utcnow
 from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
 from webapp.meetings.forms import MAX_ID
 from webapp.meetings.routes import account_id_arg
-from webapp.models import STAGES, Opportunity
-from webapp.opportunities.forms import OpportunityCreateForm, OpportunityUpdateForm
+from webapp.models import OPEN_STAGES, Opportunity
+from webapp.opportunities.closing import LOSS_REASON_LABELS, can_reopen, reopen_until
+from webapp.opportunities.forms import (
+    CloseDealForm,
+    OpportunityCreateForm,
+    OpportunityUpdateForm,
+    ReopenForm,
+)
 from webapp.opportunities.rules import FIELD_LABELS, display_value, form_value
 from webapp.queries.access import get_visible_account
-from webapp.queries.opportunity_page import change_history
+from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.queries.write_targets import get_visible_opportunity
+from webapp.services.deals import close_deal, reopen_deal
 from webapp.services.idempotency import ClientIdTaken, new_client_id
 from webapp.services.opportunities import (
     OpportunityError,
@@ -35,7 +42,6 @@ def _form_for(opportunity: Opportunity) -> OpportunityUpdateForm:
         "version": opportunity.version, "stage": opportunity.stage,
         "amount": opportunity.amount, "close_on": opportunity.close_on,
         "next_step": opportunity.next_step, "next_step_on": opportunity.next_step_on,
-        "qualified": "y" if opportunity.qualified else "n",
         "forecast_category": opportunity.forecast_category,
     })
     form.client_id.data = new_client_id()
@@ -53,12 +59,31 @@ def _history(opportunity: Opportunity) -> list[dict]:
     ]
 
 
+def _close_form(opportunity: Opportunity) -> CloseDealForm:
+    form = CloseDealForm(formdata=None, data={"amount": opportunity.amount})
+    form.client_id.data = new_client_id()
+    return form
+
+
+def _reopen_form() -> ReopenForm:
+    form = ReopenForm(formdata=None)
+    form.client_id.data = new_client_id()
+    return form
+
+
 def _render_detail(opportunity: Opportunity, form: OpportunityUpdateForm, status: int = 200,
-                   saved: bool = False):
+                   saved: bool = False, close_form: CloseDealForm | None = None,
+                   reopen_error: str | None = None):
+    closure = None if opportunity.is_open else current_closure(opportunity.id)
     return render("opportunities/detail.html", "opportunities/_editor.html", status,
                   opportunity=opportunity, account=opportunity.account, form=form,
-                  stages=STAGES, history=_history(opportunity), saved=saved,
-                  display_value=display_value)
+                  stages=OPEN_STAGES, history=_history(opportunity), saved=saved,
+                  display_value=display_value, qualification=qualification(opportunity.id),
+                  close_form=close_form or _close_form(opportunity), closure=closure,
+                  can_reopen=closure is not None and can_reopen(closure.closed_at, utcnow()),
+                  reopen_until=reopen_until, reopen_form=_reopen_form(),
+                  reopen_error=reopen_error, loss_reasons=LOSS_REASON_LABELS,
+                  tz=g.user.timezone)
 
 
 @bp.get("/<int:opportunity_id>")
@@ -77,6 +102,10 @@ def update(opportunity_id: int):
     form = OpportunityUpdateForm()
     if not form.validate():
         return _render_detail(opportunity, form, 400)
+    if not opportunity.is_open and form.stage.raw_data \
+            and form.stage.data != opportunity.stage:
+        form.stage.errors.append("This deal is closed: reopen it to change its stage.")
+        return _render_detail(opportunity, form, 400)
     try:
         update_opportunity(db.session, g.user, opportunity, form.posted_changes(),
                            based_on_version=form.version.data, client_id=form.client_id.data)
@@ -91,6 +120,42 @@ def update(opportunity_id: int):
     if wants_fragment():
         return _render_detail(opportunity, _form_for(opportunity), saved=True)
     flash("Saved.", "success")
+    return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id), 303)
+
+
+@bp.post("/<int:opportunity_id>/close")
+@login_required
+def close(opportunity_id: int):
+    """Close the deal as won (final amount) or lost (reason, competitor), once confirmed."""
+    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    form = CloseDealForm()
+    if form.validate():
+        try:
+            close_deal(db.session, g.user, opportunity, outcome=form.outcome.data,
+                       amount=form.amount.data, reason=form.reason.data,
+                       competitor=form.competitor.data or "", client_id=form.client_id.data)
+        except OpportunityError as error:
+            target = form[error.field] if error.field in form else form.outcome
+            target.errors = [*target.errors, str(error)]
+        else:
+            flash(f"Closed as {form.outcome.data}. You can reopen it for 7 days.", "success")
+            return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id), 303)
+    return _render_detail(opportunity, _form_for(opportunity), 400, close_form=form)
+
+
+@bp.post("/<int:opportunity_id>/reopen")
+@login_required
+def reopen(opportunity_id: int):
+    """Undo a recent close: the deal goes back to the stage it had."""
+    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    form = ReopenForm()
+    if not form.validate():
+        abort(400)
+    try:
+        reopen_deal(db.session, g.user, opportunity, client_id=form.client_id.data)
+    except OpportunityError as error:
+        return _render_detail(opportunity, _form_for(opportunity), 400, reopen_error=str(error))
+    flash("Reopened.", "success")
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id), 303)
 
 

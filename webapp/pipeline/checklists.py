@@ -14,7 +14,7 @@ class ChecklistItem:
     key: str  # stable: answers are stored under it
     label: str
     hint: str = ""
-    required: bool = True
+    required: bool = True  # shown as a key question; qualifying counts answers
 
 
 def _items(prefix: str, rows: tuple[tuple[str, str, str, bool], ...]) -> tuple[ChecklistItem, ...]:
@@ -22,7 +22,8 @@ def _items(prefix: str, rows: tuple[tuple[str, str, str, bool], ...]) -> tuple[C
                  for key, label, hint, required in rows)
 
 
-# The required flags mark what a deal cannot be qualified without; the rest firms up later.
+# The required flags mark the key questions of each method (shown as such); a deal qualifies
+# on the number of answers the manager sets, whichever items they are.
 BUILT_IN: dict[str, tuple[str, tuple[ChecklistItem, ...]]] = {
     "meddic": ("MEDDIC", _items("meddic", (
         ("metrics", "Metrics", "The measurable result they expect", True),
@@ -57,30 +58,52 @@ def checklist_for(methodology: str,
     return BUILT_IN.get(methodology, BUILT_IN["meddic"])[1]
 
 
+DEFAULT_ANSWERS_NEEDED = 3
+
+
+def answers_needed(needed: int, total: int) -> int:
+    """How many answers qualify a deal: the manager's number, at most the list's length (a list
+    that got shorter never makes qualifying impossible); 0 for an empty list (nothing can)."""
+    return max(1, min(needed, total)) if total else 0
+
+
 @dataclass(frozen=True)
 class ChecklistStatus:
     answered: int
     total: int
-    missing_required: tuple[ChecklistItem, ...]
+    needed: int  # answers that qualify a deal (see answers_needed); 0 when the list is empty
     overridden: bool
 
     @property
+    def empty(self) -> bool:
+        return self.total == 0
+
+    @property
     def complete(self) -> bool:
-        return not self.missing_required
+        """The checklist alone qualifies the deal."""
+        return not self.empty and self.answered >= self.needed
+
+    @property
+    def still_needed(self) -> int:
+        return max(0, self.needed - self.answered)
 
     @property
     def qualified(self) -> bool:
         return self.complete or self.overridden
 
 
+def is_answered(text: str | None) -> bool:
+    return bool((text or "").strip())
+
+
 def checklist_status(items: Iterable[ChecklistItem], answers: Mapping[str, str],
-                     override_reason: str | None = None) -> ChecklistStatus:
-    """A deal is qualified when every required item has an answer, or the rep says it is
-    qualified and gives a reason. An empty checklist never qualifies a deal on its own."""
+                     override_reason: str | None = None,
+                     needed: int = DEFAULT_ANSWERS_NEEDED) -> ChecklistStatus:
+    """A deal is qualified when at least `needed` items of the team's checklist have an answer
+    (the manager's number from the pipeline settings), or when someone overrides the checklist
+    and says why. An empty checklist never qualifies a deal on its own: only an override can."""
     items = tuple(items)
-    answered = [i for i in items if answers.get(i.key, "").strip()]
-    missing = tuple(i for i in items if i.required and not answers.get(i.key, "").strip())
-    if not items:
-        missing = (ChecklistItem("none", "No checklist set up"),)
-    return ChecklistStatus(answered=len(answered), total=len(items), missing_required=missing,
+    answered = sum(1 for i in items if is_answered(answers.get(i.key)))
+    return ChecklistStatus(answered=answered, total=len(items),
+                           needed=answers_needed(needed, len(items)),
                            overridden=bool(override_reason and override_reason.strip()))

@@ -72,6 +72,11 @@ def intel_form(user, formdata=None) -> IntelForm:
 class SettingsForm(FlaskForm):
     methodology = SelectField("Qualification checklist",
                               choices=[SelectChoice(k, v) for k, v in METHODOLOGY_LABELS.items()])
+    qualify_answers = IntegerField("Answers that qualify a deal", default=3,
+                                   validators=[InputRequired("Enter a number from 1 to 50."),
+                                               NumberRange(1, 50, "Enter a number from 1 to 50.")],
+                                   description="A deal is qualified once this many checklist "
+                                               "items are answered (all of them on a shorter list).")
     slip_pushes = IntegerField("Slipping after the close date was pushed", default=2,
                                validators=[InputRequired(), NumberRange(1, 20)],
                                description="times")
@@ -91,7 +96,7 @@ class SettingsForm(FlaskForm):
 class ChecklistItemForm(FlaskForm):
     label = StringField("New item", validators=[DataRequired("Name the item."), Length(max=120)])
     hint = StringField("Hint", validators=[Optional(), Length(max=300)])
-    required = BooleanField("Required to qualify", default=True)
+    required = BooleanField("Key question", default=True)
 
 
 def qualification_form(items: tuple[ChecklistItem, ...], answers: dict[str, str],
@@ -99,7 +104,7 @@ def qualification_form(items: tuple[ChecklistItem, ...], answers: dict[str, str]
     """A checklist form with one short text field per item (answered = not empty)."""
 
     class QualificationForm(FlaskForm):
-        qualified_anyway = BooleanField("Qualified anyway")
+        qualified_anyway = BooleanField("Qualified by override")
         reason = StringField("Why", validators=[Optional(), Length(max=500)])
 
     for item in items:

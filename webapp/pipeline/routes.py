@@ -107,17 +107,20 @@ def qualify(opportunity_id: int):
                               formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         submitted = {item.key: field.data or "" for item, field in form.item_fields}
+        if not items:  # an empty checklist: only the override can qualify
+            submitted = {}
         try:
             status = service.save_qualification(
                 db.session, g.user, opportunity, items, submitted,
-                qualified_anyway=form.qualified_anyway.data, reason=form.reason.data or "")
+                qualified_anyway=form.qualified_anyway.data, reason=form.reason.data or "",
+                needed=config.qualify_answers)
         except service.PipelineError as error:
             form[error.field].errors = [str(error)]
         else:
             flash("Qualified." if status.qualified else
-                  f"Saved. {len(status.missing_required)} required item(s) still open.", "ok")
+                  f"Saved. {status.still_needed} more answer(s) to qualify.", "ok")
             return redirect(url_for(".qualify", opportunity_id=opportunity.id), 303)
-    status = checklist_status(items, answers, reason)
+    status = checklist_status(items, answers, reason, config.qualify_answers)
     return render("pipeline/qualify.html", "pipeline/_qualify.html",
                   status=400 if request.method == "POST" else 200,
                   opportunity=opportunity, form=form, checklist=status,
@@ -288,19 +291,27 @@ def settings():
         "methodology": config.methodology, "slip_pushes": config.flag_rules.slip_pushes,
         "quiet_weeks": config.flag_rules.quiet_weeks, "stuck_days": config.flag_rules.stuck_days,
         "forecast_lock_days": config.forecast_lock_days, "history_months": config.history_months,
-        "min_history": config.min_history})
+        "min_history": config.min_history, "qualify_answers": config.qualify_answers})
     if request.method == "POST" and form.validate():
         service.save_pipeline_settings(
             db.session, methodology=form.methodology.data, stuck_days=form.stuck_days.data,
             quiet_weeks=form.quiet_weeks.data, slip_pushes=form.slip_pushes.data,
             forecast_lock_days=form.forecast_lock_days.data,
-            history_months=form.history_months.data, min_history=form.min_history.data)
-        flash("Settings saved.", "ok")
+            history_months=form.history_months.data, min_history=form.min_history.data,
+            qualify_answers=form.qualify_answers.data)
+        message = "Settings saved."
+        if (form.methodology.data, form.qualify_answers.data) != (config.methodology,
+                                                                  config.qualify_answers):
+            gained, lost = service.requalify_open_deals(
+                db.session, g.user, q.team_checklist(form.methodology.data),
+                form.qualify_answers.data)
+            message += f" Qualified now: {gained} more deal(s), {lost} fewer."
+        flash(message, "ok")
         return redirect(url_for(".settings"), 303)
     return render("pipeline/settings.html", "pipeline/_settings.html",
                   status=400 if request.method == "POST" else 200, form=form,
                   items=q.custom_checklist_items(), item_form=ChecklistItemForm(formdata=None),
-                  checklist=q.team_checklist(config.methodology))
+                  checklist=q.team_checklist(config.methodology), config=config)
 
 
 @bp.post("/settings/items")
@@ -310,6 +321,7 @@ def add_item():
     if form.validate():
         service.add_checklist_item(db.session, label=form.label.data, hint=form.hint.data or "",
                                    required=form.required.data)
+        _requalify_when_own_list_changed()
         flash("Item added.", "ok")
     else:
         flash("Name the item.", "error")
@@ -323,5 +335,14 @@ def retire_item(item_id: int):
         service.retire_checklist_item(db.session, item_id)
     except service.PipelineError:
         abort(404)
+    _requalify_when_own_list_changed()
     flash("Item removed from the list.", "ok")
     return redirect(url_for(".settings"), 303)
+
+
+def _requalify_when_own_list_changed() -> None:
+    """The team's own list is the checklist in use: its deals follow the changed list."""
+    config = q.pipeline_config()
+    if config.methodology == "custom":
+        service.requalify_open_deals(db.session, g.user, q.team_checklist("custom"),
+                                     config.qualify_answers)

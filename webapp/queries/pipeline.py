@@ -60,6 +60,7 @@ class PipelineConfig:
     forecast_lock_days: int
     history_months: int
     min_history: int
+    qualify_answers: int = 3  # checklist answers that qualify a deal
 
 
 def pipeline_config() -> PipelineConfig:
@@ -81,6 +82,7 @@ def pipeline_config() -> PipelineConfig:
         forecast_lock_days=pick("forecast_lock_days", 30),
         history_months=pick("history_months", 12),
         min_history=pick("min_history", 5),
+        qualify_answers=pick("qualify_answers", 3),
     )
 
 

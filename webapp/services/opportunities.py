@@ -98,7 +98,8 @@ def create_opportunity(session: Session, user: User, account: Account, *, client
     opportunity = Opportunity(
         uuid=client_id, account_id=account.id, owner_id=account.owner_id or user.id, name=name,
         stage=stage, amount=amount.quantize(Decimal("0.01")), close_on=close_on,
-        qualified=stage not in ("first_meeting", "lost"), version=1, created_at=now,
+        # Qualified follows the team's checklist: a new deal has no answers yet.
+        qualified=False, version=1, created_at=now,
         updated_at=now, stage_changed_at=now, closed_at=now if is_closed(stage) else None,
     )
     try:

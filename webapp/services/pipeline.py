@@ -10,24 +10,34 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
 from webapp.models import (
     METHODOLOGIES,
+    OPEN_STAGES,
     ForecastOverride,
     ForecastSubmission,
     MarketIntel,
     OneToOne,
     Opportunity,
+    OpportunityChange,
     PipelineSettings,
     QualificationAnswer,
     QualificationItem,
     QualificationOverride,
     User,
 )
-from webapp.pipeline.checklists import ChecklistItem, ChecklistStatus, checklist_status
+from webapp.opportunities.rules import to_text
+from webapp.pipeline.checklists import (
+    DEFAULT_ANSWERS_NEEDED,
+    ChecklistItem,
+    ChecklistStatus,
+    answers_needed,
+    checklist_status,
+)
+from webapp.services import audit
 from webapp.pipeline.metrics import Period, forecast_is_locked, forecast_lock_date
 from webapp.services.opportunities import update_opportunity
 
@@ -52,8 +62,10 @@ class ForecastLocked(PipelineError):
 
 def save_pipeline_settings(session: Session, *, methodology: str, stuck_days: int,
                            quiet_weeks: int, slip_pushes: int, forecast_lock_days: int,
-                           history_months: int, min_history: int) -> PipelineSettings:
-    """Save the team's pipeline settings (one row, created on first save)."""
+                           history_months: int, min_history: int,
+                           qualify_answers: int = DEFAULT_ANSWERS_NEEDED) -> PipelineSettings:
+    """Save the team's pipeline settings (one row, created on first save). The caller
+    requalifies open deals (`requalify_open_deals`) when the checklist or its number changed."""
     if methodology not in METHODOLOGIES:
         raise PipelineError("methodology", "Choose a methodology.")
     settings = session.scalar(select(PipelineSettings).order_by(PipelineSettings.id).limit(1))
@@ -67,6 +79,9 @@ def save_pipeline_settings(session: Session, *, methodology: str, stuck_days: in
     settings.forecast_lock_days = forecast_lock_days
     settings.history_months = history_months
     settings.min_history = min_history
+    if not 1 <= qualify_answers <= 50:
+        raise PipelineError("qualify_answers", "Enter a number from 1 to 50.")
+    settings.qualify_answers = qualify_answers
     session.commit()
     return settings
 
@@ -98,11 +113,12 @@ def retire_checklist_item(session: Session, item_id: int) -> None:
 
 def save_qualification(session: Session, user: User, opportunity: Opportunity,
                        items: Iterable[ChecklistItem], answers: Mapping[str, str], *,
-                       qualified_anyway: bool = False, reason: str = "") -> ChecklistStatus:
-    """Store the checklist answers and the rep's override, then mark the opportunity qualified
-    (moving it from first meeting to the qualified stage) when the checklist says so, or
-    unqualified when a required answer or the override was taken away; the change goes into
-    its history."""
+                       qualified_anyway: bool = False, reason: str = "",
+                       needed: int = DEFAULT_ANSWERS_NEEDED) -> ChecklistStatus:
+    """Store the checklist answers and the override, then make the opportunity's qualified flag
+    follow the checklist: qualified when `needed` answers are given or it is overridden (and
+    moved from first meeting to the qualified stage), not qualified otherwise. The flag's change
+    goes into the deal's history; setting or removing an override is audited."""
     items = tuple(items)
     reason = reason.strip()
     if qualified_anyway and not reason:
@@ -128,35 +144,73 @@ def save_qualification(session: Session, user: User, opportunity: Opportunity,
             row.answer, row.answered_by_id, row.answered_at = text, user.id, now
     override = session.scalar(select(QualificationOverride)
                               .where(QualificationOverride.opportunity_id == opportunity.id))
-    before_override = override is not None
     if qualified_anyway:
+        if override is None or override.reason != reason:
+            audit.record(session, user, "qualification.override_set", "opportunity",
+                         opportunity.id, reason=reason)
         if override is None:
             session.add(QualificationOverride(opportunity_id=opportunity.id, reason=reason,
                                               user_id=user.id, created_at=now))
-        else:
+        elif override.reason != reason:
             override.reason, override.user_id, override.created_at = reason, user.id, now
     elif override is not None:
+        audit.record(session, user, "qualification.override_removed", "opportunity",
+                     opportunity.id, reason=override.reason)
         session.delete(override)
     session.commit()
 
     after = before | {k: (v or "").strip() for k, v in answers.items() if k in keys}
-    status = checklist_status(items, after, reason if qualified_anyway else None)
-    # Un-qualify only when this save took a required answer away: a deal qualified before the
-    # team used the checklist is not demoted by a first, partial answer.
-    removed_required = any(item.required and before.get(item.key) and not after.get(item.key)
-                           for item in items)
+    status = checklist_status(items, after, reason if qualified_anyway else None, needed)
     changes: dict = {}
-    if opportunity.is_open and status.qualified and not opportunity.qualified:
-        changes["qualified"] = True
-    elif opportunity.is_open and not status.qualified and opportunity.qualified and (
-            removed_required or not qualified_anyway and before_override):
-        changes["qualified"] = False
+    if opportunity.is_open and status.qualified != opportunity.qualified:
+        changes["qualified"] = status.qualified
     if status.qualified and opportunity.stage == "first_meeting":
         changes["stage"] = "qualified"
     if changes:
         update_opportunity(session, user, opportunity, changes,
                            based_on_version=opportunity.version, client_id=None)
     return status
+
+
+def requalify_open_deals(session: Session, user: User, items: Iterable[ChecklistItem],
+                         needed: int) -> tuple[int, int]:
+    """Make every open deal's qualified flag follow the checklist after the manager changed it
+    or the number of answers it takes; commits. Returns (now qualified, no longer qualified).
+
+    Each flip is written to the deal's history under the manager's name. It does not take a
+    new version: it is not an edit of the deal, and a rep's queued edit of the deal must not
+    turn into a conflict because of it."""
+    keys = [item.key for item in items]
+    target = answers_needed(needed, len(keys))
+    answered: dict[int, int] = {}
+    if keys:
+        answered = dict(session.execute(
+            select(QualificationAnswer.opportunity_id, func.count())
+            .where(QualificationAnswer.item_key.in_(keys),
+                   func.length(func.trim(QualificationAnswer.answer)) > 0)
+            .group_by(QualificationAnswer.opportunity_id)).all())
+    overridden = set(session.scalars(select(QualificationOverride.opportunity_id)))
+    rows = session.execute(select(Opportunity.id, Opportunity.qualified)
+                           .where(Opportunity.stage.in_(OPEN_STAGES))).all()
+    flips = {row.id: not row.qualified for row in rows
+             if (row.id in overridden or (target and answered.get(row.id, 0) >= target))
+             != row.qualified}
+    now = utcnow()
+    for value in (True, False):
+        ids = [i for i, new in flips.items() if new is value]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            session.execute(update(Opportunity).where(Opportunity.id.in_(chunk))
+                            .values(qualified=value).execution_options(synchronize_session=False))
+            session.add_all(OpportunityChange(
+                opportunity_id=i, user_id=user.id, changed_at=now, field="qualified",
+                old_value=to_text(not value), new_value=to_text(value)) for i in chunk)
+    gained = sum(1 for new in flips.values() if new)
+    audit.record(session, user, "qualification.rule_changed", "pipeline_settings", "",
+                 answers_needed=needed, items=len(keys), now_qualified=gained,
+                 no_longer_qualified=len(flips) - gained)
+    session.commit()
+    return gained, len(flips) - gained
 
 
 # --- forecasts ------------------------------------------------------------------------------

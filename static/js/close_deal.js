@@ -1,0 +1,85 @@
+/* Closing a deal in two steps: first how it ended and what a manager needs, then a separate
+ * confirmation that says what will be saved. Without this script the confirm button shows
+ * with the fields (one step); the server closes nothing without it either way. */
+(function () {
+  'use strict';
+
+
+  function value(form, name) {
+    var checked = form.querySelector('input[name="' + name + '"]:checked');
+    if (checked) return checked.value;
+    var input = form.querySelector('input[name="' + name + '"]:not([type=radio])');
+    return input ? input.value.trim() : '';
+  }
+
+  // The first thing missing, as [message, element to focus]; null when ready to confirm.
+  function missing(form) {
+    var outcome = value(form, 'outcome');
+    if (!outcome) return ['Choose won or lost.', form.querySelector('input[name=outcome]')];
+    if (outcome === 'won') {
+      var amount = value(form, 'amount');
+      if (!amount || isNaN(Number(amount.replace(/[,$\s]/g, '')))) {
+        return ['Enter the final amount (0 if none).', form.querySelector('input[name=amount]')];
+      }
+      return null;
+    }
+    var reason = value(form, 'reason');
+    if (!reason) return ['Choose why it was lost.', form.querySelector('input[name=reason]')];
+    if (reason === 'competitor' && !value(form, 'competitor')) {
+      return ['Name the competitor who won it.', form.querySelector('input[name=competitor]')];
+    }
+    return null;
+  }
+
+  function summary(form) {
+    if (value(form, 'outcome') === 'won') {
+      var typed = value(form, 'amount');
+      var amount = Number(typed.replace(/[,$\s]/g, ''));
+      var shown = isNaN(amount) ? typed : amount.toLocaleString(document.documentElement.lang || undefined);
+      return 'Close as won at ' + shown + ' ' + (form.getAttribute('data-currency') || '') + '?';
+    }
+    // The reason as the rep picked it: the text of its chip.
+    var picked = form.querySelector('input[name=reason]:checked');
+    var reason = picked && picked.nextElementSibling ? picked.nextElementSibling.textContent.trim() : '';
+    var competitor = value(form, 'competitor');
+    return 'Close as lost: ' + reason + (competitor ? ', to ' + competitor : '') + '?';
+  }
+
+  function show(form, confirming) {
+    form.querySelector('.close-fields').hidden = confirming;
+    form.querySelector('[data-close-confirm]').hidden = !confirming;
+    form.querySelector('[data-close-back]').hidden = !confirming;
+  }
+
+  function setUp(form) {
+    if (form.hasAttribute('data-steps')) return;
+    form.setAttribute('data-steps', '');
+    var next = form.querySelector('[data-close-next]');
+    var error = form.querySelector('[data-close-error]');
+    next.hidden = false;
+    show(form, false);
+    next.addEventListener('click', function () {
+      var problem = missing(form);
+      error.hidden = !problem;
+      if (problem) {
+        error.textContent = problem[0];
+        if (problem[1]) problem[1].focus();
+        return;
+      }
+      form.querySelector('[data-close-summary]').textContent = summary(form);
+      show(form, true);
+      form.querySelector('[data-close-confirm] button[type=submit]').focus();
+    });
+    form.querySelector('[data-close-back]').addEventListener('click', function () {
+      show(form, false);
+      next.focus();
+    });
+  }
+
+  function init(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll('form.close-deal'), setUp);
+  }
+
+  init(document);
+  document.addEventListener('htmx:afterSettle', function (event) { init(event.target); });
+})();
