@@ -34,7 +34,9 @@ PRECACHE_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2")
 THEME = "#0b3d2e"
 # The pages besides accounts and opportunities a rep needs offline (when they exist).
 PAGES = ("today.index", "accounts.index", "today.more", "meetings.new", "notes.new",
-         "sync.pending")
+         "sync.pending",
+         # field capture: new account, contact, deal, and a just-made account's page
+         "accounts.new", "contacts.new", "opportunities.new", "accounts.pending")
 
 
 @dataclass(frozen=True)

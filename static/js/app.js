@@ -13,7 +13,9 @@
   if (!Outbox || !window.indexedDB || !document.body) return;
 
   var user = document.body.getAttribute('data-user') || '';
-  var KIND_LABELS = { meeting: 'Meeting', note: 'Note', opportunity: 'Opportunity update' };
+  var KIND_LABELS = { meeting: 'Meeting', note: 'Note', opportunity: 'Opportunity update',
+    // field capture (static/js/capture.js)
+    account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity' };
   var STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
     conflict: 'conflict',

@@ -166,7 +166,9 @@ _OPEN_BLUEPRINTS_WHILE_PENDING = {"pwa", "sync"}
 # password change is pending: they are the rep's own work on their own accounts, checked like
 # any write, and the outbox treats any redirect as "confirmed" and deletes its copy, so sending
 # them to the change page would lose them. Every other write is refused with a 403.
-REPLAYABLE_WRITES = {"meetings.new", "notes.new", "opportunities.update"}
+REPLAYABLE_WRITES = {"meetings.new", "notes.new", "opportunities.update",
+                     # field capture (issue 10 item 12)
+                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new"}
 
 
 @bp.before_app_request
