@@ -55,6 +55,12 @@ RULES: dict[str, str] = {
     "meetings.resolve_commitment": "a_side",
     "notes.new": "signed_in",
     "opportunities.new": "a_side",  # with ?account_id= / account_id of A's account
+    # field capture: a new account is the signed-in user's own; a contact is under A's account
+    "accounts.new": "signed_in",
+    "accounts.pending": "signed_in",
+    "contacts.new": "a_side",  # with ?account_id= / account_id of A's account
+    "contacts.edit": "a_side",
+    "contacts.update": "a_side",
     "opportunities.detail": "a_side",
     "opportunities.update": "a_side",
     # offline
@@ -121,6 +127,7 @@ class World:
     territory: m.Territory
     plan: m.ChangePlan
     item: m.QualificationItem
+    contact: m.Contact | None = None
 
 
 # URL parameter name -> its value in the world (always on rep A's side).
@@ -133,6 +140,7 @@ PARAMS = {
     "territory_id": lambda w: w.territory.id,
     "plan_id": lambda w: w.plan.id,
     "item_id": lambda w: w.item.id,
+    "contact_id": lambda w: w.contact.id,
     "user_id": lambda w: w.target.id,
     "filename": lambda w: "css/app.css",
     "kind": lambda w: "accounts",
@@ -143,6 +151,7 @@ PARAMS = {
 # Endpoint -> query (GET) or form (POST) values naming the object the route acts on.
 DATA = {
     "opportunities.new": lambda w: {"account_id": w.account.id},
+    "contacts.new": lambda w: {"account_id": w.account.id},
     "meetings.contacts": lambda w: {"account_id": w.account.id},
     "pipeline.forecast_team": lambda w: {"rep_id": w.users["rep_a"].id},
 }
@@ -166,7 +175,7 @@ def build_world(make) -> World:
     opportunity = make.opportunity(account)
     make.meeting(account, rep_a)
     make.note(rep_a, account)
-    make.contact(account)
+    contact = make.contact(account)
     commitment = m.Commitment(account_id=account.id, party="theirs", description="Send data")
     territory = m.Territory(name="A's territory", owner_id=rep_a.id)
     plan = m.ChangePlan(name="Realignment", announced_on=date(2026, 11, 23),
@@ -177,4 +186,4 @@ def build_world(make) -> World:
     db.session.commit()
     users = {"rep_a": rep_a, "rep_b": rep_b, "manager_a": manager_a, "manager_b": manager_b,
              "admin": admin}
-    return World(users, target, account, opportunity, commitment, territory, plan, item)
+    return World(users, target, account, opportunity, commitment, territory, plan, item, contact)

@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models import Contact
 from webapp.queries.capture import (
     account_by_ref,
+    account_for_new_form,
     contacts_with_email,
     find_by_client_id,
     get_account_by_ref,
@@ -43,7 +44,7 @@ def new():
     """?account_id= an account id, or the client id of an account made on the phone."""
     if request.method == "GET":
         ref = request.args.get("account_id", "")
-        account = account_by_ref(g.user, ref) if ref else None
+        account = account_for_new_form(g.user, ref)
         form = ContactForm(formdata=None, account_id=account.id if account else ref)
         form.uuid.data = new_client_id()
         return _render_new(form, account)

@@ -15,7 +15,7 @@ from webapp.htmx import render, wants_fragment
 from webapp.models import STAGES, Opportunity
 from webapp.opportunities.forms import OpportunityCreateForm, OpportunityUpdateForm
 from webapp.opportunities.rules import FIELD_LABELS, display_value, form_value
-from webapp.queries.capture import account_by_ref, get_account_by_ref
+from webapp.queries.capture import account_by_ref, account_for_new_form, get_account_by_ref
 from webapp.queries.meeting_form import account_choices
 from webapp.queries.opportunity_page import change_history
 from webapp.queries.write_targets import get_visible_opportunity
@@ -121,7 +121,7 @@ def new():
     made on the phone offline); only its name is needed."""
     if request.method == "GET":
         ref = request.args.get("account_id", "")
-        account = account_by_ref(g.user, ref) if ref else None
+        account = account_for_new_form(g.user, ref)
         form = OpportunityCreateForm(
             formdata=None, account_id=account.id if account else ref,
             close_on=local_today(g.user.timezone) + timedelta(days=DEFAULT_CLOSE_DAYS))

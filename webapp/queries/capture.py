@@ -77,6 +77,19 @@ def get_account_by_ref(user: User, ref: str | int | None) -> Account:
     return account
 
 
+def account_for_new_form(user: User, ref: str | None) -> Account | None:
+    """The account a new-record form opens for (?account_id=): None for none, or for the
+    client id of an account still on the phone (the form then offers it from the outbox);
+    404 for an account id the user may not see."""
+    text = (ref or "").strip()
+    if not text:
+        return None
+    account = account_by_ref(user, text)
+    if account is None and parse_client_id(text) is None:
+        abort(404)
+    return account
+
+
 def contact_by_ref(user: User, ref: str | int | None) -> Contact | None:
     """A contact by database id or client id, if it is on an account `user` may see."""
     text = str(ref or "").strip()
@@ -107,4 +120,4 @@ def find_by_client_id(model, client_id: str):
 
 
 __all__ = ["similar_accounts", "contacts_with_email", "account_by_ref", "get_account_by_ref",
-           "contact_by_ref", "get_visible_contact", "find_by_client_id", "get_visible_account"]
+           "contact_by_ref", "account_for_new_form", "get_visible_contact", "find_by_client_id", "get_visible_account"]
