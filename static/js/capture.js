@@ -8,7 +8,7 @@
  *    its id, so saving it again is a replay, not a second record);
  *  - offers accounts still waiting in the outbox in every account picker (select
  *    name=account_id) and fills one in from ?account_id=;
- *  - shows a just-made account from the outbox on /accounts/pending?id=… (offline) with what
+ *  - shows a just-made account from the outbox on /accounts/pending#<id> (offline) with what
  *    can be added to it, and pending contacts and deals on an account's page;
  *  - offline, offers accounts of the same name from the saved territory before queueing one;
  *  - "Did you mean …?" links drop the queued write they answer.
@@ -54,6 +54,10 @@
     return tag;
   }
 
+  // The id in the fragment: the phone keeps one copy of the page for every such account (a
+  // cache lookup ignores the fragment), and the page reads the id from it.
+  function pendingPage(id) { return PENDING_URL + '#' + encodeURIComponent(id); }
+
   // ---- a fresh record id per freshly loaded form -------------------------------------------
 
   Array.prototype.forEach.call(document.querySelectorAll('form[data-capture] input[data-record-id]'),
@@ -68,7 +72,7 @@
     var account = form.querySelector('[name="account_id"]');
     var record = form.querySelector('input[name="uuid"]');
     if (form.getAttribute('data-capture') === 'account' && record) {
-      form.setAttribute('data-outbox-next', PENDING_URL + '?id=' + encodeURIComponent(record.value));
+      form.setAttribute('data-outbox-next', pendingPage(record.value));
       if (!navigator.onLine && !event.submitter?.name && !form.hasAttribute('data-duplicates-checked')) {
         event.preventDefault();
         event.stopImmediatePropagation();
@@ -76,7 +80,7 @@
       }
     } else if (account && UUID.test(account.value)) {
       // An account still on this phone: back to its pending page, not /accounts/<uuid>.
-      form.setAttribute('data-outbox-next', PENDING_URL + '?id=' + encodeURIComponent(account.value));
+      form.setAttribute('data-outbox-next', pendingPage(account.value));
       if (account.tagName === 'SELECT' && account.selectedOptions[0]) {
         form.setAttribute('data-account-name', account.selectedOptions[0].textContent.replace(/ \(on this phone\)$/, ''));
       }
@@ -110,7 +114,7 @@
         }
       });
       pendingAccounts(both[1]).forEach(function (p) {
-        if (companyKey(p.name) === key) found.push({ href: PENDING_URL + '?id=' + p.id, name: p.name, detail: 'on this phone' });
+        if (companyKey(p.name) === key) found.push({ href: pendingPage(p.id), name: p.name, detail: 'on this phone' });
       });
       form.setAttribute('data-duplicates-checked', '');
       if (!found.length) { form.requestSubmit(); return; }
@@ -192,8 +196,14 @@
   function renderPendingAccount(entries) {
     var holder = document.querySelector('[data-pending-account]');
     if (!holder) return;
-    var id = new URLSearchParams(location.search).get('id') || '';
+    var id = decodeURIComponent(location.hash.slice(1)) || new URLSearchParams(location.search).get('id') || '';
     var account = pendingAccounts(entries).filter(function (a) { return a.id === id; })[0];
+    if (!account && UUID.test(id) && navigator.onLine && !document.body.hasAttribute('data-offline-copy')
+        && !new URLSearchParams(location.search).get('id')) {
+      // Sent already: the server knows it now and answers with the account's own page.
+      location.replace(PENDING_URL + '?id=' + encodeURIComponent(id));
+      return;
+    }
     var shown = holder.querySelector('[data-pending-shown]');
     holder.querySelector('[data-pending-empty]').hidden = !!account;
     if (!account) { if (shown) shown.remove(); return; }
@@ -277,5 +287,6 @@
   }
 
   Outbox.subscribe(refresh);
+  window.addEventListener('hashchange', refresh);
   refresh();
 })();

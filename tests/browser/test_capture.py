@@ -1,0 +1,109 @@
+"""Field capture in a real Chromium at 360 px, offline the whole way: a new account, a
+contact at it and a deal on it, made with no signal, reach the server once each and linked."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, select
+
+from webapp.models import Account, AuditEvent, Contact, Opportunity
+
+
+def _count(session, model, *where) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _outbox_count(page) -> int:
+    return page.evaluate("() => window.GroundworkOutbox.count()")
+
+
+def _wait_until_synced(page, timeout=30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _outbox_count(page):
+        assert time.monotonic() < deadline, page.evaluate("() => window.GroundworkOutbox.all()")
+        page.wait_for_timeout(200)
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+
+def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live_server, page):
+    with live_server.ctx():
+        rep = live_server.make.user("rep", name="Dana Field")
+        live_server.make.account(owner=rep, name="Acme Robotics")
+        email = rep.email
+    live_server.sign_in(page, email)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=60_000)
+    # What the briefcase keeps: the forms and the territory list (opened one by one here).
+    for path in ("/accounts/", "/accounts/new", "/contacts/new", "/opportunities/new",
+                 "/accounts/pending", "/sync/pending", "/"):
+        page.goto(live_server.url + path)
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+
+    page.context.set_offline(True)
+    page.goto(live_server.url + "/accounts/new")
+    _no_sideways_scroll(page)
+    # A company the saved territory already has is offered first, offline too.
+    page.get_by_label("Company name").fill("ACME robotics inc")
+    page.get_by_role("button", name="Add account").click()
+    offer = page.locator("#did-you-mean")
+    offer.wait_for()
+    assert "Acme Robotics" in offer.inner_text()
+    assert _outbox_count(page) == 0
+    page.get_by_label("Company name").fill("Hooli")
+    page.get_by_label("City").fill("Palo Alto")
+    page.get_by_role("button", name="Create anyway").click()
+    page.wait_for_url("**/accounts/pending#*")
+    heading = page.get_by_role("heading", name="Hooli")
+    heading.wait_for()
+    _no_sideways_scroll(page)
+
+    page.get_by_role("link", name="Add contact").click()
+    page.wait_for_url("**/contacts/new?account_id=*")
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+    picker = page.get_by_label("Account")
+    page.wait_for_function(
+        "() => document.querySelector('select[name=account_id]').selectedOptions[0]"
+        ".textContent.includes('Hooli')")
+    assert "on this phone" in picker.evaluate("s => s.selectedOptions[0].textContent")
+    page.get_by_label("Name").fill("Gavin Belson")
+    page.get_by_label("Title").fill("CEO")
+    page.get_by_role("button", name="Add contact").click()
+    page.wait_for_url("**/accounts/pending#*")
+    page.locator("[data-pending-contact] li", has_text="Gavin Belson").wait_for()
+
+    page.get_by_role("link", name="New opportunity").click()
+    page.wait_for_url("**/opportunities/new?account_id=*")
+    page.wait_for_function(
+        "() => document.querySelector('select[name=account_id]').selectedOptions[0]"
+        ".textContent.includes('Hooli')")
+    page.get_by_label("Name").fill("Platform deal")
+    page.get_by_role("button", name="Add opportunity").click()
+    page.wait_for_url("**/accounts/pending#*")
+    page.locator("[data-pending-new_opportunity] li", has_text="Platform deal").wait_for()
+    assert _outbox_count(page) == 3
+    with live_server.ctx() as session:
+        assert _count(session, Account, Account.name == "Hooli") == 0
+
+    page.context.set_offline(False)
+    _wait_until_synced(page)
+
+    with live_server.ctx() as session:
+        [hooli] = session.scalars(select(Account).where(Account.name == "Hooli")).all()
+        assert (hooli.city, hooli.owner_id, hooli.external_id) == ("Palo Alto", rep.id, None)
+        [gavin] = session.scalars(select(Contact)).all()
+        [deal] = session.scalars(select(Opportunity)).all()
+        assert (gavin.name, gavin.title, gavin.account_id) == ("Gavin Belson", "CEO", hooli.id)
+        assert (deal.name, deal.account_id, deal.stage) == ("Platform deal", hooli.id,
+                                                            "first_meeting")
+        assert _count(session, Account) == 2
+        assert _count(session, AuditEvent, AuditEvent.action.in_(
+            ("account.created", "contact.created"))) == 2
+        hooli_id = hooli.id
+    # The pending page now leads to the account itself, which shows both.
+    page.reload()
+    page.wait_for_url(f"**/accounts/{hooli_id}")
+    assert "Gavin Belson" in page.inner_text("#contacts")
+    assert "Platform deal" in page.inner_text("#opportunities")
