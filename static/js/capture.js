@@ -68,10 +68,15 @@
   // Window, capture phase: runs before app.js's listener on the document.
   window.addEventListener('submit', function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-capture')) return;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-outbox')) return;
     var account = form.querySelector('[name="account_id"]');
     var record = form.querySelector('input[name="uuid"]');
-    if (form.getAttribute('data-capture') === 'account' && record) {
+    var then = form.querySelector('input[name="then"]');
+    if (then && then.value === 'meeting' && account && account.value) {
+      // Added from the meeting form: back to it, for this account (a saved copy offline).
+      form.setAttribute('data-outbox-next', then.getAttribute('data-url') + '#account_id=' +
+        encodeURIComponent(account.value));
+    } else if (form.getAttribute('data-capture') === 'account' && record) {
       form.setAttribute('data-outbox-next', pendingPage(record.value));
       if (!navigator.onLine && !event.submitter?.name && !form.hasAttribute('data-duplicates-checked')) {
         event.preventDefault();
@@ -164,10 +169,15 @@
   // ---- pending accounts in every account picker -----------------------------------------------
 
   function offerInPickers(accounts) {
-    var wanted = new URLSearchParams(location.search).get('account_id') || '';
+    var wanted = new URLSearchParams(location.search).get('account_id') ||
+      new URLSearchParams(location.hash.slice(1)).get('account_id') || '';
     Array.prototype.forEach.call(document.querySelectorAll('main select[name="account_id"]'), function (select) {
       var group = select.querySelector('optgroup[data-pending-accounts]');
-      if (!accounts.length) { if (group) group.remove(); return; }
+      if (!accounts.length) {
+        if (group) group.remove();
+        choose(select, wanted);
+        return;
+      }
       if (!group) {
         group = el('optgroup');
         group.label = 'Made on this phone';
@@ -182,13 +192,81 @@
         option.value = a.id;
         group.appendChild(option);
       });
-      if (!chosen && wanted && accounts.some(function (a) { return a.id === wanted; })) {
-        select.value = wanted;
-        select.dispatchEvent(new Event('change', { bubbles: true }));
-      } else if (chosen) {
-        select.value = chosen;
-      }
+      if (chosen) select.value = chosen; else choose(select, wanted);
     });
+  }
+
+  // The account asked for in the address, when the picker has it and nothing is chosen yet.
+  function choose(select, wanted) {
+    if (select.value || !wanted || select.hasAttribute('data-capture-chose')) return;
+    if (!Array.prototype.some.call(select.options, function (o) { return o.value === wanted; })) return;
+    select.setAttribute('data-capture-chose', '');
+    select.value = wanted;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  // ---- the meeting form: people added on this phone can be ticked as there ---------------------
+
+  function pendingContactsFor(entries, accountId) {
+    return entriesFor(entries, 'contact', accountId).map(function (e) {
+      var v = valuesOf(e);
+      return { id: v.uuid, name: v.name || 'New contact' };
+    }).filter(function (c) { return UUID.test(c.id || ''); });
+  }
+
+  var latest = [];
+  function offerPendingContacts() {
+    var box = document.getElementById('meeting-contacts');
+    var form = box && box.closest('form');
+    if (!form) return;
+    var account = form.querySelector('[name="account_id"]');
+    var people = account && account.value ? pendingContactsFor(latest, account.value) : [];
+    offerAddContact(box, account && account.value);
+    var missing = people.filter(function (c) {
+      return !box.querySelector('input[name="contact_ids"][value="' + CSS.escape(c.id) + '"]');
+    });
+    if (!missing.length) return;
+    var chips = box.querySelector('fieldset.chips');
+    if (!chips) {
+      chips = el('fieldset', 'chips');
+      chips.appendChild(el('legend', '', 'Who was there'));
+      box.appendChild(chips);
+    }
+    missing.forEach(function (c) {
+      var label = el('label');
+      var input = el('input');
+      input.type = 'checkbox';
+      input.name = 'contact_ids';
+      input.value = c.id;
+      label.appendChild(input);
+      label.appendChild(el('span', '', c.name));
+      chips.appendChild(label);
+    });
+  }
+
+  // "Add someone new": the contact form for this account, which comes back here afterwards.
+  function offerAddContact(box, accountId) {
+    var link = box.querySelector('a[data-add-contact]');
+    var url = document.body.getAttribute('data-contact-url');
+    if (!accountId || !url) { if (link) link.remove(); return; }
+    var href = url + '?account_id=' + encodeURIComponent(accountId) + '&then=meeting';
+    if (link && link.getAttribute('href') === href) return;
+    if (link) link.remove();
+    link = el('a', 'button add-contact', 'Add someone new');
+    link.setAttribute('data-add-contact', '');
+    link.href = href;
+    box.appendChild(link);
+  }
+
+  // The contact form opened from the meeting form goes back there (a saved copy offline has
+  // no ?then= of its own).
+  var then = document.querySelector('form[data-capture="contact"] input[name="then"]');
+  if (then && !then.value) then.value = new URLSearchParams(location.search).get('then') === 'meeting' ? 'meeting' : '';
+
+  var meetingContacts = document.getElementById('meeting-contacts');
+  if (meetingContacts && window.MutationObserver) {
+    new MutationObserver(offerPendingContacts).observe(meetingContacts.closest('form') || meetingContacts,
+      { childList: true, subtree: true });
   }
 
   // ---- /accounts/pending?id=…: an account still on this phone -------------------------------------
@@ -279,7 +357,9 @@
 
   function refresh() {
     Outbox.all().then(function (entries) {
+      latest = entries;
       offerInPickers(pendingAccounts(entries));
+      offerPendingContacts();
       renderPendingAccount(entries);
       renderAccountPage(entries);
       document.documentElement.setAttribute('data-capture-ready', '');

@@ -1,12 +1,13 @@
 """Field capture in a real Chromium at 360 px, offline the whole way: a new account, a
-contact at it and a deal on it, made with no signal, reach the server once each and linked."""
+contact at it, a deal on it and a meeting with that contact, made with no signal, reach the
+server once each and linked."""
 from __future__ import annotations
 
 import time
 
 from sqlalchemy import func, select
 
-from webapp.models import Account, AuditEvent, Contact, Opportunity
+from webapp.models import Account, AuditEvent, Contact, Meeting, Opportunity
 
 
 def _count(session, model, *where) -> int:
@@ -38,7 +39,7 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
                            timeout=60_000)
     # What the briefcase keeps: the forms and the territory list (opened one by one here).
     for path in ("/accounts/", "/accounts/new", "/contacts/new", "/opportunities/new",
-                 "/accounts/pending", "/sync/pending", "/"):
+                 "/accounts/pending", "/meetings/new", "/sync/pending", "/"):
         page.goto(live_server.url + path)
     page.wait_for_selector("html[data-capture-ready]", state="attached")
 
@@ -83,7 +84,18 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
     page.get_by_role("button", name="Add opportunity").click()
     page.wait_for_url("**/accounts/pending#*")
     page.locator("[data-pending-new_opportunity] li", has_text="Platform deal").wait_for()
-    assert _outbox_count(page) == 3
+
+    # A meeting at the new account with the new contact, still offline.
+    page.locator("#pending-account").get_by_role("link", name="Log meeting").click()
+    page.wait_for_url("**/meetings/new?account_id=*")
+    gavin_chip = page.locator("#meeting-contacts label", has_text="Gavin Belson")
+    gavin_chip.wait_for()
+    gavin_chip.click()
+    page.get_by_label("Notes").fill("Walked the floor with Gavin")
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url("**/accounts/pending#*")
+    page.locator("[data-pending-meeting] li").wait_for()
+    assert _outbox_count(page) == 4
     with live_server.ctx() as session:
         assert _count(session, Account, Account.name == "Hooli") == 0
 
@@ -98,6 +110,8 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
         assert (gavin.name, gavin.title, gavin.account_id) == ("Gavin Belson", "CEO", hooli.id)
         assert (deal.name, deal.account_id, deal.stage) == ("Platform deal", hooli.id,
                                                             "first_meeting")
+        [meeting] = session.scalars(select(Meeting)).all()
+        assert (meeting.account_id, meeting.attendees) == (hooli.id, "Gavin Belson")
         assert _count(session, Account) == 2
         assert _count(session, AuditEvent, AuditEvent.action.in_(
             ("account.created", "contact.created"))) == 2

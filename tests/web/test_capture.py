@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Account, AuditEvent, Contact, Opportunity
+from webapp.models import Account, AuditEvent, Contact, Meeting, Opportunity
 
 OUTBOX = {"X-Groundwork-Outbox": "1"}
 
@@ -260,3 +260,45 @@ def test_new_opportunity_form_has_sensible_defaults(client, make, login, clock):
     assert response.status_code == 303
     deal = db.session.scalar(select(Opportunity))
     assert (deal.name, deal.amount, deal.stage) == ("Pilot", Decimal("0.00"), "first_meeting")
+
+
+def test_a_meeting_queued_offline_names_the_new_account_and_contact_by_client_id(
+        client, make, login):
+    rep = make.user("rep")
+    login(rep)
+    account_ref, contact_ref = str(uuid.uuid4()), str(uuid.uuid4())
+    client.post("/accounts/new", data={"name": "Hooli", "uuid": account_ref}, headers=OUTBOX)
+    client.post("/contacts/new", data={"account_id": account_ref, "name": "Gavin Belson",
+                                       "uuid": contact_ref}, headers=OUTBOX)
+    meeting = {"account_id": account_ref, "notes": "Met the CEO", "contact_ids": contact_ref,
+               "client_id": str(uuid.uuid4())}
+    for _ in range(2):
+        response = client.post("/meetings/new", data=meeting, headers=OUTBOX)
+        assert response.status_code == 303
+    account = db.session.scalar(select(Account).where(Account.uuid == account_ref))
+    [logged] = db.session.scalars(select(Meeting)).all()
+    assert (logged.account_id, logged.attendees) == (account.id, "Gavin Belson")
+
+
+def test_a_meeting_naming_an_account_nobody_made_is_refused(client, make, login):
+    rep, other = make.user("rep"), make.user("rep")
+    theirs = make.account(owner=other, uuid=str(uuid.uuid4()))
+    login(rep)
+    for ref in (str(uuid.uuid4()), theirs.uuid):
+        response = client.post("/meetings/new", data={"account_id": ref, "notes": "x"},
+                               headers=OUTBOX)
+        assert response.status_code == 404
+    assert _count(Meeting) == 0
+
+
+def test_a_contact_added_from_the_meeting_form_goes_back_to_it(client, make, login):
+    rep = make.user("rep")
+    account = make.account(owner=rep)
+    login(rep)
+    form = client.get(f"/contacts/new?account_id={account.id}&then=meeting").get_data(as_text=True)
+    assert 'name="then" value="meeting"' in form
+    response = client.post("/contacts/new", data={"account_id": account.id, "name": "Ana",
+                                                  "then": "meeting"})
+    assert response.headers["Location"] == f"/meetings/new?account_id={account.id}"
+    meeting_form = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ana" in meeting_form

@@ -26,8 +26,14 @@ def _account_page(account_id: int):
     return redirect(url_for("accounts.detail", account_id=account_id, _anchor="contacts"), 303)
 
 
+def _then() -> str:
+    """Where to go after adding the contact: back to the meeting form, or the account."""
+    value = request.values.get("then", "")
+    return value if value == "meeting" else ""
+
+
 def _render_new(form: ContactForm, account, status: int = 200, **extra):
-    ctx = {"form": form, "account": account, **extra}
+    ctx = {"form": form, "account": account, "then": _then(), **extra}
     if account is None:
         ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
     return render_template("contacts/new.html", **ctx), status
@@ -78,6 +84,8 @@ def new():
     except ClientIdTaken:
         abort(409)
     flash(f"{contact.name} added.", "success")
+    if _then() == "meeting":
+        return redirect(url_for("meetings.new", account_id=account.id), 303)
     return _account_page(account.id)
 
 
