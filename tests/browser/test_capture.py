@@ -121,3 +121,43 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
     page.wait_for_url(f"**/accounts/{hooli_id}")
     assert "Gavin Belson" in page.inner_text("#contacts")
     assert "Platform deal" in page.inner_text("#opportunities")
+
+
+def test_online_did_you_mean_offers_the_account_and_create_anyway_makes_one(live_server, page):
+    with live_server.ctx():
+        rep = live_server.make.user("rep", name="Dana Field")
+        acme = live_server.make.account(owner=rep, name="Acme Robotics", city="Austin")
+        live_server.make.contact(acme, name="Ana Ruiz", title="Head of purchasing",
+                                 phone="+1 512 555 0100", email="ana.ruiz@acme.example")
+        email, acme_id = rep.email, acme.id
+    live_server.sign_in(page, email)
+    page.goto(f"{live_server.url}/accounts/{acme_id}")
+    _no_sideways_scroll(page)  # a contact with Call, E-mail and Edit fits
+
+    # The rep takes the account they already have: nothing is queued or made.
+    page.goto(live_server.url + "/accounts/new")
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+    page.get_by_label("Company name").fill("ACME Robotics, Inc.")
+    page.get_by_role("button", name="Add account").click()
+    offer = page.locator("#did-you-mean")
+    offer.wait_for()
+    _no_sideways_scroll(page)
+    assert page.get_by_label("Company name").input_value() == "ACME Robotics, Inc."
+    offer.get_by_role("link", name="Acme Robotics").click()
+    page.wait_for_url(f"**/accounts/{acme_id}")
+    page.wait_for_function("() => window.GroundworkOutbox.count().then(n => n === 0)")
+
+    # Or it is a different company after all: "Create anyway", once.
+    page.goto(live_server.url + "/accounts/new")
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+    page.get_by_label("Company name").fill("Acme Robotics")
+    page.get_by_label("City").fill("Monterrey")
+    page.get_by_role("button", name="Add account").click()
+    page.locator("#did-you-mean").wait_for()
+    page.get_by_role("button", name="Create anyway").click()
+    page.wait_for_url(lambda url: "/accounts/new" not in url and "pending" not in url)
+    page.get_by_role("heading", name="Acme Robotics").wait_for()
+    _wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert _count(session, Account, Account.city == "Monterrey") == 1
+        assert _count(session, Account) == 2

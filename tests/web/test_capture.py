@@ -170,6 +170,7 @@ def test_writes_queued_offline_name_the_new_account_by_its_client_id(client, mak
     # Defaults for what the rep did not say: no amount yet, first meeting.
     assert (deal.amount, deal.stage, deal.close_on) == (Decimal("0.00"), "first_meeting",
                                                         date(2027, 3, 31))
+    assert [e.target_id for e in _events("opportunity.created")] == [str(deal.id)]
 
 
 def test_a_write_naming_an_account_not_made_yet_is_refused_not_saved_loose(client, make, login):
