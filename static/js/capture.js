@@ -355,9 +355,36 @@
     });
   }
 
+  // ---- pending items say what was made, in the rep's words -------------------------------------
+
+  var CAPTURE_KINDS = { account: true, contact: true, new_opportunity: true };
+
+  function describe(entry, entries) {
+    var v = valuesOf(entry);
+    var at = '';
+    if (v.account_id) {
+      var pending = pendingAccounts(entries).filter(function (a) { return a.id === v.account_id; })[0];
+      var name = pending ? pending.name : entry.accountName;
+      if (name) at = ' · at ' + name.replace(/ \(on this phone\)$/, '');
+    }
+    if (entry.kind === 'account') return [v.name, v.city].filter(Boolean).join(' · ');
+    if (entry.kind === 'contact') return [v.name, v.title].filter(Boolean).join(', ') + at;
+    return (v.name || 'New opportunity') + at;
+  }
+
+  // app.js sums a form up from its labelled fields, which here include raw account ids.
+  function nameTheCaptures(entries) {
+    mine(entries).forEach(function (entry) {
+      if (!CAPTURE_KINDS[entry.kind] || entry.captureSummary) return;
+      Outbox.update(entry.id, { summary: describe(entry, entries).slice(0, 200), captureSummary: true })
+        .catch(function () { /* sent meanwhile: nothing to rename */ });
+    });
+  }
+
   function refresh() {
     Outbox.all().then(function (entries) {
       latest = entries;
+      nameTheCaptures(entries);
       offerInPickers(pendingAccounts(entries));
       offerPendingContacts();
       renderPendingAccount(entries);

@@ -96,6 +96,12 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
     page.wait_for_url("**/accounts/pending#*")
     page.locator("[data-pending-meeting] li").wait_for()
     assert _outbox_count(page) == 4
+    # The list of pending changes says what was made, in the rep's words.
+    page.goto(live_server.url + "/sync/pending")
+    pending = page.locator("#outbox-list")
+    pending.get_by_text("Gavin Belson, CEO · at Hooli").wait_for()
+    pending.get_by_text("Platform deal · at Hooli").wait_for()
+    pending.get_by_text("Hooli · Palo Alto", exact=True).wait_for()
     with live_server.ctx() as session:
         assert _count(session, Account, Account.name == "Hooli") == 0
 
@@ -115,9 +121,9 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
         assert _count(session, Account) == 2
         assert _count(session, AuditEvent, AuditEvent.action.in_(
             ("account.created", "contact.created"))) == 2
-        hooli_id = hooli.id
+        hooli_id, hooli_ref = hooli.id, hooli.uuid
     # The pending page now leads to the account itself, which shows both.
-    page.reload()
+    page.goto(f"{live_server.url}/accounts/pending#{hooli_ref}")
     page.wait_for_url(f"**/accounts/{hooli_id}")
     assert "Gavin Belson" in page.inner_text("#contacts")
     assert "Platform deal" in page.inner_text("#opportunities")
