@@ -16,6 +16,8 @@ from webapp.routing import MAX_DATABASE_ID
 from webapp.services.idempotency import parse_client_id
 
 MAX_SUGGESTIONS = 5
+# Light rows compared by name in Python; a word shared by more accounts than this is rare.
+MAX_CANDIDATES = 2000
 
 
 def _escape_like(text: str) -> str:
@@ -23,20 +25,25 @@ def _escape_like(text: str) -> str:
 
 
 def similar_accounts(user: User, name: str, *, exclude_uuid: str | None = None) -> list[Account]:
-    """Accounts `user` may see whose name is the same or nearly the same company as `name`."""
+    """Accounts `user` may see whose name is the same or nearly the same company as `name`
+    (at most MAX_SUGGESTIONS). Two queries: light candidate rows (id, name) that share the
+    name's telling word or first letters, compared in Python; then the few that match."""
     key = company_key(name)
     word = search_word(name)
     if not key:
         return []
     lowered = func.lower(Account.name)
-    stmt = (select(Account).where(account_visibility(user))
+    stmt = (select(Account.id, Account.name).where(account_visibility(user))
             .where(or_(lowered.like(f"%{_escape_like(word)}%", escape="\\"),
                        lowered.like(f"{_escape_like(key[:3])}%", escape="\\")))
-            .order_by(Account.name, Account.id).limit(200))
+            .order_by(func.length(Account.name), Account.id).limit(MAX_CANDIDATES))
     if exclude_uuid:
         stmt = stmt.where(Account.uuid != exclude_uuid)
-    found = [a for a in db.session.scalars(stmt) if same_company(a.name, name)]
-    return found[:MAX_SUGGESTIONS]
+    ids = [row.id for row in db.session.execute(stmt) if same_company(row.name, name)]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Account).where(Account.id.in_(ids[:MAX_SUGGESTIONS]))
+                                   .order_by(Account.name, Account.id)))
 
 
 def contacts_with_email(user: User, email: str, *,
