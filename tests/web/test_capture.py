@@ -180,6 +180,7 @@ def test_a_write_naming_an_account_not_made_yet_is_refused_not_saved_loose(clien
     response = client.post("/contacts/new", data={"account_id": str(uuid.uuid4()), "name": "Ana"},
                            headers=OUTBOX)
     assert response.status_code == 404
+    assert "has not reached the server" in response.get_data(as_text=True)
     assert _count(Contact) == 0
 
 

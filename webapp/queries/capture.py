@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import func, or_, select
+from werkzeug.exceptions import NotFound
 
 from webapp.accounts.matching import company_key, email_key, same_company, search_word
 from webapp.extensions import db
@@ -76,10 +77,20 @@ def account_by_ref(user: User, ref: str | int | None) -> Account | None:
                                                    Account.uuid == client_id))
 
 
+class AccountNotHere(NotFound):
+    """A write names an account by a client id the server has no account for (within what
+    the user may see): not arrived yet, or not theirs. The page says what to do."""
+
+    rep_message = ("The account this belongs to has not reached the server (or is not "
+                   "yours). Send the new account first, then send this again.")
+
+
 def get_account_by_ref(user: User, ref: str | int | None) -> Account:
     """`account_by_ref`, or 404."""
     account = account_by_ref(user, ref)
     if account is None:
+        if parse_client_id(str(ref or "")):
+            raise AccountNotHere()
         abort(404)
     return account
 
