@@ -36,7 +36,8 @@ THEME = "#0b3d2e"
 PAGES = ("today.index", "accounts.index", "today.more", "meetings.new", "notes.new",
          "sync.pending",
          # field capture: new account, contact, deal, and a just-made account's page
-         "accounts.new", "contacts.new", "opportunities.new", "accounts.pending")
+         "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
+         "contacts.edit_offline")
 
 
 @dataclass(frozen=True)

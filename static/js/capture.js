@@ -166,6 +166,43 @@
     });
   });
 
+  // ---- editing a contact offline --------------------------------------------------------------
+
+  // The phone keeps one copy of the edit form (/contacts/edit); offline, an Edit link on an
+  // account page opens it with the contact's details in the fragment.
+  var EDIT_SHELL = '/contacts/edit';
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('a[data-contact-edit]');
+    if (!link || navigator.onLine) return;
+    event.preventDefault();
+    var account = location.pathname.match(/^\/accounts\/(\d+)/);
+    var details = new URLSearchParams({ id: link.getAttribute('data-contact-edit'),
+      account: account ? account[1] : '', account_name: (document.querySelector('main h1') || {}).textContent || '' });
+    ['name', 'title', 'phone', 'email'].forEach(function (name) {
+      details.set(name, link.getAttribute('data-' + name) || '');
+    });
+    location.assign(EDIT_SHELL + '#' + details.toString());
+  });
+
+  function fillEditShell() {
+    var form = document.querySelector('form[data-contact-shell]');
+    if (!form) return;
+    var details = new URLSearchParams(location.hash.slice(1));
+    var id = details.get('id') || '';
+    if (!/^\d+$/.test(id)) return;
+    form.setAttribute('action', '/contacts/' + id);
+    if (details.get('account')) {
+      form.setAttribute('data-account-id', details.get('account'));
+      form.setAttribute('data-outbox-next', '/accounts/' + details.get('account'));
+    }
+    if (details.get('account_name')) form.setAttribute('data-account-name', details.get('account_name').trim());
+    ['name', 'title', 'phone', 'email'].forEach(function (name) {
+      var input = form.querySelector('[name="' + name + '"]');
+      if (input && !input.value) input.value = details.get(name) || '';
+    });
+  }
+  fillEditShell();
+
   // ---- pending accounts in every account picker -----------------------------------------------
 
   function offerInPickers(accounts) {

@@ -167,3 +167,38 @@ def test_online_did_you_mean_offers_the_account_and_create_anyway_makes_one(live
     with live_server.ctx() as session:
         assert _count(session, Account, Account.city == "Monterrey") == 1
         assert _count(session, Account) == 2
+
+
+def test_a_contacts_details_edited_offline_arrive_once(live_server, page):
+    with live_server.ctx():
+        rep = live_server.make.user("rep", name="Dana Field")
+        acme = live_server.make.account(owner=rep, name="Acme Robotics")
+        ana = live_server.make.contact(acme, name="Ana Ruiz", title="Buyer")
+        email, acme_id, ana_id = rep.email, acme.id, ana.id
+    live_server.sign_in(page, email)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=60_000)
+    for path in (f"/accounts/{acme_id}", "/contacts/edit", "/"):
+        page.goto(live_server.url + path)
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/accounts/{acme_id}")
+    page.get_by_role("link", name="Edit Ana Ruiz").click()
+    page.wait_for_url("**/contacts/edit#*")
+    assert page.get_by_label("Title").input_value() == "Buyer"
+    page.get_by_label("Title").fill("Head of purchasing")
+    page.get_by_label("E-mail").fill("ana.ruiz@acme.example")
+    _no_sideways_scroll(page)
+    page.get_by_role("button", name="Save contact").click()
+    page.wait_for_url(f"**/accounts/{acme_id}")
+    assert _outbox_count(page) == 1
+
+    page.context.set_offline(False)
+    _wait_until_synced(page)
+    with live_server.ctx() as session:
+        contact = session.get(Contact, ana_id)
+        assert (contact.name, contact.title, contact.email) == (
+            "Ana Ruiz", "Head of purchasing", "ana.ruiz@acme.example")
+        assert _count(session, Contact) == 1
+        assert _count(session, AuditEvent, AuditEvent.action == "contact.changed") == 1

@@ -60,6 +60,7 @@ RULES: dict[str, str] = {
     "accounts.pending": "signed_in",
     "contacts.new": "a_side",  # with ?account_id= / account_id of A's account
     "contacts.edit": "a_side",
+    "contacts.edit_offline": "signed_in",
     "contacts.update": "a_side",
     "opportunities.detail": "a_side",
     "opportunities.update": "a_side",

@@ -339,3 +339,15 @@ def test_the_duplicate_check_reads_a_bounded_number_of_rows(client, make, login,
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert page.count("data-use-existing") == 5 and "Acme 0001" not in page
+
+
+def test_the_offline_copy_of_the_contact_form_serves_every_contact(client, make, login):
+    rep = make.user("rep")
+    account = make.account(owner=rep)
+    contact = make.contact(account, name="Ana", title="Buyer", email="ana@example.com")
+    login(rep)
+    shell = client.get("/contacts/edit").get_data(as_text=True)
+    assert "data-contact-shell" in shell and "Ana" not in shell
+    page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert f'data-contact-edit="{contact.id}"' in page and 'data-title="Buyer"' in page
+    assert "/contacts/edit" in client.get("/offline/manifest.json").get_json()["pages"]

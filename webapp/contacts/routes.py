@@ -89,6 +89,16 @@ def new():
     return _account_page(account.id)
 
 
+@bp.get("/edit")
+@login_required
+def edit_offline():
+    """The copy of the edit form the phone keeps: one for every contact (static/js/capture.js
+    fills it in from the account page offline). Online, the Edit links go to `edit`."""
+    form = ContactEditForm(formdata=None)
+    form.client_id.data = new_client_id()
+    return render_template("contacts/edit.html", form=form, contact=None)
+
+
 @bp.get("/<int:contact_id>/edit")
 @login_required
 def edit(contact_id: int):
