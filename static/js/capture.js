@@ -10,7 +10,8 @@
  *    name=account_id) and fills one in from ?account_id=;
  *  - shows a just-made account from the outbox on /accounts/pending#<id> (offline) with what
  *    can be added to it, and pending contacts and deals on an account's page;
- *  - offline, offers accounts of the same name from the saved territory before queueing one;
+ *  - offline, offers accounts of the same name from the saved territory, and people with the
+ *    same e-mail from the account's saved page, before queueing a new one;
  *  - "Did you mean …?" links drop the queued write they answer.
  * It needs app.js's outbox (window.GroundworkOutbox) and changes nothing in app.js. */
 (function () {
@@ -72,13 +73,21 @@
     var account = form.querySelector('[name="account_id"]');
     var record = form.querySelector('input[name="uuid"]');
     var then = form.querySelector('input[name="then"]');
+    var offline = !navigator.onLine && !(event.submitter && event.submitter.name) &&
+      !form.hasAttribute('data-duplicates-checked');
+    if (offline && form.getAttribute('data-capture') === 'contact') {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      offlineContactDuplicates(form);
+      return;
+    }
     if (then && then.value === 'meeting' && account && account.value) {
       // Added from the meeting form: back to it, for this account (a saved copy offline).
       form.setAttribute('data-outbox-next', then.getAttribute('data-url') + '#account_id=' +
         encodeURIComponent(account.value));
     } else if (form.getAttribute('data-capture') === 'account' && record) {
       form.setAttribute('data-outbox-next', pendingPage(record.value));
-      if (!navigator.onLine && !event.submitter?.name && !form.hasAttribute('data-duplicates-checked')) {
+      if (offline) {
         event.preventDefault();
         event.stopImmediatePropagation();
         offlineDuplicates(form);
@@ -127,6 +136,38 @@
     });
   }
 
+  // A person with the same e-mail at this account (its saved page) or made on this phone.
+  function offlineContactDuplicates(form) {
+    var email = ((form.querySelector('[name="email"]') || {}).value || '').trim().toLowerCase();
+    var account = (form.querySelector('[name="account_id"]') || {}).value || '';
+    var page = email && /^\d+$/.test(account) && window.caches
+      ? caches.match('/accounts/' + account, { ignoreVary: true }).then(function (hit) {
+        return hit ? hit.text() : '';
+      }).catch(function () { return ''; })
+      : Promise.resolve('');
+    Promise.all([page, Outbox.all()]).then(function (both) {
+      var found = [];
+      if (email) {
+        var doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
+        Array.prototype.forEach.call(doc.querySelectorAll('a[data-contact-edit]'), function (a) {
+          if ((a.getAttribute('data-email') || '').trim().toLowerCase() === email) {
+            found.push({ href: '/accounts/' + account + '#contacts', name: a.getAttribute('data-name'),
+              detail: [a.getAttribute('data-title'), a.getAttribute('data-email')].filter(Boolean).join(' · ') });
+          }
+        });
+        mine(both[1]).forEach(function (e) {
+          var v = valuesOf(e);
+          if (e.kind === 'contact' && (v.email || '').trim().toLowerCase() === email) {
+            found.push({ href: '/sync/pending#entry-' + e.id, name: v.name, detail: v.email + ' · on this phone' });
+          }
+        });
+      }
+      form.setAttribute('data-duplicates-checked', '');
+      if (!found.length) { form.requestSubmit(); return; }
+      offer(form, found);
+    });
+  }
+
   function offer(form, found) {
     var old = document.getElementById('did-you-mean');
     if (old) old.remove();
@@ -145,7 +186,7 @@
       list.appendChild(li);
     });
     box.appendChild(list);
-    box.appendChild(el('p', 'muted', 'Nothing is saved yet. If this is a new company, use “Create anyway”.'));
+    box.appendChild(el('p', 'muted', 'Nothing is saved yet. If this is someone or something new, use “Create anyway”.'));
     form.parentNode.insertBefore(box, form);
     var submit = form.querySelector('button[type=submit]');
     if (submit) { submit.name = 'create_anyway'; submit.value = 'y'; submit.textContent = 'Create anyway'; }

@@ -169,25 +169,37 @@ def test_online_did_you_mean_offers_the_account_and_create_anyway_makes_one(live
         assert _count(session, Account) == 2
 
 
-def test_a_contacts_details_edited_offline_arrive_once(live_server, page):
+def test_offline_contact_duplicate_offered_and_details_edited_offline_arrive_once(live_server, page):
     with live_server.ctx():
         rep = live_server.make.user("rep", name="Dana Field")
         acme = live_server.make.account(owner=rep, name="Acme Robotics")
-        ana = live_server.make.contact(acme, name="Ana Ruiz", title="Buyer")
+        ana = live_server.make.contact(acme, name="Ana Ruiz", title="Buyer",
+                                       email="ana@acme.example")
         email, acme_id, ana_id = rep.email, acme.id, ana.id
     live_server.sign_in(page, email)
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller",
                            timeout=60_000)
-    for path in (f"/accounts/{acme_id}", "/contacts/edit", "/"):
+    for path in (f"/accounts/{acme_id}", "/contacts/edit", "/contacts/new", "/"):
         page.goto(live_server.url + path)
     page.wait_for_selector("html[data-capture-ready]", state="attached")
 
     page.context.set_offline(True)
+    # Someone with the same e-mail is offered before a second Ana is queued.
+    page.goto(f"{live_server.url}/accounts/{acme_id}")
+    page.get_by_role("link", name="Add contact").click()
+    page.get_by_label("Name").fill("Ana R.")
+    page.get_by_label("E-mail").fill("ANA@acme.example")
+    page.get_by_role("button", name="Add contact").click()
+    offer = page.locator("#did-you-mean")
+    offer.wait_for()
+    assert "Ana Ruiz" in offer.inner_text() and _outbox_count(page) == 0
+
     page.goto(f"{live_server.url}/accounts/{acme_id}")
     page.get_by_role("link", name="Edit Ana Ruiz").click()
     page.wait_for_url("**/contacts/edit#*")
     assert page.get_by_label("Title").input_value() == "Buyer"
     page.get_by_label("Title").fill("Head of purchasing")
+    assert page.get_by_label("E-mail").input_value() == "ana@acme.example"
     page.get_by_label("E-mail").fill("ana.ruiz@acme.example")
     _no_sideways_scroll(page)
     page.get_by_role("button", name="Save contact").click()
