@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import NotFound
 
 from webapp.accounts.matching import company_key, email_key, same_company, search_word
@@ -54,6 +55,7 @@ def contacts_with_email(user: User, email: str, *,
     if not key:
         return []
     stmt = (select(Contact).join(Account, Contact.account_id == Account.id)
+            .options(contains_eager(Contact.account))
             .where(account_visibility(user), func.lower(Contact.email) == key)
             .order_by(Contact.id).limit(MAX_SUGGESTIONS))
     if exclude_id:
