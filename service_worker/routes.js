@@ -7,7 +7,9 @@
   const PAGE_TIMEOUT_MS = 3000;
   // One copy of each form serves every account offline: the page fills the account in from
   // the query string (briefcase.js), instead of keeping /meetings/new?account_id=N 300 times.
-  const FORMS = ['/meetings/new', '/notes/new'];
+  const FORMS = ['/meetings/new', '/notes/new',
+    // field capture (static/js/capture.js): ?account_id= may name an account made offline
+    '/contacts/new', '/opportunities/new', '/accounts/pending'];
   const NEVER = ['/sw.js', BUILD.briefcaseManifestUrl];
   const { names } = GW.caches;
   const { strategies } = GW;

@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webapp.accounts.routes import bp as accounts_bp
     from webapp.admin.routes import bp as admin_bp
+    from webapp.contacts.routes import bp as contacts_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.imports.routes import bp as imports_bp
     from webapp.meetings.routes import bp as meetings_bp
@@ -73,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin_bp,  # users and audit log
         territories_bp, imports_bp,  # territory design and roll-forward; CSV in and out
         pipeline_bp,  # coverage, farming algorithm, forecast, one-to-ones
+        contacts_bp,  # people met in the field
     ):
         app.register_blueprint(blueprint)
 

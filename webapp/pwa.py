@@ -42,8 +42,11 @@ ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"
 # The pages besides accounts and opportunities a rep needs offline (when they exist).
-PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "meetings.new", "notes.new",
-         "sync.pending")
+PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "meetings.new",
+         "notes.new", "sync.pending",
+         # field capture: new account, contact, deal, and a just-made account's page
+         "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
+         "contacts.edit_offline")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
 # first; beyond the cap the generic form takes the account from the address (briefcase.js).

@@ -22,6 +22,8 @@
   var KIND_LABELS = {
     meeting: 'Meeting', note: 'Note', filing: 'Filing a note', opportunity: 'Opportunity update',
     commitment: 'Commitment',
+    // field capture (static/js/capture.js)
+    account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
   };
   var STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',

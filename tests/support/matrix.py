@@ -59,6 +59,13 @@ RULES: dict[str, str] = {
     "notes.new": "signed_in",
     "notes.file": "a_only",  # rep A's unfiled note, filed under A's account
     "opportunities.new": "a_side",  # with ?account_id= / account_id of A's account
+    # field capture: a new account is the signed-in user's own; a contact is under A's account
+    "accounts.new": "signed_in",
+    "accounts.pending": "signed_in",
+    "contacts.new": "a_side",  # with ?account_id= / account_id of A's account
+    "contacts.edit": "a_side",
+    "contacts.edit_offline": "signed_in",
+    "contacts.update": "a_side",
     "opportunities.detail": "a_side",
     "opportunities.update": "a_side",
     "opportunities.close": "a_side",
@@ -128,6 +135,7 @@ class World:
     plan: m.ChangePlan
     item: m.QualificationItem
     note: m.Note | None = None  # rep A's unfiled note
+    contact: m.Contact | None = None
 
 
 # URL parameter name -> its value in the world (always on rep A's side).
@@ -141,6 +149,7 @@ PARAMS = {
     "plan_id": lambda w: w.plan.id,
     "item_id": lambda w: w.item.id,
     "note_id": lambda w: w.note.id,
+    "contact_id": lambda w: w.contact.id,
     "user_id": lambda w: w.target.id,
     "filename": lambda w: "css/app.css",
     "kind": lambda w: "accounts",
@@ -151,6 +160,7 @@ PARAMS = {
 # Endpoint -> query (GET) or form (POST) values naming the object the route acts on.
 DATA = {
     "opportunities.new": lambda w: {"account_id": w.account.id},
+    "contacts.new": lambda w: {"account_id": w.account.id},
     "meetings.contacts": lambda w: {"account_id": w.account.id},
     "notes.file": lambda w: {"account_id": w.account.id},
     "pipeline.forecast_team": lambda w: {"rep_id": w.users["rep_a"].id},
@@ -175,7 +185,7 @@ def build_world(make) -> World:
     opportunity = make.opportunity(account)
     make.meeting(account, rep_a)
     make.note(rep_a, account)
-    make.contact(account)
+    contact = make.contact(account)
     commitment = m.Commitment(account_id=account.id, party="theirs", description="Send data")
     territory = m.Territory(name="A's territory", owner_id=rep_a.id)
     plan = m.ChangePlan(name="Realignment", announced_on=date(2026, 11, 23),
@@ -187,4 +197,5 @@ def build_world(make) -> World:
     users = {"rep_a": rep_a, "rep_b": rep_b, "manager_a": manager_a, "manager_b": manager_b,
              "admin": admin}
     unfiled = make.note(rep_a, body="File me later")
-    return World(users, target, account, opportunity, commitment, territory, plan, item, unfiled)
+    return World(users, target, account, opportunity, commitment, territory, plan, item, unfiled,
+                 contact)

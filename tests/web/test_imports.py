@@ -613,3 +613,36 @@ def test_an_import_in_progress_cannot_be_changed_or_discarded(client, login, tea
     page = client.get(url).get_data(as_text=True)
     assert "Imported" in page and "<b>3</b> new" in page and "<form" not in \
         page[page.index('id="import-job"'):]
+
+
+def test_reimport_links_an_account_made_in_the_app_by_name_and_says_so(client, login, team, make):
+    """A rep added "Acme Foundry" on the phone; the CRM export then brings it with its ID:
+    one account, which takes the ID, not a silent second one."""
+    made = make.account(team["ana"], name="Acme Foundry", city="")
+    login(team["manager"])
+    url = _upload(client, SALESFORCE_ACCOUNTS.format(ana="ana@example.com"))
+    page = client.get(url).get_data(as_text=True)
+    assert "<b>1</b> new, <b>1</b> updated" in page
+    assert "1 row matches a record made in the app (same name, no ID yet)" in page
+    assert "Links to the one made in the app" in page
+    assert _import(client, url, default_owner=str(team["ben"].id)).imported
+    assert _count(Account) == 2
+    db.session.expire_all()
+    linked = db.session.get(Account, made.id)
+    assert (linked.external_id, linked.city) == ("001A", "Chicago")
+    # And again: now it is found by its ID, still one.
+    again = _upload(client, SALESFORCE_ACCOUNTS.format(ana="ana@example.com"))
+    assert "<b>0</b> new" in client.get(again).get_data(as_text=True)
+
+
+def test_reimport_links_a_contact_made_in_the_app_by_email(client, login, team, make):
+    acme = make.account(team["ana"], name="Acme Foundry", external_id="HS-1")
+    made = make.contact(acme, name="Ada", email="ADA@acme.test")
+    login(team["manager"])
+    contacts = ("Record ID,First Name,Last Name,Job Title,Email,Phone Number,"
+                "Associated Company ID\nC1,Ada,Lovelace,CTO,ada@acme.test,555-0100,HS-1\n")
+    assert _import(client, _upload(client, contacts)).imported
+    assert _count(Contact) == 1
+    db.session.expire_all()
+    contact = db.session.get(Contact, made.id)
+    assert (contact.external_id, contact.name, contact.title) == ("C1", "Ada Lovelace", "CTO")

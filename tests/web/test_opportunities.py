@@ -360,7 +360,10 @@ def test_new_opportunity_needs_a_name_and_a_visible_account(client, make, login)
     mine, theirs = make.account(owner=rep), make.account(owner=other)
     login(rep)
     assert client.get(f"/opportunities/new?account_id={theirs.id}").status_code == 404
-    assert client.get("/opportunities/new").status_code == 404
+    # Without an account: the form with a picker of the rep's accounts (offline it also
+    # offers accounts made on the phone), never another rep's.
+    generic = client.get("/opportunities/new").get_data(as_text=True)
+    assert f'value="{mine.id}"' in generic and f'value="{theirs.id}"' not in generic
     assert client.post("/opportunities/new", data={
         "account_id": theirs.id, "name": "x", "amount": "1", "close_on": "2027-01-01"}).status_code == 404
     bad = client.post("/opportunities/new", data={"account_id": mine.id, "name": " ",

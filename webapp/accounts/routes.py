@@ -1,9 +1,10 @@
 """My territory (the list) and the account page (everything 60 seconds before a meeting)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from webapp import display
+from webapp.accounts.forms import AccountForm
 from webapp.auth.session import login_required
 from webapp.clock import local_today
 from webapp.extensions import db
@@ -16,6 +17,10 @@ from webapp.queries.accounts import (
     territory_index,
     territory_rows,
 )
+from webapp.queries.capture import account_by_ref, find_by_client_id, similar_accounts
+from webapp.services.capture import CaptureError, NewAccount, create_account
+from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+from webapp.models import Account
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 bp.record_once(display.register_filters)
@@ -71,3 +76,55 @@ def detail(account_id: int):
                                          account.address_line)
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
                   directions=directions, today=local_today(g.user.timezone))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """A company met in the field. Accounts the rep may see with (nearly) the same name are
+    offered first ("Did you mean …?"); "Create anyway" makes the new one regardless."""
+    if request.method == "GET":
+        form = AccountForm(formdata=None)
+        form.uuid.data = new_client_id()
+        return render_template("accounts/new.html", form=form)
+    form = AccountForm()
+    client_id = parse_client_id(form.uuid.data)
+    if client_id:  # a replay of a write that made its account already: answer as before
+        made = find_by_client_id(Account, client_id)
+        if made is not None:
+            if made.owner_id != g.user.id:
+                abort(409)
+            return redirect(url_for(".detail", account_id=made.id), 303)
+    if not form.validate():
+        return render_template("accounts/new.html", form=form), 400
+    if not form.create_anyway.data:
+        duplicates = similar_accounts(g.user, form.name.data)
+        if duplicates:
+            offered = [(url_for(".detail", account_id=a.id), a.name,
+                        " · ".join(p for p in (a.city, a.industry) if p)) for a in duplicates]
+            return render_template("accounts/new.html", form=form, duplicates=offered), 422
+    try:
+        account, _ = create_account(db.session, g.user, NewAccount(
+            name=form.name.data, city=form.city.data or "", region=form.region.data or "",
+            industry=form.industry.data or "", segment=form.segment.data,
+            phone=form.phone.data or "", website=form.website.data or ""),
+            client_id=form.uuid.data)
+    except CaptureError as error:
+        form[error.field].errors.append(str(error))
+        return render_template("accounts/new.html", form=form), 400
+    except ClientIdTaken:
+        abort(409)
+    flash("Account added.", "success")
+    return redirect(url_for(".detail", account_id=account.id), 303)
+
+
+@bp.get("/pending")
+@login_required
+def pending():
+    """An account made on this phone, by its client id (?id=). Once it reached the server this
+    is its page; before (offline) the saved copy of this page shows it from the phone's
+    outbox (static/js/capture.js), with what can be added to it meanwhile."""
+    account = account_by_ref(g.user, request.args.get("id", ""))
+    if account is not None:
+        return redirect(url_for(".detail", account_id=account.id))
+    return render_template("accounts/pending.html")

@@ -161,7 +161,9 @@ _OPEN_BLUEPRINTS_WHILE_PENDING = {"pwa", "sync"}
 # any write, and the outbox treats any redirect as "confirmed" and deletes its copy, so sending
 # them to the change page would lose them. Every other write is refused with a 403.
 REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.update",
-                     "opportunities.close", "opportunities.reopen", "meetings.resolve_commitment"}
+                     "opportunities.close", "opportunities.reopen", "meetings.resolve_commitment",
+                     # field capture (issue 10 item 12)
+                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new"}
 
 
 @bp.before_app_request

@@ -19,6 +19,7 @@ from webapp.queries.meeting_form import (
     has_meetings,
     open_opportunities,
 )
+from webapp.queries.capture import account_by_ref, get_account_by_ref
 from webapp.queries.write_targets import get_visible_commitment
 from webapp.routing import local_path
 from webapp.services.commitments import resolve_commitment as resolve_commitment_service
@@ -28,11 +29,14 @@ from webapp.services.meetings import MeetingError, Promise, find_logged_meeting,
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
-def account_id_arg() -> int | None:
-    """?account_id=N: None when absent; a 404 when it cannot be an account id."""
+def account_id_arg(allow_client_id: bool = False) -> int | str | None:
+    """?account_id=N: None when absent; a 404 when it cannot be an account id. With
+    `allow_client_id`, the client id (UUID) of an account made on a phone is given back too."""
     raw = request.args.get("account_id")
     if raw is None or raw == "":
         return None
+    if allow_client_id and parse_client_id(raw):
+        return parse_client_id(raw)
     if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
         abort(404)
     return int(raw)
@@ -71,7 +75,10 @@ def _render(form: MeetingForm, account, status: int = 200):
 def new():
     user = g.user
     if request.method == "GET":
-        account_id = account_id_arg()
+        account_id = account_id_arg(allow_client_id=True)
+        if isinstance(account_id, str):  # an account made on a phone (field capture)
+            account = account_by_ref(user, account_id)
+            account_id = account.id if account else None
         account = get_visible_account(user, account_id) if account_id else None
         form = MeetingForm(
             account_id=account.id if account else None,
@@ -81,7 +88,7 @@ def new():
         form.client_id.data = new_client_id()  # a fresh idempotency key per form
         return _render(form, account)
 
-    form = MeetingForm()
+    form = MeetingForm(formdata=_with_account_resolved(request.form))
     if _wants_contacts_only():
         return _show_contacts(form)
     client_id = parse_client_id(form.client_id.data)
@@ -129,6 +136,18 @@ def new():
     return _saved(meeting, "Meeting saved.")
 
 
+def _with_account_resolved(formdata):
+    """Field capture: a meeting queued offline may name its account by the client id the
+    phone gave it (made offline too, replayed before this write). Resolved within what the
+    user may see; an id that names nothing the user has is a 404, never a loose meeting."""
+    ref = formdata.get("account_id", "")
+    if not parse_client_id(ref):
+        return formdata
+    formdata = formdata.copy()
+    formdata["account_id"] = str(get_account_by_ref(g.user, ref).id)
+    return formdata
+
+
 def _wants_contacts_only() -> bool:
     """The "Show who works there" button (only without JavaScript: <noscript>). Never for a
     write the outbox replays: it takes any 200 as saved, so that is always a real save."""
@@ -170,7 +189,9 @@ def _attendees(form: MeetingForm, account) -> str | None:
     picked = request.form.getlist("contact_ids")
     if not picked:
         return typed
-    contacts = {str(c.id): c.name for c in account_contacts(account.id)}
+    known = account_contacts(account.id)
+    # A contact made on the phone offline is named by its client id (field capture).
+    contacts = {**{str(c.id): c.name for c in known}, **{c.uuid: c.name for c in known}}
     if any(p not in contacts for p in picked):
         form.attendees.errors.append("Pick people from this account's contacts.")
         return None

@@ -102,10 +102,14 @@ class OpportunityUpdateForm(WriteForm):
 
 
 class OpportunityCreateForm(WriteForm):
-    account_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
+    # The account's id, or the client id of an account made on the phone offline.
+    account_id = StringField("Account", validators=[InputRequired("Choose the account.")])
     name = StringField("Name", validators=[InputRequired("Name the opportunity."),
                                            Length(max=200)])
-    amount = amount_field()
+    # Only the name is needed: 0 until the rep knows the size, a quarter out, first meeting.
+    amount = AmountField("Amount", places=2, validators=[
+        Optional(), finite_amount, NumberRange(Decimal(0), MAX_AMOUNT, "Enter an amount of 0 or more.")],
+        render_kw={"inputmode": "decimal"})
     close_on = DateField("Expected close", validators=[
         InputRequired("Enter the expected close date."), sane_date])
     stage = SelectField("Stage", choices=STAGE_CHOICES, default="first_meeting")

@@ -3,8 +3,10 @@ history; resolve a conflict with a newer server copy field by field."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from webapp.auth.session import login_required
 from webapp.clock import local_today, to_local, utcnow
@@ -12,7 +14,7 @@ from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
 from webapp.meetings.forms import MAX_ID
 from webapp.meetings.routes import account_id_arg
-from webapp.models import OPEN_STAGES, Opportunity
+from webapp.models import OPEN_STAGES, STAGES, Opportunity
 from webapp.opportunities.closing import LOSS_REASON_LABELS, can_reopen, reopen_until
 from webapp.opportunities.forms import (
     CloseDealForm,
@@ -22,10 +24,12 @@ from webapp.opportunities.forms import (
 )
 from webapp.opportunities.rules import FIELD_LABELS, display_value, form_value
 from webapp.queries.access import get_visible_account
+from webapp.queries.capture import account_by_ref, account_for_new_form, get_account_by_ref
+from webapp.queries.meeting_form import account_choices
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.queries.write_targets import get_visible_opportunity
 from webapp.services.deals import close_deal, reopen_deal
-from webapp.services.idempotency import ClientIdTaken, new_client_id
+from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
 from webapp.services.opportunities import (
     OpportunityError,
     VersionConflict,
@@ -34,6 +38,7 @@ from webapp.services.opportunities import (
 )
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
+DEFAULT_CLOSE_DAYS = 90
 
 
 def _form_for(opportunity: Opportunity) -> OpportunityUpdateForm:
@@ -182,31 +187,45 @@ def _render_conflict(opportunity: Opportunity, conflict: VersionConflict, client
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    """A new deal, from the account page (?account_id= an id, or the client id of an account
+    made on the phone offline); only its name is needed."""
     if request.method == "GET":
-        account_id = account_id_arg()
-        if account_id is None:
-            abort(404)
-        account = get_visible_account(g.user, account_id)
+        ref = request.args.get("account_id", "")
+        account = account_for_new_form(g.user, ref)
         form = OpportunityCreateForm(
-            account_id=account.id, close_on=local_today(g.user.timezone) + timedelta(days=90))
+            formdata=None, account_id=account.id if account else ref,
+            close_on=local_today(g.user.timezone) + timedelta(days=DEFAULT_CLOSE_DAYS))
         form.client_id.data = new_client_id()
-        return render_template("opportunities/new.html", form=form, account=account)
+        return _render_new(form, account)
 
     form = OpportunityCreateForm()
-    account_id = form.account_id.data
-    if not isinstance(account_id, int) or not 0 < account_id <= MAX_ID:
-        abort(404)
-    account = get_visible_account(g.user, account_id)
+    client_id = parse_client_id(form.client_id.data)
+    if client_id:  # a replay: answer as the first time, change nothing
+        made = db.session.scalar(select(Opportunity).where(Opportunity.uuid == client_id))
+        if made is not None:
+            if account_by_ref(g.user, made.account_id) is None:
+                abort(409)
+            return redirect(url_for("opportunities.detail", opportunity_id=made.id), 303)
+    # Not the user's, or made offline and not arrived yet: never a deal pointing at nothing.
+    account = get_account_by_ref(g.user, form.account_id.data)
     if not form.validate():
-        return render_template("opportunities/new.html", form=form, account=account), 400
+        return _render_new(form, account, 400)
     try:
         opportunity = create_opportunity(
             db.session, g.user, account, client_id=form.client_id.data, name=form.name.data,
-            amount=form.amount.data, close_on=form.close_on.data, stage=form.stage.data)
+            amount=form.amount.data or Decimal(0), close_on=form.close_on.data,
+            stage=form.stage.data)
     except OpportunityError as error:
         form[error.field].errors.append(str(error))
-        return render_template("opportunities/new.html", form=form, account=account), 400
+        return _render_new(form, account, 400)
     except ClientIdTaken:
         abort(409)
     flash("Opportunity added.", "success")
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id), 303)
+
+
+def _render_new(form: OpportunityCreateForm, account, status: int = 200):
+    ctx = {"form": form, "account": account}
+    if account is None:
+        ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
+    return render_template("opportunities/new.html", **ctx), status

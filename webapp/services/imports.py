@@ -239,6 +239,9 @@ class Review:
     sample: list[dict[str, str]] = field(default_factory=list)
     owner_fallbacks: int = 0
     without_id: int = 0
+    # Rows whose ID is new but whose account (by name) or contact (by e-mail) was made in the
+    # app, without an ID: they update that record and give it the ID, never a second one.
+    linked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -269,6 +272,7 @@ class _Planned:
     history: list[tuple[str, Any, Any]] = field(default_factory=list)
     previous_owner_id: int | None = None  # an update that hands the record to another owner
     previous: dict[str, Any] = field(default_factory=dict)  # an update's columns, before
+    linked: bool = False  # an update of a record made in the app, matched by name or e-mail
 
 
 
@@ -516,6 +520,8 @@ def _count(review: Review, planned: _Planned, context: _Context) -> None:
         review.owner_fallbacks += 1
     if "external_id" not in planned.row.values:
         review.without_id += 1
+    if planned.linked and planned.action != "error":
+        review.linked += 1
     if len(review.sample) < SAMPLE_SIZE:
         review.sample.append(context.describe(planned))
 
@@ -540,15 +546,18 @@ class _Context:
         self.default_owner_id = default if default in self.owner_names else None
         self.seen: dict[str, int] = {}
         self.account_names: dict[int, str] = {}
+        self.linked_ids: set[int] = set()  # records made in the app a row of the file took
 
     # one batch -> one plan per row, with at most three queries
     def plan(self, rows: list[m.Row]) -> list[_Planned]:
         existing = self._existing([r.values["external_id"] for r in rows
                                    if "external_id" in r.values])
         links = self._accounts(rows) if self.kind != "accounts" else {}
-        return [self._plan_row(row, existing, links) for row in rows]
+        made_here = self._made_in_app(rows, existing)
+        return [self._plan_row(row, existing, links, made_here) for row in rows]
 
-    def _plan_row(self, row: m.Row, existing: dict, links: dict) -> _Planned:
+    def _plan_row(self, row: m.Row, existing: dict, links: dict,
+                  made_here: dict | None = None) -> _Planned:
         values = dict(row.values)
         ext = values.get("external_id")
         if ext is not None:
@@ -559,12 +568,16 @@ class _Context:
         current = existing.get(ext) if ext is not None else None
         if current is not None and not current["visible"]:
             row.errors.append(f"ID “{ext}” belongs to a record you cannot change")
-        owner_id = self._owner(row, values, is_new=current is None)
         account = None
         if self.kind != "accounts":
             account = self._account(row, values, links, required=current is None)
+        linked = False
+        if current is None and ext is not None and made_here:
+            current = self._link(row, values, made_here, account)
+            linked = current is not None
+        owner_id = self._owner(row, values, is_new=current is None)
         if row.errors:
-            return _Planned(row, "error", {})
+            return _Planned(row, "error", {}, linked=linked)
         columns = {k: v for k, v in values.items()
                    if k not in ("owner", "account_name", "account_external_id")
                    and not k.startswith("_")}
@@ -576,7 +589,54 @@ class _Context:
                                          "account_id": account["id"] if account else None})
         if current is None:
             return _Planned(row, "new", self._new_record(columns, owner_id, account))
-        return self._update(row, current, columns, owner_id)
+        planned = self._update(row, current, columns, owner_id)
+        planned.linked = linked
+        return planned
+
+    def _made_in_app(self, rows: list[m.Row], existing: dict) -> dict[str, list[dict]]:
+        """Records without an ID that rows with a new ID may mean: accounts by lower-case
+        name, contacts by lower-case e-mail (only those the importer may see). One query."""
+        new_rows = [r for r in rows if r.values.get("external_id") is not None
+                    and r.values["external_id"] not in existing]
+        if self.kind == "accounts":
+            keys = {r.values["name"].strip().lower() for r in new_rows if r.values.get("name")}
+            column, model = func.lower(Account.name), Account
+        elif self.kind == "contacts":
+            keys = {r.values["email"].strip().lower() for r in new_rows if r.values.get("email")}
+            column, model = func.lower(Contact.email), Contact
+        else:
+            return {}
+        if not keys:
+            return {}
+        visible = case((account_visibility(self.user), True), else_=False).label("visible")
+        stmt = (select(*model.__table__.columns, visible)
+                .where(model.external_id.is_(None), column.in_(keys), account_visibility(self.user)))
+        if model is not Account:
+            stmt = stmt.join(Account, Account.id == model.account_id)
+        found: dict[str, list[dict]] = {}
+        for r in self.session.execute(stmt.order_by(model.id)).mappings():
+            key = (r["name"] if model is Account else r["email"]).strip().lower()
+            found.setdefault(key, []).append(dict(r))
+        return found
+
+    def _link(self, row: m.Row, values: dict, made_here: dict,
+              account: dict | None) -> dict | None:
+        """The record made in the app that this row (with a new ID) is, if exactly one."""
+        if self.kind == "accounts":
+            key, what = (values.get("name") or "").strip().lower(), "accounts are called"
+        else:
+            key, what = (values.get("email") or "").strip().lower(), "contacts have the e-mail"
+        candidates = [c for c in made_here.get(key, []) if c["id"] not in self.linked_ids
+                      and (account is None or c.get("account_id") in (None, account["id"]))]
+        if not candidates:
+            return None
+        if len(candidates) > 1:
+            shown = values.get("name") if self.kind == "accounts" else values.get("email")
+            row.errors.append(f"{len(candidates)} {what} “{shown}” and have no ID: "
+                              "merge them in the app first, or import this row without them")
+            return None
+        self.linked_ids.add(candidates[0]["id"])
+        return candidates[0]
 
     def _new_record(self, columns: dict, owner_id: int | None, account: dict | None) -> dict:
         record = {**NEW_DEFAULTS[self.kind], **columns, "uuid": new_uuid(),
@@ -688,6 +748,8 @@ class _Context:
         shown = {"line": str(planned.row.line),
                  "action": {"new": "New", "update": "Update", "unchanged": "No change",
                             "error": "Error"}[planned.action]}
+        if planned.linked and planned.action in ("update", "unchanged"):
+            shown["action"] = "Links to the one made in the app"
         for name in m.FIELDS[self.kind]:
             if name in values and name not in ("owner", "first_name", "last_name"):
                 shown[name] = m.display(values[name]) if name != "stage" \

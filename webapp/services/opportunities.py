@@ -25,6 +25,7 @@ from webapp.opportunities.rules import (
     stage_timestamps,
     to_text,
 )
+from webapp.services import audit
 from webapp.services.idempotency import ClientIdTaken
 
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
@@ -104,6 +105,9 @@ def create_opportunity(session: Session, user: User, account: Account, *, client
     )
     try:
         session.add(opportunity)
+        session.flush()
+        audit.record(session, user, "opportunity.created", "opportunity", opportunity.id,
+                     account_id=account.id, name=name, client_id=client_id)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -1,0 +1,477 @@
+/* Groundwork field capture: new accounts, contacts and deals, online and offline.
+ *
+ * A form that makes a record (data-capture) carries the record's own id (a UUID in the
+ * input marked data-record-id), made here on the phone, so the writes queued after it can
+ * name it before it reaches the server: the outbox replays them in order and the server
+ * resolves the id within what the rep may see. This file
+ *  - gives each freshly loaded capture form a new record id (a page restored by Back keeps
+ *    its id, so saving it again is a replay, not a second record);
+ *  - offers accounts still waiting in the outbox in every account picker (select
+ *    name=account_id) and fills one in from ?account_id=;
+ *  - shows a just-made account from the outbox on /accounts/pending#<id> (offline) with what
+ *    can be added to it, and pending contacts and deals on an account's page;
+ *  - offline, offers accounts of the same name from the saved territory, and people with the
+ *    same e-mail from the account's saved page, before queueing a new one;
+ *  - "Did you mean …?" links drop the queued write they answer.
+ * It needs app.js's outbox (window.GroundworkOutbox) and changes nothing in app.js. */
+(function () {
+  'use strict';
+
+  var Outbox = window.GroundworkOutbox;
+  if (!Outbox || !window.indexedDB || !document.body) return;
+  var user = document.body.getAttribute('data-user') || '';
+  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  var PENDING_URL = '/accounts/pending';
+  var LEGAL = ('inc incorporated corp corporation co company ltd limited llc llp lp plc gmbh ag sa sas ' +
+    'sarl bv nv oy ab as spa srl pty group holding holdings the and').split(' ');
+
+  function valuesOf(entry) {
+    var values = {};
+    (entry.fields || []).forEach(function (pair) { if (!(pair[0] in values)) values[pair[0]] = pair[1]; });
+    return values;
+  }
+
+  function mine(entries) {
+    return entries.filter(function (e) { return !e.userId || !user || e.userId === user; });
+  }
+
+  function pendingAccounts(entries) {
+    return mine(entries).filter(function (e) { return e.kind === 'account'; }).map(function (e) {
+      var v = valuesOf(e);
+      return { entry: e, id: v.uuid, name: v.name || 'New account', city: v.city || '' };
+    }).filter(function (a) { return UUID.test(a.id || ''); });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function pendingTag() {
+    var tag = el('span', 'tag', 'pending');
+    tag.setAttribute('data-state', 'pending');
+    return tag;
+  }
+
+  // The id in the fragment: the phone keeps one copy of the page for every such account (a
+  // cache lookup ignores the fragment), and the page reads the id from it.
+  function pendingPage(id) { return PENDING_URL + '#' + encodeURIComponent(id); }
+
+  // ---- a fresh record id per freshly loaded form -------------------------------------------
+
+  Array.prototype.forEach.call(document.querySelectorAll('form[data-capture] input[data-record-id]'),
+    function (input) { input.value = Outbox.newId(); });
+
+  // ---- before the outbox takes a capture form ------------------------------------------------
+
+  // Window, capture phase: runs before app.js's listener on the document.
+  window.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-outbox')) return;
+    var account = form.querySelector('[name="account_id"]');
+    var record = form.querySelector('input[name="uuid"]');
+    var then = form.querySelector('input[name="then"]');
+    var offline = !navigator.onLine && !(event.submitter && event.submitter.name) &&
+      !form.hasAttribute('data-duplicates-checked');
+    if (offline && form.getAttribute('data-capture') === 'contact') {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      offlineContactDuplicates(form);
+      return;
+    }
+    if (then && then.value === 'meeting' && account && account.value) {
+      // Added from the meeting form: back to it, for this account (a saved copy offline).
+      form.setAttribute('data-outbox-next', then.getAttribute('data-url') + '#account_id=' +
+        encodeURIComponent(account.value));
+    } else if (form.getAttribute('data-capture') === 'account' && record) {
+      form.setAttribute('data-outbox-next', pendingPage(record.value));
+      if (offline) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        offlineDuplicates(form);
+      }
+    } else if (account && UUID.test(account.value)) {
+      // An account still on this phone: back to its pending page, not /accounts/<uuid>.
+      form.setAttribute('data-outbox-next', pendingPage(account.value));
+      if (account.tagName === 'SELECT' && account.selectedOptions[0]) {
+        form.setAttribute('data-account-name', account.selectedOptions[0].textContent.replace(/ \(on this phone\)$/, ''));
+      }
+    }
+  }, true);
+
+  // ---- offline: same company already in the saved territory? ------------------------------------
+
+  function companyKey(name) {
+    var words = (name || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+      .replace(/&/g, ' and ').split(/[^a-z0-9]+/).filter(Boolean);
+    var kept = words.filter(function (w) { return LEGAL.indexOf(w) < 0; });
+    return (kept.length ? kept : words).join(' ');
+  }
+
+  function offlineDuplicates(form) {
+    var name = (form.querySelector('[name="name"]') || {}).value || '';
+    var key = companyKey(name);
+    var lookup = key && window.caches
+      ? caches.match('/accounts/', { ignoreVary: true, ignoreSearch: true }).then(function (hit) {
+        return hit ? hit.text() : '';
+      }).catch(function () { return ''; })
+      : Promise.resolve('');
+    Promise.all([lookup, Outbox.all()]).then(function (both) {
+      var found = [];
+      var doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
+      Array.prototype.forEach.call(doc.querySelectorAll('#accounts a'), function (a) {
+        var b = a.querySelector('b');
+        if (b && companyKey(b.textContent) === key) {
+          found.push({ href: a.getAttribute('href'), name: b.textContent, detail: (a.querySelector('small') || {}).textContent || '' });
+        }
+      });
+      pendingAccounts(both[1]).forEach(function (p) {
+        if (companyKey(p.name) === key) found.push({ href: pendingPage(p.id), name: p.name, detail: 'on this phone' });
+      });
+      form.setAttribute('data-duplicates-checked', '');
+      if (!found.length) { form.requestSubmit(); return; }
+      offer(form, found);
+    });
+  }
+
+  // A person with the same e-mail at this account (its saved page) or made on this phone.
+  function offlineContactDuplicates(form) {
+    var email = ((form.querySelector('[name="email"]') || {}).value || '').trim().toLowerCase();
+    var account = (form.querySelector('[name="account_id"]') || {}).value || '';
+    var page = email && /^\d+$/.test(account) && window.caches
+      ? caches.match('/accounts/' + account, { ignoreVary: true }).then(function (hit) {
+        return hit ? hit.text() : '';
+      }).catch(function () { return ''; })
+      : Promise.resolve('');
+    Promise.all([page, Outbox.all()]).then(function (both) {
+      var found = [];
+      if (email) {
+        var doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
+        Array.prototype.forEach.call(doc.querySelectorAll('a[data-contact-edit]'), function (a) {
+          if ((a.getAttribute('data-email') || '').trim().toLowerCase() === email) {
+            found.push({ href: '/accounts/' + account + '#contacts', name: a.getAttribute('data-name'),
+              detail: [a.getAttribute('data-title'), a.getAttribute('data-email')].filter(Boolean).join(' · ') });
+          }
+        });
+        mine(both[1]).forEach(function (e) {
+          var v = valuesOf(e);
+          if (e.kind === 'contact' && (v.email || '').trim().toLowerCase() === email) {
+            found.push({ href: '/sync/pending#entry-' + e.id, name: v.name, detail: v.email + ' · on this phone' });
+          }
+        });
+      }
+      form.setAttribute('data-duplicates-checked', '');
+      if (!found.length) { form.requestSubmit(); return; }
+      offer(form, found);
+    });
+  }
+
+  function offer(form, found) {
+    var old = document.getElementById('did-you-mean');
+    if (old) old.remove();
+    var box = el('section', 'card warn-box');
+    box.id = 'did-you-mean';
+    box.tabIndex = -1;
+    box.appendChild(el('h2', '', 'Did you mean…?'));
+    var list = el('ul', 'list');
+    found.slice(0, 5).forEach(function (f) {
+      var li = el('li');
+      var a = el('a', 'item');
+      a.href = f.href;
+      a.appendChild(el('b', '', f.name));
+      if (f.detail) a.appendChild(el('small', '', f.detail));
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    box.appendChild(el('p', 'muted', 'Nothing is saved yet. If this is someone or something new, use “Create anyway”.'));
+    form.parentNode.insertBefore(box, form);
+    var submit = form.querySelector('button[type=submit]');
+    if (submit) { submit.name = 'create_anyway'; submit.value = 'y'; submit.textContent = 'Create anyway'; }
+    box.focus();
+  }
+
+  // ---- "Did you mean …?": taking an existing record drops the queued write ---------------------
+
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('a[data-use-existing]');
+    if (!link) return;
+    var scope = link.closest('.screen') || document.getElementById('main');
+    var form = scope && scope.querySelector('form[data-outbox-replaces]');
+    if (!form) return;
+    event.preventDefault();
+    Outbox.discard(form.getAttribute('data-outbox-replaces')).then(function () {
+      location.assign(link.href);
+    });
+  });
+
+  // ---- editing a contact offline --------------------------------------------------------------
+
+  // The phone keeps one copy of the edit form (/contacts/edit); offline, an Edit link on an
+  // account page opens it with the contact's details in the fragment.
+  var EDIT_SHELL = '/contacts/edit';
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest && event.target.closest('a[data-contact-edit]');
+    if (!link || navigator.onLine) return;
+    event.preventDefault();
+    var account = location.pathname.match(/^\/accounts\/(\d+)/);
+    var details = new URLSearchParams({ id: link.getAttribute('data-contact-edit'),
+      account: account ? account[1] : '', account_name: (document.querySelector('main h1') || {}).textContent || '' });
+    ['name', 'title', 'phone', 'email'].forEach(function (name) {
+      details.set(name, link.getAttribute('data-' + name) || '');
+    });
+    location.assign(EDIT_SHELL + '#' + details.toString());
+  });
+
+  function fillEditShell() {
+    var form = document.querySelector('form[data-contact-shell]');
+    if (!form) return;
+    var details = new URLSearchParams(location.hash.slice(1));
+    var id = details.get('id') || '';
+    if (!/^\d+$/.test(id)) return;
+    form.setAttribute('action', '/contacts/' + id);
+    if (details.get('account')) {
+      form.setAttribute('data-account-id', details.get('account'));
+      form.setAttribute('data-outbox-next', '/accounts/' + details.get('account'));
+    }
+    if (details.get('account_name')) form.setAttribute('data-account-name', details.get('account_name').trim());
+    ['name', 'title', 'phone', 'email'].forEach(function (name) {
+      var input = form.querySelector('[name="' + name + '"]');
+      if (input && !input.value) input.value = details.get(name) || '';
+    });
+  }
+  fillEditShell();
+
+  // ---- pending accounts in every account picker -----------------------------------------------
+
+  function offerInPickers(accounts) {
+    var wanted = new URLSearchParams(location.search).get('account_id') ||
+      new URLSearchParams(location.hash.slice(1)).get('account_id') || '';
+    Array.prototype.forEach.call(document.querySelectorAll('main select[name="account_id"]'), function (select) {
+      var group = select.querySelector('optgroup[data-pending-accounts]');
+      if (!accounts.length) {
+        if (group) group.remove();
+        choose(select, wanted);
+        return;
+      }
+      if (!group) {
+        group = el('optgroup');
+        group.label = 'Made on this phone';
+        group.setAttribute('data-pending-accounts', '');
+        var first = select.querySelector('optgroup, option:not([value=""])');
+        select.insertBefore(group, first);
+      }
+      var chosen = select.value;
+      group.replaceChildren();
+      accounts.forEach(function (a) {
+        var option = el('option', '', a.name + (a.city ? ' · ' + a.city : '') + ' (on this phone)');
+        option.value = a.id;
+        group.appendChild(option);
+      });
+      if (chosen) select.value = chosen; else choose(select, wanted);
+    });
+  }
+
+  // The account asked for in the address, when the picker has it and nothing is chosen yet.
+  function choose(select, wanted) {
+    if (select.value || !wanted || select.hasAttribute('data-capture-chose')) return;
+    if (!Array.prototype.some.call(select.options, function (o) { return o.value === wanted; })) return;
+    select.setAttribute('data-capture-chose', '');
+    select.value = wanted;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
+  // ---- the meeting form: people added on this phone can be ticked as there ---------------------
+
+  function pendingContactsFor(entries, accountId) {
+    return entriesFor(entries, 'contact', accountId).map(function (e) {
+      var v = valuesOf(e);
+      return { id: v.uuid, name: v.name || 'New contact' };
+    }).filter(function (c) { return UUID.test(c.id || ''); });
+  }
+
+  var latest = [];
+  function offerPendingContacts() {
+    var box = document.getElementById('meeting-contacts');
+    var form = box && box.closest('form');
+    if (!form) return;
+    var account = form.querySelector('[name="account_id"]');
+    var people = account && account.value ? pendingContactsFor(latest, account.value) : [];
+    offerAddContact(box, account && account.value);
+    var missing = people.filter(function (c) {
+      return !box.querySelector('input[name="contact_ids"][value="' + CSS.escape(c.id) + '"]');
+    });
+    if (!missing.length) return;
+    var chips = box.querySelector('fieldset.chips');
+    if (!chips) {
+      chips = el('fieldset', 'chips');
+      chips.appendChild(el('legend', '', 'Who was there'));
+      box.appendChild(chips);
+    }
+    missing.forEach(function (c) {
+      var label = el('label');
+      var input = el('input');
+      input.type = 'checkbox';
+      input.name = 'contact_ids';
+      input.value = c.id;
+      label.appendChild(input);
+      label.appendChild(el('span', '', c.name));
+      chips.appendChild(label);
+    });
+  }
+
+  // "Add someone new": the contact form for this account, which comes back here afterwards.
+  function offerAddContact(box, accountId) {
+    var link = box.querySelector('a[data-add-contact]');
+    var url = document.body.getAttribute('data-contact-url');
+    if (!accountId || !url) { if (link) link.remove(); return; }
+    var href = url + '?account_id=' + encodeURIComponent(accountId) + '&then=meeting';
+    if (link && link.getAttribute('href') === href) return;
+    if (link) link.remove();
+    link = el('a', 'button add-contact', 'Add someone new');
+    link.setAttribute('data-add-contact', '');
+    link.href = href;
+    box.appendChild(link);
+  }
+
+  // The contact form opened from the meeting form goes back there (a saved copy offline has
+  // no ?then= of its own).
+  var then = document.querySelector('form[data-capture="contact"] input[name="then"]');
+  if (then && !then.value) then.value = new URLSearchParams(location.search).get('then') === 'meeting' ? 'meeting' : '';
+
+  var meetingContacts = document.getElementById('meeting-contacts');
+  if (meetingContacts && window.MutationObserver) {
+    new MutationObserver(offerPendingContacts).observe(meetingContacts.closest('form') || meetingContacts,
+      { childList: true, subtree: true });
+  }
+
+  // ---- /accounts/pending?id=…: an account still on this phone -------------------------------------
+
+  function renderPendingAccount(entries) {
+    var holder = document.querySelector('[data-pending-account]');
+    if (!holder) return;
+    var id = decodeURIComponent(location.hash.slice(1)) || new URLSearchParams(location.search).get('id') || '';
+    var account = pendingAccounts(entries).filter(function (a) { return a.id === id; })[0];
+    if (!account && UUID.test(id) && navigator.onLine && !document.body.hasAttribute('data-offline-copy')
+        && !new URLSearchParams(location.search).get('id')) {
+      // Sent already: the server knows it now and answers with the account's own page.
+      location.replace(PENDING_URL + '?id=' + encodeURIComponent(id));
+      return;
+    }
+    var shown = holder.querySelector('[data-pending-shown]');
+    holder.querySelector('[data-pending-empty]').hidden = !!account;
+    if (!account) { if (shown) shown.remove(); return; }
+    if (!shown) {
+      shown = el('div');
+      shown.setAttribute('data-pending-shown', '');
+      holder.appendChild(shown);
+    }
+    shown.replaceChildren();
+    holder.querySelector('h1').textContent = account.name;
+    var facts = el('p', 'muted', (account.city ? account.city + ' · ' : '') + 'Saved on this phone, sent when you are online. ');
+    facts.appendChild(pendingTag());
+    shown.appendChild(facts);
+    var actions = el('div', 'actions');
+    [['data-contact-url', 'Add contact'], ['data-opportunity-url', 'New opportunity'],
+      ['data-meeting-url', 'Log meeting']].forEach(function (pair) {
+      var a = el('a', 'button', pair[1]);
+      a.href = holder.getAttribute(pair[0]) + '?account_id=' + encodeURIComponent(id);
+      actions.appendChild(a);
+    });
+    shown.appendChild(actions);
+    appendPendingList(shown, 'Contacts', entries, 'contact', id);
+    appendPendingList(shown, 'Opportunities', entries, 'new_opportunity', id);
+    appendPendingList(shown, 'Meetings', entries, 'meeting', id);
+  }
+
+  function entriesFor(entries, kind, accountId) {
+    return mine(entries).filter(function (e) {
+      return e.kind === kind && valuesOf(e).account_id === String(accountId) && !/\/contacts\/\d+$/.test(e.action);
+    });
+  }
+
+  function appendPendingList(container, title, entries, kind, accountId) {
+    var items = entriesFor(entries, kind, accountId);
+    if (!items.length) return;
+    container.appendChild(el('h2', '', title));
+    var list = el('ul', 'list');
+    list.setAttribute('data-pending-' + kind, '');
+    items.forEach(function (e) {
+      var v = valuesOf(e);
+      var li = el('li', 'pending');
+      li.setAttribute('data-outbox-entry', e.id);
+      var item = el('a', 'item');
+      item.href = '/sync/pending#entry-' + e.id;
+      item.appendChild(el('b', '', v.name || e.summary));
+      var small = el('small', '', [v.title, v.email].filter(Boolean).join(' · ') + ' ');
+      small.appendChild(pendingTag());
+      item.appendChild(small);
+      li.appendChild(item);
+      list.appendChild(li);
+    });
+    container.appendChild(list);
+  }
+
+  // ---- an account's page: contacts and deals still on this phone -------------------------------
+
+  function renderAccountPage(entries) {
+    var match = location.pathname.match(/^\/accounts\/(\d+)\/?$/);
+    if (!match) return;
+    [['contacts', 'contact'], ['opportunities', 'new_opportunity']].forEach(function (pair) {
+      var section = document.getElementById(pair[0]);
+      if (!section) return;
+      var old = section.querySelector('[data-capture-pending]');
+      if (old) old.remove();
+      var holder = el('div');
+      holder.setAttribute('data-capture-pending', '');
+      appendPendingList(holder, '', entries, pair[1], match[1]);
+      var heading = holder.querySelector('h2');
+      if (heading) heading.remove();
+      if (holder.childNodes.length) section.querySelector('h2').after(holder);
+    });
+  }
+
+  // ---- pending items say what was made, in the rep's words -------------------------------------
+
+  var CAPTURE_KINDS = { account: true, contact: true, new_opportunity: true };
+
+  function describe(entry, entries) {
+    var v = valuesOf(entry);
+    var at = '';
+    if (v.account_id) {
+      var pending = pendingAccounts(entries).filter(function (a) { return a.id === v.account_id; })[0];
+      var name = pending ? pending.name : entry.accountName;
+      if (name) at = ' · at ' + name.replace(/ \(on this phone\)$/, '');
+    }
+    if (entry.kind === 'account') return [v.name, v.city].filter(Boolean).join(' · ');
+    if (entry.kind === 'contact') return [v.name, v.title].filter(Boolean).join(', ') + at;
+    return (v.name || 'New opportunity') + at;
+  }
+
+  // app.js sums a form up from its labelled fields, which here include raw account ids.
+  function nameTheCaptures(entries) {
+    mine(entries).forEach(function (entry) {
+      if (!CAPTURE_KINDS[entry.kind] || entry.captureSummary) return;
+      Outbox.update(entry.id, { summary: describe(entry, entries).slice(0, 200), captureSummary: true })
+        .catch(function () { /* sent meanwhile: nothing to rename */ });
+    });
+  }
+
+  function refresh() {
+    Outbox.all().then(function (entries) {
+      latest = entries;
+      nameTheCaptures(entries);
+      offerInPickers(pendingAccounts(entries));
+      offerPendingContacts();
+      renderPendingAccount(entries);
+      renderAccountPage(entries);
+      document.documentElement.setAttribute('data-capture-ready', '');
+    });
+  }
+
+  Outbox.subscribe(refresh);
+  window.addEventListener('hashchange', refresh);
+  refresh();
+})();

@@ -1,0 +1,42 @@
+"""The new-account form: only the company's name is required; the rep who met them owns it."""
+from __future__ import annotations
+
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from webapp.meetings.forms import WriteForm
+from webapp.models import SEGMENTS
+from webapp.services.idempotency import new_client_id, parse_client_id
+
+
+class NewRecordForm(WriteForm):
+    """A form that makes a record: `uuid` is the record's own client id, made by the form (or
+    the phone, offline) so that later writes can name the record before it reaches the server."""
+
+    uuid = HiddenField()
+    create_anyway = BooleanField("Create anyway")
+
+    def validate_uuid(self, field):
+        if not field.data:
+            field.data = new_client_id()
+            return
+        field.data = parse_client_id(field.data)
+        if field.data is None:
+            raise ValidationError("This form is damaged: reload the page.")
+
+
+class AccountForm(NewRecordForm):
+    name = StringField("Company name", validators=[InputRequired("Name the company."),
+                                                   Length(max=200)])
+    city = StringField("City", validators=[Length(max=100)])
+    region = StringField("State or region", validators=[Length(max=100)])
+    industry = StringField("Industry", validators=[Length(max=80)])
+    segment = SelectField("Segment", choices=[(s, s) for s in SEGMENTS], default="Mid-Market")
+    phone = StringField("Main phone", validators=[Length(max=40)],
+                        render_kw={"type": "tel", "autocomplete": "off"})
+    website = StringField("Website", validators=[Length(max=200)],
+                          render_kw={"inputmode": "url", "autocomplete": "off"})
+
+    def validate_name(self, field):
+        if not field.data.strip():
+            raise ValidationError("Name the company.")

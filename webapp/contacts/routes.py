@@ -1,0 +1,125 @@
+"""Contacts: add a person met at a meeting (only the name is required), edit their details."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from webapp.auth.session import login_required
+from webapp.contacts.forms import ContactEditForm, ContactForm
+from webapp.extensions import db
+from webapp.models import Contact
+from webapp.queries.capture import (
+    account_by_ref,
+    account_for_new_form,
+    contacts_with_email,
+    find_by_client_id,
+    get_account_by_ref,
+    get_visible_contact,
+)
+from webapp.queries.meeting_form import account_choices
+from webapp.services.capture import CaptureError, ContactDetails, create_contact, update_contact
+from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+
+
+def _account_page(account_id: int):
+    return redirect(url_for("accounts.detail", account_id=account_id, _anchor="contacts"), 303)
+
+
+def _then() -> str:
+    """Where to go after adding the contact: back to the meeting form, or the account."""
+    value = request.values.get("then", "")
+    return value if value == "meeting" else ""
+
+
+def _render_new(form: ContactForm, account, status: int = 200, **extra):
+    ctx = {"form": form, "account": account, "then": _then(), **extra}
+    if account is None:
+        ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
+    return render_template("contacts/new.html", **ctx), status
+
+
+def _details(form) -> ContactDetails:
+    return ContactDetails(name=form.name.data or "", title=form.title.data or "",
+                          phone=form.phone.data or "", email=form.email.data or "")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """?account_id= an account id, or the client id of an account made on the phone."""
+    if request.method == "GET":
+        ref = request.args.get("account_id", "")
+        account = account_for_new_form(g.user, ref)
+        form = ContactForm(formdata=None, account_id=account.id if account else ref)
+        form.uuid.data = new_client_id()
+        return _render_new(form, account)
+
+    form = ContactForm()
+    client_id = parse_client_id(form.uuid.data)
+    if client_id:  # a replay: answer as the first time, change nothing
+        made = find_by_client_id(Contact, client_id)
+        if made is not None:
+            account = account_by_ref(g.user, made.account_id)
+            if account is None or str(form.account_id.data) not in (str(account.id), account.uuid):
+                abort(409)
+            return _account_page(made.account_id)
+    # Not the user's, or made offline and not arrived yet: never a contact pointing at nothing.
+    account = get_account_by_ref(g.user, form.account_id.data)
+    if not form.validate():
+        return _render_new(form, account, 400)
+    if not form.create_anyway.data:
+        duplicates = contacts_with_email(g.user, form.email.data or "")
+        if duplicates:
+            offered = [(url_for("accounts.detail", account_id=c.account_id, _anchor="contacts"),
+                        c.name, " · ".join(p for p in (c.title, c.account.name, c.email) if p))
+                       for c in duplicates]
+            return _render_new(form, account, 422, duplicates=offered)
+    try:
+        contact, _ = create_contact(db.session, g.user, account, _details(form),
+                                    client_id=form.uuid.data)
+    except CaptureError as error:
+        form[error.field].errors.append(str(error))
+        return _render_new(form, account, 400)
+    except ClientIdTaken:
+        abort(409)
+    flash(f"{contact.name} added.", "success")
+    if _then() == "meeting":
+        return redirect(url_for("meetings.new", account_id=account.id), 303)
+    return _account_page(account.id)
+
+
+@bp.get("/edit")
+@login_required
+def edit_offline():
+    """The copy of the edit form the phone keeps: one for every contact (static/js/capture.js
+    fills it in from the account page offline). Online, the Edit links go to `edit`."""
+    form = ContactEditForm(formdata=None)
+    form.client_id.data = new_client_id()
+    return render_template("contacts/edit.html", form=form, contact=None)
+
+
+@bp.get("/<int:contact_id>/edit")
+@login_required
+def edit(contact_id: int):
+    contact = get_visible_contact(g.user, contact_id)
+    form = ContactEditForm(formdata=None, obj=contact)
+    form.client_id.data = new_client_id()
+    return render_template("contacts/edit.html", form=form, contact=contact)
+
+
+@bp.post("/<int:contact_id>")
+@login_required
+def update(contact_id: int):
+    """New details for the contact (the whole set: what the rep sees is what is saved)."""
+    contact = get_visible_contact(g.user, contact_id)
+    form = ContactEditForm()
+    if not form.validate():
+        return render_template("contacts/edit.html", form=form, contact=contact), 400
+    try:
+        update_contact(db.session, g.user, contact, _details(form))
+    except CaptureError as error:
+        form[error.field].errors.append(str(error))
+        return render_template("contacts/edit.html", form=form, contact=contact), 400
+    flash("Contact saved.", "success")
+    return _account_page(contact.account_id)
