@@ -247,10 +247,10 @@
     }
   });
 
-  // Text past a field's limit is never cut: the browser's maxlength would cut a paste
+  // Text past a field's limit is never cut (outbox forms): the browser's maxlength would cut a paste
   // silently, so the limit becomes a counter and a message, checked before saving.
   function guardLengths(root) {
-    Array.prototype.forEach.call(root.querySelectorAll('form textarea[maxlength], form input[maxlength]'), function (field) {
+    Array.prototype.forEach.call(root.querySelectorAll('form[data-outbox] textarea[maxlength], form[data-outbox] input[maxlength]'), function (field) {
       var max = field.maxLength;
       field.removeAttribute('maxlength');
       if (!(max > 0)) return;

@@ -308,3 +308,23 @@ def test_after_signing_in_again_the_replay_uses_the_new_sessions_token(client, l
     assert stale.status_code == 400
     assert fresh.status_code == 303
     assert count(Meeting) == 1
+
+
+def test_a_replayed_write_answered_with_a_screen_leaves_messages_for_the_rep(
+        client, app, login, rep, account, make):
+    opp = make.opportunity(account, amount=Decimal("50000"))
+    manager = make.user("manager")
+    rep.manager_id = manager.id
+    db.session.commit()
+    colleague = login(manager, client=app.test_client())
+    colleague.post(f"/opportunities/{opp.id}", data={"version": "1", "amount": "60000"})
+    login(rep)
+    outbox = {"X-Groundwork-Outbox": "1"}
+    # The outbox replays a note (its answer flashes "Note saved."), then a stale deal change.
+    client.post("/notes/new", data={"body": "Replayed", "account_id": account.id,
+                                    "client_id": str(uuid.uuid4())}, headers=outbox)
+    conflict = client.post(f"/opportunities/{opp.id}", data={
+        "version": "1", "amount": "55000", "client_id": str(uuid.uuid4())}, headers=outbox)
+    assert conflict.status_code == 409
+    assert "Note saved." not in conflict.get_data(as_text=True)  # not in the stored screen
+    assert "Note saved." in client.get("/").get_data(as_text=True)  # the rep still sees it
