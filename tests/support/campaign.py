@@ -26,6 +26,7 @@ import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import requests
@@ -108,7 +109,7 @@ def seed_team(database_url: str, reps: int = 8, opportunities: int = 3) -> list[
             for k in range(opportunities):
                 opp = Opportunity(account_id=account.id, owner_id=user.id,
                                   name=f"Campaign Deal {n}.{k}", amount=Decimal("50000"),
-                                  close_on=__import__("datetime").date(2027, 1, 31))
+                                  close_on=date(2027, 1, 31))
                 session.add(opp)
                 session.flush()
                 opps.append(opp.id)
