@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0015_limits"
-down_revision = "0012_import_jobs"
+down_revision = "0013_deals"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0016_speed"
-down_revision = "0012_import_jobs"
+down_revision = "0015_limits"
 branch_labels = None
 depends_on = None
 
