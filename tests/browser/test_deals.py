@@ -120,6 +120,7 @@ def test_closing_a_deal_asks_what_a_manager_needs_confirms_and_can_be_undone(
 
     expect(page.locator("#closed")).to_contain_text("Went with a competitor · to Initech")
     expect(page.locator("#closed")).to_contain_text("Closed by Dana Field")
+    page.wait_for_load_state("load")
     fits_a_phone(page)
     with live_server.ctx() as session:
         assert session.get(Opportunity, deal["opp"]).stage == "lost"
@@ -213,6 +214,8 @@ def test_qualified_follows_the_checklist_number_or_a_visible_override(live_serve
     page.goto(f"{live_server.url}/opportunities/{deal['opp']}")
     expect(page.locator("#qualification")).to_have_text("Not qualified · 0 of 2 answers")
     page.get_by_role("link", name="Qualify with the checklist").click()
+    page.wait_for_url("**/qualify")
+    page.wait_for_load_state("load")  # measured with its stylesheet applied
     fits_a_phone(page)
     page.get_by_label("Metrics").fill("Cut stock-outs by a fifth")
     page.get_by_label("Champion").fill("Lee, ops lead")

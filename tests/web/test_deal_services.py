@@ -41,7 +41,7 @@ def test_a_replayed_reopen_changes_nothing_more(make):
     reopen_deal(db.session, rep, opp, client_id=reopen_id)
     reopen_deal(db.session, rep, opp, client_id=reopen_id)
     assert opp.version == 3 and opp.stage == "proposal"
-    with pytest.raises(OpportunityError, match="not closed"):
+    with pytest.raises(OpportunityError, match="no recent close"):
         reopen_deal(db.session, rep, opp, client_id=str(uuid.uuid4()))
 
 

@@ -88,7 +88,7 @@ def reopen_deal(session: Session, user: User, opportunity: Opportunity, *,
             .order_by(DealClosure.reopened_at.desc()).limit(1))
     closure = latest_closure(session, opportunity.id) if not opportunity.is_open else None
     if closure is None:
-        raise OpportunityError("reopen", "This deal is not closed.")
+        raise OpportunityError("reopen", "This deal has no recent close to undo.")
     now = utcnow()
     if not can_reopen(closure.closed_at, now):
         raise OpportunityError("reopen", "This deal was closed more than 7 days ago and can no "
@@ -104,7 +104,6 @@ def reopen_deal(session: Session, user: User, opportunity: Opportunity, *,
         session.rollback()
         raise OpportunityError("reopen", "The deal changed meanwhile. Look again.")
     return closure
-
 
 
 def _apply(session: Session, user: User, opportunity: Opportunity, changes: dict,
