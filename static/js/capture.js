@@ -396,6 +396,16 @@
     var facts = el('p', 'muted', (account.city ? account.city + ' · ' : '') + 'Saved on this phone, sent when you are online. ');
     facts.appendChild(pendingTag());
     shown.appendChild(facts);
+    var state = account.entry.state;
+    if (state === 'needs-attention' || state === 'conflict') {
+      // E.g. the server asks "Did you mean …?": the answer is on the list of pending changes.
+      var attention = el('p', 'flash');
+      attention.setAttribute('role', 'status');
+      var link = el('a', '', 'The server needs your answer about this account.');
+      link.href = '/sync/pending#entry-' + account.entry.id;
+      attention.appendChild(link);
+      shown.appendChild(attention);
+    }
     var actions = el('div', 'actions');
     [['data-contact-url', 'Add contact'], ['data-opportunity-url', 'New opportunity'],
       ['data-meeting-url', 'Log meeting']].forEach(function (pair) {
