@@ -244,6 +244,29 @@
   }
   fillEditShell();
 
+  // Online, "Did you mean …?" answers the form in place: the write waits in the outbox for the
+  // rep's choice. Leaving the page without choosing abandons it (nothing was saved, the page
+  // said so), so it must not stay behind as an unsynced change. (On the list of pending
+  // changes, where an offline write's answer is shown, it stays.)
+  // The discard may not finish before the page is gone, so the next page finishes it (and
+  // so updates its own count of unsynced changes).
+  var ABANDONED = 'groundwork-capture-abandoned';
+  window.addEventListener('pagehide', function () {
+    var box = document.querySelector('#main #did-you-mean');
+    var form = document.querySelector('#main form[data-capture][data-outbox-replaces]');
+    if (!box || !form || box.closest('.screen') || form.getAttribute('aria-busy') === 'true') return;
+    var id = form.getAttribute('data-outbox-replaces');
+    try { sessionStorage.setItem(ABANDONED, id); } catch (err) { /* private mode: best effort */ }
+    Outbox.discard(id);
+  });
+  try {
+    var abandoned = sessionStorage.getItem(ABANDONED);
+    if (abandoned) {
+      sessionStorage.removeItem(ABANDONED);
+      Outbox.discard(abandoned);
+    }
+  } catch (err) { /* no sessionStorage: the pagehide discard alone */ }
+
   // ---- pending accounts in every account picker -----------------------------------------------
 
   function offerInPickers(accounts) {
@@ -373,6 +396,16 @@
     var facts = el('p', 'muted', (account.city ? account.city + ' · ' : '') + 'Saved on this phone, sent when you are online. ');
     facts.appendChild(pendingTag());
     shown.appendChild(facts);
+    var state = account.entry.state;
+    if (state === 'needs-attention' || state === 'conflict') {
+      // E.g. the server asks "Did you mean …?": the answer is on the list of pending changes.
+      var attention = el('p', 'flash');
+      attention.setAttribute('role', 'status');
+      var link = el('a', '', 'The server needs your answer about this account.');
+      link.href = '/sync/pending#entry-' + account.entry.id;
+      attention.appendChild(link);
+      shown.appendChild(attention);
+    }
     var actions = el('div', 'actions');
     [['data-contact-url', 'Add contact'], ['data-opportunity-url', 'New opportunity'],
       ['data-meeting-url', 'Log meeting']].forEach(function (pair) {

@@ -153,6 +153,16 @@ def test_online_did_you_mean_offers_the_account_and_create_anyway_makes_one(live
     page.wait_for_url(f"**/accounts/{acme_id}")
     page.wait_for_function("() => window.GroundworkOutbox.count().then(n => n === 0)")
 
+    # Or the rep walks away from the question: nothing stays behind as unsynced.
+    page.goto(live_server.url + "/accounts/new")
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+    page.get_by_label("Company name").fill("Acme Robotics")
+    page.get_by_role("button", name="Add account").click()
+    page.locator("#did-you-mean").wait_for()
+    page.goto(live_server.url + "/")
+    page.wait_for_function("() => window.GroundworkOutbox.count().then(n => n === 0)")
+    page.wait_for_function("() => document.getElementById('sync-status').textContent === ''")
+
     # Or it is a different company after all: "Create anyway", once.
     page.goto(live_server.url + "/accounts/new")
     page.wait_for_selector("html[data-capture-ready]", state="attached")
