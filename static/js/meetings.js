@@ -104,7 +104,8 @@
 
   function savedTerritory() {
     if (territory) return Promise.resolve(territory);
-    return fetch(search.getAttribute('data-offline-list'), { credentials: 'same-origin' })
+    return fetch(search.getAttribute('data-offline-list'),
+      { credentials: 'same-origin', headers: { Accept: 'text/html' } })
       .then(function (response) { return response.ok ? response.text() : ''; })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, 'text/html');
@@ -169,13 +170,21 @@
   });
 
   var wanted = new URLSearchParams(location.search).get('account_id');
-  if (wanted && !document.querySelector('#account-choices input[value="' + CSS.escape(wanted) + '"]')) {
-    savedTerritory().then(function (rows) {
-      var row = rows.filter(function (r) { return r.id === wanted; })[0];
-      if (!row) return;
-      show([row], 'Chosen on the account page', wanted);
-      var box = document.getElementById('account-choices');
-      if (window.htmx) window.htmx.trigger(box, 'change');
-    });
+  function choose(input) {
+    input.checked = true;
+    if (window.htmx) window.htmx.trigger(document.getElementById('account-choices'), 'change');
+  }
+  if (wanted && !document.querySelector('#account-choices input:checked')) {
+    var offered = document.querySelector('#account-choices input[value="' + CSS.escape(wanted) + '"]');
+    if (offered) {
+      choose(offered);
+    } else {
+      savedTerritory().then(function (rows) {
+        var row = rows.filter(function (r) { return r.id === wanted; })[0];
+        if (!row) return;
+        show([row], 'Chosen on the account page', wanted);
+        choose(document.querySelector('#account-choices input:checked'));
+      });
+    }
   }
 })();

@@ -289,6 +289,7 @@ def test_a_write_the_server_refuses_stays_editable_with_the_reps_text_and_can_be
     open_online(live_server, page, t)
     phone.set_offline(True)
     page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    page.get_by_text("More: when, how long").click()  # the folded fields
     page.get_by_label("Where").fill("Plant 3, loading dock")  # but no notes: refused later
     page.get_by_role("button", name="Save meeting").click()
     page.wait_for_url(f"**/accounts/{t['acme']}")
