@@ -34,6 +34,7 @@ from webapp.models import (
     Quota,
     TeamSettings,
     Territory,
+    TerritoryRule,
     User,
     new_uuid,
 )
@@ -280,6 +281,8 @@ def load_demo_data(session: Session) -> str:
     session.add_all(territories)
     session.add_all(_quotas(reps, now.date(), rng))
     session.flush()
+    session.add_all(_territory_rules(territory, design)
+                    for territory, design in zip(territories, TERRITORIES))
 
     counts: dict[str, int] = {}
     names: set[str] = set()
@@ -548,6 +551,16 @@ def _company_name(rng: random.Random, industry: str, segment: str, taken: set[st
     name = f"{name} {len(taken)}"  # thousands of accounts (benchmarks) run out of combinations
     taken.add(name)
     return name
+
+
+def _territory_rules(territory: Territory, design: DemoTerritory) -> TerritoryRule:
+    """The rules a manager would type for the territory: its state and its cities' postal
+    prefixes, so the preview matches the accounts the territory holds (generated in the same
+    cities) instead of "0 accounts match"."""
+    regions = dict.fromkeys(city.region for city in design.cities)
+    prefixes = dict.fromkeys(city.zip_prefix for city in design.cities)
+    return TerritoryRule(territory_id=territory.id, countries="US", regions=", ".join(regions),
+                         postal_prefixes=", ".join(prefixes))
 
 
 def _account(rng: random.Random, owner: User, territory: Territory | None,
