@@ -177,7 +177,7 @@ def test_bottom_navigation_has_icons_and_one_line_labels(demo_server, page):
             "els => els.map(e => [e.getClientRects().length, e.scrollWidth <= e.parentNode.clientWidth])")
         assert all(n == 1 and fits for n, fits in lines), lines
         # Buttons whose label used to wrap ("Log meeting", "Call main line") are on one line.
-        heights = page.locator("main a.button, main button").evaluate_all(
+        heights = page.locator("main .actions a.button, main .actions button").evaluate_all(
             "els => els.filter(e => e.offsetParent).map(e => [e.textContent.trim(), "
             "e.getBoundingClientRect().height])")
         assert all(h < 60 for _, h in heights), heights
