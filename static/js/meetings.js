@@ -82,6 +82,17 @@
   document.addEventListener('htmx:sendError', function (event) { if (fromPicker(event)) unavailable(); });
   document.addEventListener('htmx:timeout', function (event) { if (fromPicker(event)) unavailable(); });
 
+  // The pending card names the account (app.js reads the form's data-account-name).
+  function nameTheForm() {
+    var c = chosen();
+    var form = c && c.form;
+    if (form) form.setAttribute('data-account-name', accountName().split(' · ')[0]);
+  }
+  document.addEventListener('change', function (event) {
+    if (event.target.name === 'account_id' && event.target.closest('#account-choices')) nameTheForm();
+  });
+  document.addEventListener('htmx:beforeRequest', function (event) { if (fromPicker(event)) nameTheForm(); });
+
   // A reload may restore the choice: load the contacts for what the picker shows.
   function catchUp() {
     var box = region();
@@ -136,7 +147,7 @@
       if (keep && row.id === keep.value && !checkId) return;
       var item = document.createElement('label');
       var input = document.createElement('input');
-      input.type = 'radio'; input.name = 'account_id'; input.value = row.id;
+      input.type = 'radio'; input.name = 'account_id'; input.value = row.id; input.required = true;
       input.checked = row.id === keepId;
       var span = document.createElement('span');
       span.textContent = label(row);
