@@ -101,7 +101,7 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
     # The preview: who moves when, who is protected until when and by which deal, who is exempt.
     preview = main.locator("#plan-preview")
     expect(preview).to_contain_text("What happens to each account (11)")
-    moves = preview.locator("h3:has-text('Moves on 7 December 2026') + ul")
+    moves = preview.locator("h3:has-text('Moves on Mon Dec 7 2026') + ul")
     protected = preview.locator("h3:has-text('Protected by an open deal') + ul")
     exempt = preview.locator("h3:has-text('Exempt: Major and Federal') + ul")
     expect(moves.locator("li")).to_have_count(6)
@@ -110,7 +110,7 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
     expect(protected.locator("li")).to_have_count(4)
     protecting = {}
     for line in protected.locator("li").all_inner_texts():
-        found = re.fullmatch(r"(.+) stays with Luis Ortega until 30 June 2027 \((.+)\), "
+        found = re.fullmatch(r"(.+) stays with Luis Ortega until Wed Jun 30 2027 \((.+)\), "
                              r"then → Maya Okafor", line.strip())
         assert found, line
         protecting[found.group(1)] = found.group(2)
@@ -149,13 +149,13 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
 
     # The reps, each on their own phone.
     luis = _rep_changes(demo_server, browser, "rep2@example.com")
-    assert luis["losing"] == {"7 December 2026": {f"{n} to Maya Okafor" for n in moving}}
-    assert luis["keeping"] == {"30 June 2027": {f"{n} {protecting[n]} · then to Maya Okafor"
+    assert luis["losing"] == {"Mon Dec 7 2026": {f"{n} to Maya Okafor" for n in moving}}
+    assert luis["keeping"] == {"Wed Jun 30 2027": {f"{n} {protecting[n]} · then to Maya Okafor"
                                                 for n in kept}}
     assert luis["gaining"] == {}
     maya = _rep_changes(demo_server, browser, "rep1@example.com")
-    assert maya["gaining"] == {"7 December 2026": {f"{n} from Luis Ortega" for n in moving},
-                               "1 July 2027": {f"{n} from Luis Ortega, after their open deal"
+    assert maya["gaining"] == {"Mon Dec 7 2026": {f"{n} from Luis Ortega" for n in moving},
+                               "Thu Jul 1 2027": {f"{n} from Luis Ortega, after their open deal"
                                                for n in kept}}
     assert maya["losing"] == maya["keeping"] == {}
     priya = _rep_changes(demo_server, browser, "rep3@example.com")
@@ -228,7 +228,7 @@ def test_territory_pages_fit_a_360px_phone_with_thumb_sized_buttons(demo_server,
         _open_details(page)
         _fits_a_phone(page)
     page.goto(demo_server.url + f"/territories/plans/{plan_id}")
-    expect(page.locator("#plan-preview")).to_contain_text("Moves on 7 December 2026")
+    expect(page.locator("#plan-preview")).to_contain_text("Moves on Mon Dec 7 2026")
     expect(page.locator("#plan-preview")).to_contain_text("Protected by an open deal")
 
     luis = _rep_changes(demo_server, browser, "rep2@example.com")  # checks the fit itself

@@ -46,7 +46,7 @@ def test_back_to_draft_takes_the_plan_off_the_reps_changes(app, client, login, t
                                                            clock):
     t = team
     assert "You gain 2 accounts on Mon Nov 9 2026" in _changes_of(client, login, t["ben"])
-    assert "1 stays with you until 31 March 2027" in _changes_of(client, login, t["ana"])
+    assert "1 stays with you until Wed Mar 31 2027" in _changes_of(client, login, t["ana"])
 
     client.post("/logout")
     login(t["manager"])
