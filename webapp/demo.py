@@ -554,12 +554,11 @@ def _company_name(rng: random.Random, industry: str, segment: str, taken: set[st
 
 
 def _territory_rules(territory: Territory, design: DemoTerritory) -> TerritoryRule:
-    """The rules a manager would type for the territory: its state and its cities' postal
-    prefixes, so the preview matches the accounts the territory holds (generated in the same
-    cities) instead of "0 accounts match"."""
-    regions = dict.fromkeys(city.region for city in design.cities)
+    """The rules a manager would type for the territory: its cities' postal prefixes, so the
+    preview matches the accounts the territory holds (generated in the same cities) instead
+    of "0 accounts match"."""
     prefixes = dict.fromkeys(city.zip_prefix for city in design.cities)
-    return TerritoryRule(territory_id=territory.id, countries="US", regions=", ".join(regions),
+    return TerritoryRule(territory_id=territory.id, countries="US",
                          postal_prefixes=", ".join(prefixes))
 
 

@@ -64,7 +64,7 @@ def test_rep_reads_territory_offline_after_saving_it(demo_server, page, phone):
     # One saved form serves every account: the account comes from the address.
     page.goto(f"{demo_server.url}/meetings/new?account_id={accounts[3][0]}")
     expect(page.locator(".offline-copy")).to_be_visible()
-    expect(page.locator("select[name=account_id]")).to_have_value(str(accounts[3][0]))
+    expect(page.locator(f'#account-choices input[value="{accounts[3][0]}"]')).to_be_checked()
 
     # A page that was never saved: the offline page, listing what is.
     page.goto(demo_server.url + "/accounts/999999")

@@ -73,18 +73,31 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
     assert today["Maya Okafor"]["pipeline_off"] < -20
     _fits_a_phone(page)
 
-    # Chicago Metro takes Waukesha (postal codes 531..): its rules now match 11 more accounts.
+    # Chicago Metro takes Waukesha (postal codes 531..): its rules now match 11 more accounts,
+    # which Wisconsin's rules match too until Wisconsin gives them up.
     main.get_by_role("link", name=re.compile("^Chicago Metro")).click()
     expect(page.get_by_role("heading", name="Chicago Metro", level=1)).to_be_visible()
     _fits_a_phone(page)
+    expect(page.get_by_label("Postal codes starting with")).to_have_value("606, 602, 605")
     page.get_by_label("Postal codes starting with").fill("606, 602, 605, 531")
     page.get_by_role("button", name="Preview").click()
     expect(main.locator("#rule-preview")).to_contain_text("86 accounts match these rules")
+    expect(main.locator("#rule-preview")).to_contain_text("11 match two or more")
     page.get_by_role("button", name="Save rules").click()
     # (Not the flash: the briefcase's background fetches may take it first.)
     page.wait_for_load_state()
     page.reload()
     expect(page.get_by_label("Postal codes starting with")).to_have_value("606, 602, 605, 531")
+    _more(page, "^Territories")
+    main.get_by_role("link", name=re.compile("^Wisconsin")).click()
+    page.get_by_label("Postal codes starting with").fill("532, 537")
+    page.get_by_role("button", name="Preview").click()
+    expect(main.locator("#rule-preview")).to_contain_text("64 accounts match these rules")
+    expect(main.locator("#rule-preview")).not_to_contain_text("two or more")
+    page.get_by_role("button", name="Save rules").click()
+    page.wait_for_load_state()
+    page.reload()
+    expect(page.get_by_label("Postal codes starting with")).to_have_value("532, 537")
 
     # Saving rules moves nobody: today's balance is unchanged.
     _more(page, "^Territories")
