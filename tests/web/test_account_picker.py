@@ -74,6 +74,16 @@ def test_the_chosen_account_stays_offered_while_searching_for_another(client, ma
     assert "Secret Co" not in _search(client, "prairie", chosen=foreign.id)
 
 
+def test_odd_search_input_is_answered_not_a_500(client, make, login):
+    rep = make.user("rep")
+    make.account(owner=rep, name="Harbor Logistics", city="")
+    login(rep)
+    for chosen in ("²", "9" * 5000, "-1", "0", str(2**63)):
+        assert _offered(_search(client, "harb", chosen=chosen)) == ["Harbor Logistics"]
+    assert _offered(_search(client, "harb " * 500)) == ["Harbor Logistics"]
+    assert "No account matches" in _search(client, "\x00;' OR 1=1 --")
+
+
 def test_a_plain_visit_of_the_search_opens_the_form(client, make, login):
     login(make.user("rep"))
     response = client.get("/meetings/accounts?account_q=x")

@@ -150,11 +150,10 @@ def accounts():
     if not wants_fragment():
         response = redirect(url_for(".new"))
     else:
-        chosen = request.args.get("account_id", "")
+        chosen = request.args.get("account_id", type=int)  # None when not a number
         response = make_response(render_template(
             "meetings/_account_choices.html",
-            **_account_choices(request.args.get("account_q", ""),
-                               int(chosen) if chosen.isdigit() else None)))
+            **_account_choices(request.args.get("account_q", ""), chosen)))
     response.vary.add("HX-Request")
     return response
 
