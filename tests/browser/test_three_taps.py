@@ -174,7 +174,8 @@ def test_bottom_navigation_has_icons_and_one_line_labels(demo_server, page):
         widths = nav.locator("svg").evaluate_all("els => els.map(e => e.getBBox().width)")
         assert min(widths) > 0
         lines = nav.locator("span").evaluate_all(
-            "els => els.map(e => [e.getClientRects().length, e.scrollWidth <= e.parentNode.clientWidth])")
+            "els => els.map(e => [e.getClientRects().length,"
+            " e.scrollWidth <= e.parentNode.clientWidth])")
         assert all(n == 1 and fits for n, fits in lines), lines
         # Buttons whose label used to wrap ("Log meeting", "Call main line") are on one line.
         heights = page.locator("main .actions a.button, main .actions button").evaluate_all(
