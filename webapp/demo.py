@@ -35,6 +35,7 @@ from webapp.models import (
     Quota,
     TeamSettings,
     Territory,
+    TerritoryRule,
     User,
     new_uuid,
 )
@@ -281,6 +282,8 @@ def load_demo_data(session: Session) -> str:
     session.add_all(territories)
     session.add_all(_quotas(reps, now.date(), rng))
     session.flush()
+    session.add_all(_territory_rules(territory, design)
+                    for territory, design in zip(territories, TERRITORIES))
 
     counts: dict[str, int] = {}
     names: set[str] = set()
@@ -563,6 +566,15 @@ def _company_name(rng: random.Random, industry: str, segment: str, taken: set[st
     name = f"{name} {len(taken)}"  # thousands of accounts (benchmarks) run out of combinations
     taken.add(name)
     return name
+
+
+def _territory_rules(territory: Territory, design: DemoTerritory) -> TerritoryRule:
+    """The rules a manager would type for the territory: its cities' postal prefixes, so the
+    preview matches the accounts the territory holds (generated in the same cities) instead
+    of "0 accounts match"."""
+    prefixes = dict.fromkeys(city.zip_prefix for city in design.cities)
+    return TerritoryRule(territory_id=territory.id, countries="US",
+                         postal_prefixes=", ".join(prefixes))
 
 
 def _account(rng: random.Random, owner: User, territory: Territory | None,

@@ -1,40 +1,75 @@
-"""How values read on a phone: short dates in the user's time zone, money, tap-to links.
+"""How values read on a phone: one family of dates in the user's time zone, money as money,
+tap-to links.
 
+Dates and money are written by Babel (CLDR month and day names, currency symbols and grouping)
+with one set of patterns, so every page reads the same: "Nov 20" in lists, "Mon Nov 23" for a
+day, "Mon Nov 23, 2:00 PM" for a moment, the year added when it is not this one; "$120,000".
 Registered as Jinja filters (see `register_filters`); plain functions, testable alone.
 """
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, get_currency_symbol
+
+from flask import g, has_app_context
+
 from webapp.clock import local_today, to_local
+from webapp.models import STAGE_LABELS
 
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$"}
+LOCALE = "en_US"
+DAY = "EEE MMM d"          # Mon Nov 23
+DAY_YEAR = "EEE MMM d y"   # Sun Jan 31 2027
+MONTH_DAY = "MMM d"        # Nov 20
+MONTH_YEAR = "MMM y"       # Nov 2025
+TIME = "h:mm a"            # 2:00 PM
 
 
-def money(amount: Decimal | int | None, currency: str = "USD") -> str:
-    """'$120,000' (whole units: a deal's size, not an invoice)."""
-    if amount is None:
+def money(amount: Decimal | int | str | None, currency: str = "USD") -> str:
+    """'$120,000', '€5,000', 'CA$1,200' (whole units: a deal's size, not an invoice); cents
+    only when there are some ('$99.50'). Text from a change log ('47000.00') reads the same."""
+    if amount is None or amount == "":
         return ""
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    whole = f"{Decimal(amount):,.0f}"
-    return f"{symbol}{whole}" if symbol else f"{currency} {whole}"
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, ValueError, TypeError):
+        return str(amount)
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    code = (currency or "USD").upper()
+    known = get_currency_symbol(code, locale=LOCALE) != code
+    pattern = ("¤" if known else "¤\u00a0") + pattern
+    return format_currency(value, code, format=pattern, locale=LOCALE,
+                           currency_digits=False)
 
 
-def short_date(value: date | datetime | None, tz: str = "UTC") -> str:
-    """'Nov 20' this year, 'Nov 2025' before; datetimes (naive UTC) shown in `tz` first."""
+def _zone(tz: str | None) -> str:
+    """`tz`, else the signed-in user's time zone, else UTC: a page never mixes zones."""
+    if tz:
+        return tz
+    user = g.get("user") if has_app_context() else None
+    return getattr(user, "timezone", None) or "UTC"
+
+
+def _this_year(tz: str | None) -> int:
+    return local_today(_zone(tz)).year
+
+
+def short_date(value: date | datetime | None, tz: str | None = None) -> str:
+    """'Nov 20' this year, 'Nov 2025' otherwise; datetimes (naive UTC) shown in `tz` (by
+    default the user's) first."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value, tz).date()
-    if value.year == local_today(tz).year:
-        return f"{value:%b} {value.day}"
-    return f"{value:%b %Y}"
+        value = to_local(value, _zone(tz)).date()
+    pattern = MONTH_DAY if value.year == _this_year(tz) else MONTH_YEAR
+    return format_date(value, pattern, locale=LOCALE)
 
 
 def touch_labels(values: list[datetime | None], tz: str) -> list[str]:
@@ -76,21 +111,47 @@ def territory_rows_html(rows, detail_prefix: str, tz: str, show_owner: bool) -> 
     return Markup("".join(out))
 
 
-def day_date(value: date | None) -> str:
-    """'Mon Nov 23' for due dates: the weekday matters more than the year."""
+def day_date(value: date | datetime | None, tz: str | None = None, year: bool = False) -> str:
+    """'Mon Nov 23' for due dates (the weekday matters more than the year); the year is added
+    when asked for or when it is not this one ('Sun Jan 31 2027')."""
     if value is None:
         return ""
-    return f"{value:%a %b} {value.day}"
+    if isinstance(value, datetime):
+        value = to_local(value, _zone(tz)).date()
+    pattern = DAY_YEAR if year or value.year != _this_year(tz) else DAY
+    return format_date(value, pattern, locale=LOCALE)
 
 
-def local_datetime(value: datetime | None, tz: str) -> str:
+def full_date(value: date | datetime | None, tz: str | None = None) -> str:
+    """'Mon Dec 7 2026': a date that must not be misread a year later (plans, history)."""
+    return day_date(value, tz, year=True)
+
+
+def local_datetime(value: datetime | None, tz: str | None = None) -> str:
     """'Fri Nov 20, 2:00 PM' in the user's time zone (the year only when it is not this one)."""
     if value is None:
         return ""
-    local = to_local(value, tz)
-    hour = local.hour % 12 or 12
-    year = f" {local.year}" if local.year != local_today(tz).year else ""
-    return f"{local:%a %b} {local.day}{year}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+    local = to_local(value, _zone(tz))
+    return f"{day_date(local.date(), tz)}, {format_time(local.time(), TIME, locale=LOCALE)}"
+
+
+def change_value(field: str, value, currency: str = "USD") -> str:
+    """A changed opportunity value as a person reads it: '$47,000', 'Sun Jan 31 2027', a stage's
+    name, Yes/No (change logs keep plain text such as '47000.00' or '2027-06-08')."""
+    if value is None or value == "":
+        return "–"
+    if field == "amount":
+        return money(value, currency)
+    if field.endswith("_on"):
+        try:
+            return full_date(value if isinstance(value, date) else date.fromisoformat(value[:10]))
+        except ValueError:
+            return str(value)
+    if field == "qualified":
+        return "Yes" if str(value).lower() in ("true", "1", "yes", "y") else "No"
+    if field == "stage":
+        return STAGE_LABELS.get(value, value)
+    return str(value)
 
 
 def tel_href(phone: str) -> str:
@@ -126,7 +187,9 @@ FILTERS = {
     "money": money,
     "short_date": short_date,
     "day_date": day_date,
+    "full_date": full_date,
     "local_datetime": local_datetime,
+    "change_value": change_value,
     "tel_href": tel_href,
     "mailto_href": mailto_href,
 }

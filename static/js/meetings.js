@@ -18,27 +18,35 @@
   window.addEventListener("pageshow", refresh);
 })();
 
-// Who was there: the contacts follow the account picker. htmx fetches the chosen account's
-// contacts (GET /meetings/contacts, a fragment) into #meeting-contacts; only that block is
-// swapped, so the notes and everything else typed stay as they are. When the fragment cannot
-// come (offline without a saved copy, signed out, an account no longer the rep's), the old
-// account's people go and the form says contacts can be added later: it stays usable.
+// Who was there: the contacts follow the account picked (a radio in #account-choices). htmx
+// fetches the chosen account's contacts (GET /meetings/contacts, a fragment) into
+// #meeting-contacts; only that block is swapped, so the notes and everything else typed stay as
+// they are. When the fragment cannot come (offline without a saved copy, signed out, an account
+// no longer the rep's), the old account's people go and the form says contacts can be added
+// later: it stays usable. The choices are swapped by the search, so listeners are delegated.
 (function () {
-  var picker = document.querySelector('select[data-contacts-picker]');
-  if (!picker || !window.htmx) return;
+  if (!document.getElementById('account-choices') || !window.htmx) return;
 
+  function picker() { return document.querySelector('[data-contacts-picker]'); }
   function region() { return document.getElementById('meeting-contacts'); }
-
+  function chosen() {
+    var box = picker();
+    return box ? box.querySelector('input[name="account_id"]:checked') : null;
+  }
+  function chosenValue() { var c = chosen(); return c ? c.value : ''; }
   function accountName() {
-    var option = picker.selectedOptions && picker.selectedOptions[0];
-    return option && option.value ? option.textContent.trim() : '';
+    var c = chosen();
+    return c && c.parentNode ? c.parentNode.textContent.trim() : '';
+  }
+  function fromPicker(event) {
+    return event.target && event.target.matches && event.target.matches('[data-contacts-picker]');
   }
 
   // Replace the contacts block with a line of text (never the rest of the form).
   function say(text) {
     var box = region();
     if (!box) return;
-    box.setAttribute('data-contacts-for', picker.value);
+    box.setAttribute('data-contacts-for', chosenValue());
     box.replaceChildren();
     if (!text) return;
     var line = document.createElement('p');
@@ -51,34 +59,143 @@
 
   function unavailable() {
     say('The people at ' + (accountName() || 'this account') + ' could not be loaded' +
-      (navigator.onLine ? '' : ' offline') + '. Type who was there below: contacts can be ' +
-      'added later.');
+      (navigator.onLine ? '' : ' offline') + '. Type who was there under "More": contacts ' +
+      'can be added later.');
   }
 
-  picker.addEventListener('htmx:configRequest', function (event) {
-    // "Choose…" again: nobody to list, nothing to fetch.
-    if (!picker.value) { event.preventDefault(); say(''); }
+  document.addEventListener('htmx:configRequest', function (event) {
+    // Nothing chosen: nobody to list, nothing to fetch.
+    if (fromPicker(event) && !chosenValue()) { event.preventDefault(); say(''); }
   });
-  picker.addEventListener('htmx:beforeRequest', function () {
+  document.addEventListener('htmx:beforeRequest', function (event) {
     // The previous account's people must not be sent with this one.
-    say('Loading the people at ' + accountName() + '…');
+    if (fromPicker(event)) say('Loading the people at ' + accountName() + '…');
   });
   // Any answer but the fragment (401, 403 with a redirect, 404, 5xx) is shown as "not loaded",
   // never followed: following a redirect would leave the page and lose what was typed.
-  picker.addEventListener('htmx:beforeOnLoad', function (event) {
-    if (event.detail.xhr.status !== 200) { event.preventDefault(); unavailable(); }
+  document.addEventListener('htmx:beforeOnLoad', function (event) {
+    if (fromPicker(event) && event.detail.xhr.status !== 200) {
+      event.preventDefault();
+      unavailable();
+    }
   });
-  picker.addEventListener('htmx:sendError', unavailable);
-  picker.addEventListener('htmx:timeout', unavailable);
+  document.addEventListener('htmx:sendError', function (event) { if (fromPicker(event)) unavailable(); });
+  document.addEventListener('htmx:timeout', function (event) { if (fromPicker(event)) unavailable(); });
 
-  // A saved copy of the form opened offline picks the account from the address (briefcase.js)
-  // and a reload may restore the picker: load the contacts for what it shows.
+  // The pending card names the account (app.js reads the form's data-account-name).
+  function nameTheForm() {
+    var c = chosen();
+    var form = c && c.form;
+    if (form) form.setAttribute('data-account-name', accountName().split(' · ')[0]);
+  }
+  document.addEventListener('change', function (event) {
+    if (event.target.name === 'account_id' && event.target.closest('#account-choices')) nameTheForm();
+  });
+  document.addEventListener('htmx:beforeRequest', function (event) { if (fromPicker(event)) nameTheForm(); });
+
+  // A reload may restore the choice: load the contacts for what the picker shows.
   function catchUp() {
     var box = region();
-    if (box && box.getAttribute('data-contacts-for') !== picker.value) {
-      window.htmx.trigger(picker, 'change');
+    if (box && chosenValue() && box.getAttribute('data-contacts-for') !== chosenValue()) {
+      window.htmx.trigger(picker(), 'change');
     }
   }
   document.addEventListener('DOMContentLoaded', function () { setTimeout(catchUp, 0); });
   window.addEventListener('pageshow', function (event) { if (event.persisted) catchUp(); });
+})();
+
+// Finding the account: online, htmx asks the server (GET /meetings/accounts, at most 20
+// matches). Offline, or when that fails, the matches come from the territory list the
+// briefcase saved; and a saved copy of the form opened as ".../meetings/new?account_id=N" (Log
+// meeting on an account page, offline) offers that account, checked.
+(function () {
+  var search = document.querySelector('[data-account-search]');
+  if (!search) return;
+  var territory = null;  // [{id, name, city}] from the saved territory list, read once
+
+  function savedTerritory() {
+    if (territory) return Promise.resolve(territory);
+    return fetch(search.getAttribute('data-offline-list'),
+      { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : ''; })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        territory = Array.prototype.map.call(doc.querySelectorAll('ul.accts > li > a'), function (a) {
+          var m = /\/(\d+)$/.exec(a.getAttribute('href') || '');
+          var small = a.querySelector('small');
+          return { id: m ? m[1] : '', name: (a.querySelector('b') || a).textContent.trim(),
+            city: small ? small.textContent.split(' · ')[0].trim() : '' };
+        }).filter(function (row) { return row.id; });
+        return territory;
+      })
+      .catch(function () { return []; });
+  }
+
+  function label(row) { return row.city ? row.name + ' · ' + row.city : row.name; }
+
+  // Draw the choices as the server would: the chosen account kept first, then the matches.
+  function show(rows, legendText, checkId) {
+    var box = document.getElementById('account-choices');
+    if (!box) return;
+    var keep = box.querySelector('input[name="account_id"]:checked');
+    var keepId = checkId || (keep ? keep.value : '');
+    var legend = document.createElement('legend');
+    legend.textContent = legendText;
+    var items = [legend];
+    if (keep && keep.value !== checkId) items.push(keep.parentNode);
+    rows.slice(0, 20).forEach(function (row) {
+      if (keep && row.id === keep.value && !checkId) return;
+      var item = document.createElement('label');
+      var input = document.createElement('input');
+      input.type = 'radio'; input.name = 'account_id'; input.value = row.id; input.required = true;
+      input.checked = row.id === keepId;
+      var span = document.createElement('span');
+      span.textContent = label(row);
+      item.append(input, span);
+      items.push(item);
+    });
+    box.replaceChildren.apply(box, items);
+  }
+
+  function searchSaved() {
+    var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    savedTerritory().then(function (rows) {
+      var found = rows.filter(function (row) {
+        var text = (row.name + ' ' + row.city).toLowerCase();
+        return words.length && words.every(function (w) { return text.indexOf(w) >= 0; });
+      });
+      show(found, found.length ? 'Saved on this phone, matching “' + search.value.trim() + '”'
+        : (words.length ? 'No saved account matches “' + search.value.trim() + '”'
+          : 'Type a few letters of the name'));
+    });
+  }
+
+  search.addEventListener('htmx:beforeOnLoad', function (event) {
+    if (event.detail.xhr.status !== 200) { event.preventDefault(); searchSaved(); }
+  });
+  search.addEventListener('htmx:sendError', searchSaved);
+  search.addEventListener('htmx:timeout', searchSaved);
+  // Enter searches; it must not save a meeting without its account.
+  search.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter') { event.preventDefault(); window.htmx && window.htmx.trigger(search, 'search'); }
+  });
+
+  var wanted = new URLSearchParams(location.search).get('account_id');
+  function choose(input) {
+    input.checked = true;
+    if (window.htmx) window.htmx.trigger(document.getElementById('account-choices'), 'change');
+  }
+  if (wanted && !document.querySelector('#account-choices input:checked')) {
+    var offered = document.querySelector('#account-choices input[value="' + CSS.escape(wanted) + '"]');
+    if (offered) {
+      choose(offered);
+    } else {
+      savedTerritory().then(function (rows) {
+        var row = rows.filter(function (r) { return r.id === wanted; })[0];
+        if (!row) return;
+        show([row], 'Chosen on the account page', wanted);
+        choose(document.querySelector('#account-choices input:checked'));
+      });
+    }
+  }
 })();

@@ -290,6 +290,7 @@ def test_a_write_the_server_refuses_stays_editable_with_the_reps_text_and_can_be
     phone.set_offline(True)
     page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
     page.get_by_label("Notes").fill("Met the dock supervisor.")
+    page.get_by_text("More: when, how long").click()  # the folded fields
     page.get_by_label("Where").fill("Plant 3, loading dock")
     # A due date with nothing committed: only the server knows to refuse it (later).
     page.locator("#their_due_on").fill("2026-12-01")

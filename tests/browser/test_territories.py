@@ -73,18 +73,31 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
     assert today["Maya Okafor"]["pipeline_off"] < -20
     _fits_a_phone(page)
 
-    # Chicago Metro takes Waukesha (postal codes 531..): its rules now match 11 more accounts.
+    # Chicago Metro takes Waukesha (postal codes 531..): its rules now match 11 more accounts,
+    # which Wisconsin's rules match too until Wisconsin gives them up.
     main.get_by_role("link", name=re.compile("^Chicago Metro")).click()
     expect(page.get_by_role("heading", name="Chicago Metro", level=1)).to_be_visible()
     _fits_a_phone(page)
+    expect(page.get_by_label("Postal codes starting with")).to_have_value("606, 602, 605")
     page.get_by_label("Postal codes starting with").fill("606, 602, 605, 531")
     page.get_by_role("button", name="Preview").click()
     expect(main.locator("#rule-preview")).to_contain_text("86 accounts match these rules")
+    expect(main.locator("#rule-preview")).to_contain_text("11 match two or more")
     page.get_by_role("button", name="Save rules").click()
     # (Not the flash: the briefcase's background fetches may take it first.)
     page.wait_for_load_state()
     page.reload()
     expect(page.get_by_label("Postal codes starting with")).to_have_value("606, 602, 605, 531")
+    _more(page, "^Territories")
+    main.get_by_role("link", name=re.compile("^Wisconsin")).click()
+    page.get_by_label("Postal codes starting with").fill("532, 537")
+    page.get_by_role("button", name="Preview").click()
+    expect(main.locator("#rule-preview")).to_contain_text("64 accounts match these rules")
+    expect(main.locator("#rule-preview")).not_to_contain_text("two or more")
+    page.get_by_role("button", name="Save rules").click()
+    page.wait_for_load_state()
+    page.reload()
+    expect(page.get_by_label("Postal codes starting with")).to_have_value("532, 537")
 
     # Saving rules moves nobody: today's balance is unchanged.
     _more(page, "^Territories")
@@ -101,7 +114,7 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
     # The preview: who moves when, who is protected until when and by which deal, who is exempt.
     preview = main.locator("#plan-preview")
     expect(preview).to_contain_text("What happens to each account (11)")
-    moves = preview.locator("h3:has-text('Moves on 7 December 2026') + ul")
+    moves = preview.locator("h3:has-text('Moves on Mon Dec 7 2026') + ul")
     protected = preview.locator("h3:has-text('Protected by an open deal') + ul")
     exempt = preview.locator("h3:has-text('Exempt: Major and Federal') + ul")
     expect(moves.locator("li")).to_have_count(6)
@@ -110,7 +123,7 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
     expect(protected.locator("li")).to_have_count(4)
     protecting = {}
     for line in protected.locator("li").all_inner_texts():
-        found = re.fullmatch(r"(.+) stays with Luis Ortega until 30 June 2027 \((.+)\), "
+        found = re.fullmatch(r"(.+) stays with Luis Ortega until Wed Jun 30 2027 \((.+)\), "
                              r"then → Maya Okafor", line.strip())
         assert found, line
         protecting[found.group(1)] = found.group(2)
@@ -149,13 +162,13 @@ def test_manager_reorganises_by_rules_schedules_a_roll_forward_and_reps_see_thei
 
     # The reps, each on their own phone.
     luis = _rep_changes(demo_server, browser, "rep2@example.com")
-    assert luis["losing"] == {"7 December 2026": {f"{n} to Maya Okafor" for n in moving}}
-    assert luis["keeping"] == {"30 June 2027": {f"{n} {protecting[n]} · then to Maya Okafor"
+    assert luis["losing"] == {"Mon Dec 7 2026": {f"{n} to Maya Okafor" for n in moving}}
+    assert luis["keeping"] == {"Wed Jun 30 2027": {f"{n} {protecting[n]} · then to Maya Okafor"
                                                 for n in kept}}
     assert luis["gaining"] == {}
     maya = _rep_changes(demo_server, browser, "rep1@example.com")
-    assert maya["gaining"] == {"7 December 2026": {f"{n} from Luis Ortega" for n in moving},
-                               "1 July 2027": {f"{n} from Luis Ortega, after their open deal"
+    assert maya["gaining"] == {"Mon Dec 7 2026": {f"{n} from Luis Ortega" for n in moving},
+                               "Thu Jul 1 2027": {f"{n} from Luis Ortega, after their open deal"
                                                for n in kept}}
     assert maya["losing"] == maya["keeping"] == {}
     priya = _rep_changes(demo_server, browser, "rep3@example.com")
@@ -228,7 +241,7 @@ def test_territory_pages_fit_a_360px_phone_with_thumb_sized_buttons(demo_server,
         _open_details(page)
         _fits_a_phone(page)
     page.goto(demo_server.url + f"/territories/plans/{plan_id}")
-    expect(page.locator("#plan-preview")).to_contain_text("Moves on 7 December 2026")
+    expect(page.locator("#plan-preview")).to_contain_text("Moves on Mon Dec 7 2026")
     expect(page.locator("#plan-preview")).to_contain_text("Protected by an open deal")
 
     luis = _rep_changes(demo_server, browser, "rep2@example.com")  # checks the fit itself

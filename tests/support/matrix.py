@@ -55,6 +55,7 @@ RULES: dict[str, str] = {
     "accounts.detail": "a_side",
     "meetings.new": "signed_in",
     "meetings.contacts": "a_side",  # ?account_id= of A's account
+    "meetings.accounts": "signed_in",  # the picker's search: only what the user may see
     "meetings.resolve_commitment": "a_side",
     "notes.new": "signed_in",
     "notes.file": "a_only",  # rep A's unfiled note, filed under A's account

@@ -150,3 +150,19 @@ def test_demo_team_view_has_forecast_history_and_new_first_meetings(app, client,
     page = client.get("/pipeline/forecast").get_data(as_text=True)
     assert page.count("no forecast") <= 2  # the last closed periods all have a forecast
     assert "Submit FY2026 Q4" in page  # this period's is left for the rep to submit
+
+
+def test_demo_territories_have_rules_that_match_the_accounts_they_hold(app, client):
+    _load(app)
+    with app.app_context():
+        manager = db.session.scalar(select(User).where(User.email == "manager@example.com"))
+        held = dict(db.session.execute(
+            select(Account.territory_id, func.count(Account.id))
+            .group_by(Account.territory_id)).all())
+    client.post("/login", data={"email": "manager@example.com", "password": DEMO_PASSWORD})
+    assert manager is not None and len(held) == 4
+    for territory_id, count in held.items():
+        page = client.get(f"/territories/{territory_id}/edit").get_data(as_text=True)
+        # The preview agrees with the list: every account it holds, and no other, matches.
+        assert f"<b>{count}</b> accounts match these rules" in page
+        assert "0 accounts match no territory" in page

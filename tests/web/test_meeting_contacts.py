@@ -96,7 +96,7 @@ def test_the_account_picker_reloads_only_the_contacts_block(client, make, login)
 
     html = client.get("/meetings/new").get_data(as_text=True)
 
-    picker = re.search(r'<select id="account_id"[^>]*>', html).group(0)
+    picker = re.search(r'<fieldset id="account-choices"[^>]*>', html).group(0)
     assert 'hx-get="/meetings/contacts"' in picker and 'hx-trigger="change"' in picker
     assert 'hx-target="#meeting-contacts"' in picker
     # The swapped block is separate from the notes and every other field.

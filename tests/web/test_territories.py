@@ -77,12 +77,12 @@ def test_roll_forward_from_preview_to_protected_accounts_rolling(app, client, lo
     plan_url = response.headers["Location"]
 
     page = client.get(plan_url).get_data(as_text=True)
-    assert "Moves on 9 November 2026 (2)" in page
+    assert "Moves on Mon Nov 9 2026 (2)" in page
     assert "Quiet Dairy" in page and "Faked Brewing" in page  # created after the cut-off
-    assert "until 31 March 2027 (Plant rollout)" in page
+    assert "until Wed Mar 31 2027 (Plant rollout)" in page
     assert "Exempt: Major and Federal (1)" in page
     assert "Home Steel" not in page  # stays where it is: not in the plan
-    assert "Cut-off</dt><dd>23 October 2026" in page
+    assert "Cut-off</dt><dd>Fri Oct 23 2026" in page
 
     # Reps see nothing until the plan is scheduled.
     client.post("/logout")
@@ -95,14 +95,14 @@ def test_roll_forward_from_preview_to_protected_accounts_rolling(app, client, lo
     client.post("/logout")
     login(t["ben"])
     ben_view = client.get("/territories/my-changes").get_data(as_text=True)
-    assert "You gain 2 accounts on 9 November 2026" in ben_view
-    assert "You gain 1 account on 1 April 2027" in ben_view
+    assert "You gain 2 accounts on Mon Nov 9 2026" in ben_view
+    assert "You gain 1 account on Thu Apr 1 2027" in ben_view
     client.post("/logout")
     login(t["ana"])
     ana_view = client.get("/territories/my-changes").get_data(as_text=True)
-    assert "1 stays with you until 31 March 2027 because of open deals" in ana_view
+    assert "1 stays with you until Wed Mar 31 2027 because of open deals" in ana_view
     assert "Plant rollout" in ana_view
-    assert "2 move to another rep on 9 November 2026" in ana_view
+    assert "2 move to another rep on Mon Nov 9 2026" in ana_view
 
     # The day before: nothing happens.
     assert "0 accounts moved" in _apply(app, "2026-11-08")

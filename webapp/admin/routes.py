@@ -5,11 +5,18 @@ from __future__ import annotations
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 
+from webapp.admin.audit_text import describe, mentioned_ids
 from webapp.admin.forms import NewUserForm, ResetPasswordForm, UserRoleForm
 from webapp.auth.session import role_required
 from webapp.extensions import db
 from webapp.models import User
-from webapp.queries.admin import audit_events, managers, users_for_admin
+from webapp.queries.admin import (
+    AUDIT_PAGE_SIZE,
+    audit_events,
+    managers,
+    names_for,
+    users_for_admin,
+)
 from webapp.services.users import (UserError, change_user, invite_user, password_reset_refusal,
                                    reset_password as reset_password_service, set_active)
 
@@ -140,4 +147,8 @@ def audit():
     before = request.args.get("before", type=int)
     action = (request.args.get("action") or "").strip()[:64] or None
     rows = db.session.execute(audit_events(before, action)).all()
-    return render_template("admin/audit.html", rows=rows, action=action or "")
+    users, accounts = names_for(*mentioned_ids(row.AuditEvent for row in rows))
+    lines = [(row.AuditEvent, describe(row.AuditEvent, row.actor_name, row.actor_email,
+                                       row.target_name, users, accounts)) for row in rows]
+    return render_template("admin/audit.html", lines=lines, action=action or "",
+                           older=rows[-1].AuditEvent.id if len(rows) >= AUDIT_PAGE_SIZE else None)

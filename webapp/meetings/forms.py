@@ -112,13 +112,13 @@ class MeetingForm(WriteForm):
     duration_minutes = IntegerField("Minutes", default=30, validators=[
         Optional(), NumberRange(1, 24 * 60, "Between 1 minute and 24 hours.")])
     location = StringField("Where", validators=[Length(max=200)])
-    attendees = StringField("Who was there", validators=[Length(max=500)])
+    attendees = StringField("Who else was there", validators=[Length(max=500)])
     engagement = IntegerField("How engaged were they?", validators=[
         Optional(), NumberRange(1, 5, "Engagement is 1 (cold) to 5 (all in).")])
     their_commitment = StringField("They committed to", validators=[Length(max=500)])
-    their_due_on = date_field("By")
+    their_due_on = date_field("They will do it by")
     our_commitment = StringField("We committed to", validators=[Length(max=500)])
-    our_due_on = date_field("By")
+    our_due_on = date_field("We will do it by")
     is_first_meeting = BooleanField("First meeting with this account")
     opportunity_id = IntegerField("About the opportunity", validators=[
         Optional(), NumberRange(1, MAX_ID, "Choose an opportunity of this account.")])

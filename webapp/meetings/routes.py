@@ -14,10 +14,12 @@ from webapp.meetings.forms import DURATION_CHOICES, MAX_ID, MeetingForm, Resolve
 from webapp.models import Meeting, Opportunity
 from webapp.queries.access import get_visible_account
 from webapp.queries.meeting_form import (
-    account_choices,
     account_contacts,
+    account_label,
     has_meetings,
     open_opportunities,
+    recent_accounts,
+    search_accounts,
 )
 from webapp.queries.capture import account_by_ref, get_account_by_ref
 from webapp.queries.write_targets import get_visible_commitment
@@ -27,6 +29,7 @@ from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_clie
 from webapp.services.meetings import MeetingError, Promise, find_logged_meeting, log_meeting
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+MAX_SEARCH_TEXT = 100
 
 
 def account_id_arg(allow_client_id: bool = False) -> int | str | None:
@@ -63,7 +66,7 @@ def _render(form: MeetingForm, account, status: int = 200):
            "rendered_ms": int(time.time() * 1000)
            if request.method == "GET" else None}
     if account is None:
-        ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
+        ctx.update(_account_choices(request.values.get("account_q", ""), form.account_id.data))
     else:
         ctx["contacts"] = account_contacts(account.id)
         ctx["opportunities"] = open_opportunities(account.id)
@@ -148,6 +151,33 @@ def _with_account_resolved(formdata):
     return formdata
 
 
+def _account_choices(text: str, chosen) -> dict:
+    """What the account picker offers: the chosen account first, then the matches of `text`
+    (or, with nothing typed, the recent accounts). Bounded: never every account."""
+    text = text.strip()[:MAX_SEARCH_TEXT]
+    chosen_id = chosen if isinstance(chosen, int) and 0 < chosen <= MAX_ID else None
+    found = search_accounts(g.user, text) if text else recent_accounts(g.user)
+    picked = account_label(g.user, chosen_id) if chosen_id else None
+    choices = ([picked] if picked else []) + [c for c in found if not picked or c[0] != picked[0]]
+    return {"choices": choices, "chosen_id": picked[0] if picked else None, "account_q": text}
+
+
+@bp.get("/accounts")
+@login_required
+def accounts():
+    """The account picker's suggestions for what the rep typed (htmx swaps them into the
+    log-meeting form). A plain visit opens the form."""
+    if not wants_fragment():
+        response = redirect(url_for(".new"))
+    else:
+        chosen = request.args.get("account_id", type=int)  # None when not a number
+        response = make_response(render_template(
+            "meetings/_account_choices.html",
+            **_account_choices(request.args.get("account_q", ""), chosen)))
+    response.vary.add("HX-Request")
+    return response
+
+
 def _wants_contacts_only() -> bool:
     """The "Show who works there" button (only without JavaScript: <noscript>). Never for a
     write the outbox replays: it takes any 200 as saved, so that is always a real save."""
@@ -156,14 +186,16 @@ def _wants_contacts_only() -> bool:
 
 
 def _show_contacts(form: MeetingForm):
-    """Without JavaScript, picking an account cannot load its contacts by itself: the button
-    posts the form, which comes back for the chosen account with everything typed kept.
-    Nothing is saved."""
+    """Without JavaScript, picking an account cannot load its contacts (nor typing find the
+    account) by itself: the button posts the form, which comes back for the chosen account,
+    or with the accounts matching what was typed, everything typed kept. Nothing is saved."""
     account_id = form.account_id.data
-    if not isinstance(account_id, int) or not 0 < account_id <= MAX_ID:
-        form.account_id.errors = ["Choose the account."]
-        return _render(form, None, 400)
-    return _render(form, get_visible_account(g.user, account_id))
+    if isinstance(account_id, int) and 0 < account_id <= MAX_ID:
+        return _render(form, get_visible_account(g.user, account_id))
+    if request.form.get("account_q", "").strip():  # "Find": the matches, the rest kept
+        return _render(form, None)
+    form.account_id.errors = ["Choose the account."]
+    return _render(form, None, 400)
 
 
 @bp.get("/contacts")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from webapp.auth.session import login_required
 from webapp.clock import local_today, to_local, utcnow
+from webapp.display import change_value
 from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
 from webapp.meetings.forms import MAX_ID
@@ -54,12 +55,13 @@ def _form_for(opportunity: Opportunity) -> OpportunityUpdateForm:
 
 
 def _history(opportunity: Opportunity) -> list[dict]:
-    tz = g.user.timezone
     return [
-        {"who": row.user_name or "Import", "when": to_local(row.OpportunityChange.changed_at, tz),
+        {"who": row.user_name or "Import", "when": row.OpportunityChange.changed_at,
          "field": FIELD_LABELS.get(row.OpportunityChange.field, row.OpportunityChange.field),
-         "old": display_value(row.OpportunityChange.field, row.OpportunityChange.old_value),
-         "new": display_value(row.OpportunityChange.field, row.OpportunityChange.new_value)}
+         "old": change_value(row.OpportunityChange.field, row.OpportunityChange.old_value,
+                             opportunity.currency),
+         "new": change_value(row.OpportunityChange.field, row.OpportunityChange.new_value,
+                             opportunity.currency)}
         for row in change_history(opportunity.id)
     ]
 

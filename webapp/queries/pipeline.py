@@ -561,6 +561,7 @@ class DealChange:
     old_value: str | None
     new_value: str | None
     changed_at: datetime
+    currency: str = "USD"
 
 
 def deal_changes_since(viewer: User, rep_id: int, since: datetime,
@@ -570,7 +571,7 @@ def deal_changes_since(viewer: User, rep_id: int, since: datetime,
     rows = db.session.execute(
         select(Opportunity.id, Opportunity.name, Account.name, OpportunityChange.field,
                OpportunityChange.old_value, OpportunityChange.new_value,
-               OpportunityChange.changed_at)
+               OpportunityChange.changed_at, Opportunity.currency)
         .join(Opportunity, Opportunity.id == OpportunityChange.opportunity_id)
         .join(Account, Account.id == Opportunity.account_id)
         .where(Opportunity.owner_id == rep_id, account_visibility(viewer),

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, ur
 from webapp.auth.session import login_required, role_required
 from webapp.routing import MAX_DATABASE_ID
 from webapp.clock import local_today
+from webapp.display import full_date
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import User
@@ -28,8 +29,9 @@ MANAGERS = ("manager", "admin")
 
 @bp.app_template_filter("plan_date")
 def plan_date(value: date | None) -> str:
-    """'9 November 2026': plan dates are announced, so they are spelled out."""
-    return f"{value.day} {value:%B %Y}" if value else ""
+    """'Mon Nov 9 2026': plan dates are announced, so they carry the weekday and the year
+    (the app's one date family: webapp/display.py)."""
+    return full_date(value)
 
 
 def _today() -> date:
