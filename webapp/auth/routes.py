@@ -9,6 +9,7 @@ from werkzeug.exceptions import Forbidden
 
 from webapp.auth import oidc
 from webapp.auth.forms import ChangePasswordForm, SignInForm
+from webapp.database import reading
 from webapp.auth.passwords import hash_password, needs_rehash, verify_password
 from webapp.auth.session import login_required, sign_in, sign_out
 from webapp.extensions import db, limiter
@@ -52,8 +53,14 @@ def login():
     error = None
     if local and form.validate_on_submit():
         email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(User.email == email))
-        ok = verify_password(user.password_hash if user else None, form.password.data)
+        # Look the user up in a read transaction and end it before the (deliberately slow)
+        # password check: on SQLite a write transaction would hold the one write lock meanwhile.
+        db.session.commit()  # whatever began this request: the lookup below starts afresh
+        with reading():
+            user = db.session.scalar(select(User).where(User.email == email))
+            password_hash = user.password_hash if user else None
+            db.session.commit()
+        ok = verify_password(password_hash, form.password.data)
         if ok and user.active:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
