@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from jinja2.utils import htmlsafe_json_dumps
 
 from webapp import display
 from webapp.accounts.forms import AccountForm
@@ -61,7 +62,10 @@ def index_json():
                   r.last_touch_at.strftime("%Y-%m-%dT%H:%MZ") if r.last_touch_at else "",
                   r.potential, r.owner_name or ""] for r in rows],
     }
-    response = current_app.json.response(body)
+    # HTML-safe JSON (<, >, &, ' as \u escapes): the same data, and nothing a user typed
+    # reads as markup even if the file were opened as a page.
+    response = current_app.response_class(htmlsafe_json_dumps(body, separators=(",", ":")),
+                                          mimetype="application/json")
     # Whose copy this is, for the service worker (it keeps each user's copies apart).
     response.headers["X-Groundwork-User"] = str(g.user.id)
     return response
