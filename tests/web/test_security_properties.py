@@ -8,8 +8,8 @@ types, impossible dates), some are missing and some unknown fields (owner_id, ro
 
 The check is the same for every route: every table is snapshotted before and after. An answer
 other than a 303 must leave every table as it was; a 303 may change only the tables the route
-owns, by the number of rows it may add. The audit log, the replay ledger and sign-in sessions
-and the failed sign-in counts are left out of the comparison (refusals and sign-ins write there by
+owns, by the number of rows it may add. The audit log, the replay ledger, sign-in sessions and
+failed sign-in counts are left out of the comparison (refusals and sign-ins write there by
 design).
 """
 from __future__ import annotations
