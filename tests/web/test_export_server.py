@@ -23,7 +23,7 @@ def test_a_manager_downloads_every_account_through_a_real_server(app, make):
         {"name": f"Account {n:05d}", "external_id": f"A{n:05d}", "owner_id": rep.id,
          "city": "Chicago"} for n in range(ROWS)])
     email = manager.email
-    db.session.commit()  # and hold nothing: on SQLite the test's own session would lock out the server
+    db.session.commit()  # and hold nothing: on SQLite this session would lock the server out
     with serving(app) as base, requests.Session() as browser:
         signed_in = browser.post(f"{base}/login", allow_redirects=False, timeout=30,
                                  data={"email": email, "password": PASSWORD})

@@ -116,8 +116,9 @@ def save_upload(session: Session, user: User, stream: BinaryIO, filename: str,
     owners = [] if user.is_admin or kind != "accounts" else assignable_owners(session, user)
     _forget_old_jobs(session)
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    filename = (filename or "").replace("\x00", "")  # PostgreSQL refuses NUL in text
     job = ImportJob(token=secrets.token_urlsafe(24), user_id=user.id, kind=kind,
-                    filename=Path((filename or "").replace("\x00", "")).name[:120], encoding=encoding,
+                    filename=Path(filename).name[:120], encoding=encoding,
                     delimiter=delimiter, headers=headers,
                     mapping=[f or "" for f in m.guess_mapping(kind, headers)],
                     day_first=False, default_owner_id=owners[0].id if owners else None,
