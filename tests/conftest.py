@@ -24,6 +24,20 @@ PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked `backend("postgresql")` (or "sqlite") runs only on that backend: its other
+    parametrization is not collected, rather than collected and skipped."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec else None
+        (dropped if marker and backend and backend not in marker.args else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_sessionstart(session):
     if os.environ.get("REQUIRE_POSTGRES") == "1" and not PG_URL:
         pytest.exit("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set", returncode=3)

@@ -19,14 +19,15 @@ from tests.support.appserver import AppServer, OutboxClient
 from webapp.extensions import db
 from webapp.models import Account, ClientWrite, Note
 
+# Several app servers share one PostgreSQL database (SQLite is for one machine).
+pytestmark = pytest.mark.backend("postgresql")
+
 POLLING = 'hx-trigger="every 1s"'
 
 
 @pytest.fixture(scope="module")
 def _servers(database_url, tmp_path_factory):
     """Two app servers for the module (starting gunicorn is the slow part)."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several app servers share a PostgreSQL database (TEST_DATABASE_URL)")
     logs = tmp_path_factory.mktemp("two-servers")
     servers = [AppServer(database_url, log=logs / f"gunicorn-{n}.log") for n in "ab"]
     for server in servers:
@@ -165,11 +166,6 @@ def test_an_import_started_on_one_server_is_followed_on_the_other(two_servers, t
 
 
 
-# TODO(lead): drop this xfail once H5a's fix of defect 1 (issue 11) is merged; it is strict,
-# so the merged suite fails here until then, as a reminder.
-@pytest.mark.xfail(strict=True, raises=(requests.exceptions.ChunkedEncodingError, AssertionError),
-                   reason="issue 11 defect 1: the streamed export ends after its header on "
-                          "PostgreSQL (InvalidCursorName); fixed by H5a")
 def test_an_export_requested_on_one_server_downloads_from_the_other_to_the_last_row(
         two_servers, team, make):
     a, b = two_servers

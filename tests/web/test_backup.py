@@ -53,9 +53,8 @@ def run(app, *args):
     return result
 
 
+@pytest.mark.backend("sqlite")
 def test_backup_and_restore_give_back_every_row_of_every_table(app, installation, tmp_path):
-    if make_url(installation).get_backend_name() != "sqlite":
-        pytest.skip("SQLite's own backup; PostgreSQL is covered by the pg_dump test below")
     before = every_row(installation)
     assert sum(1 for rows in before.values() if rows) >= 15, "the demo should fill most tables"
     result = run(app, "backup", str(tmp_path / "nightly.sqlite"))
@@ -78,9 +77,8 @@ def test_backup_and_restore_give_back_every_row_of_every_table(app, installation
     assert every_row(installation) == before
 
 
+@pytest.mark.backend("sqlite")
 def test_restore_refuses_a_file_that_is_not_a_groundwork_backup(app, installation, tmp_path):
-    if make_url(installation).get_backend_name() != "sqlite":
-        pytest.skip("SQLite only")
     before = every_row(installation)
     junk = tmp_path / "holiday.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0 not a database at all" * 100)
@@ -90,10 +88,9 @@ def test_restore_refuses_a_file_that_is_not_a_groundwork_backup(app, installatio
     assert every_row(installation) == before
 
 
+@pytest.mark.backend("postgresql")
 def test_on_postgresql_backup_points_to_pg_dump_and_its_round_trip_keeps_every_row(
         app, installation, tmp_path):
-    if make_url(installation).get_backend_name() != "postgresql":
-        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
     result = run(app, "backup", str(tmp_path / "x.sqlite"))
     assert result.exit_code != 0 and "pg_dump -Fc" in result.output
     db.session.remove()
@@ -111,10 +108,9 @@ def test_on_postgresql_backup_points_to_pg_dump_and_its_round_trip_keeps_every_r
         assert every_row(restored) == every_row(installation)
 
 
+@pytest.mark.backend("sqlite")
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
 def test_db_copy_moves_every_row_of_an_sqlite_installation_to_postgresql(app, installation):
-    if make_url(installation).get_backend_name() != "sqlite":
-        pytest.skip("the move is from SQLite")
     before = every_row(installation)
     with throwaway_postgres(PG_URL, "gw_move") as target:
         plain = make_url(target).set(drivername="postgresql").render_as_string(

@@ -13,11 +13,12 @@ from tests.support.security import build_app, cleaned, sign_in_as
 from webapp.extensions import db
 from webapp.models import Note
 
+# A server restart is PostgreSQL's: SQLite has no connection to lose.
+pytestmark = pytest.mark.backend("postgresql")
+
 
 @pytest.fixture
 def app(database_url, clock, tmp_path):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a server restart is PostgreSQL's (SQLite has no connection to lose)")
     app = build_app(database_url, clock, tmp_path,
                     SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False})
     with cleaned(app):
