@@ -67,10 +67,17 @@
   // ---- before the outbox takes a capture form ------------------------------------------------
 
   // Window, capture phase: runs before app.js's listener on the document.
+  // The form's account field: a select or hidden input, or the chosen radio of the meeting
+  // form's account choices (the first radio is not necessarily the chosen one).
+  function accountField(form) {
+    return form.querySelector('input[type=radio][name="account_id"]:checked') ||
+      form.querySelector('select[name="account_id"], input[name="account_id"]:not([type=radio])');
+  }
+
   window.addEventListener('submit', function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-outbox')) return;
-    var account = form.querySelector('[name="account_id"]');
+    var account = accountField(form);
     var record = form.querySelector('input[name="uuid"]');
     var then = form.querySelector('input[name="then"]');
     var offline = !navigator.onLine && !(event.submitter && event.submitter.name) &&
@@ -272,6 +279,7 @@
   function offerInPickers(accounts) {
     var wanted = new URLSearchParams(location.search).get('account_id') ||
       new URLSearchParams(location.hash.slice(1)).get('account_id') || '';
+    offerInChoices(accounts, wanted);
     Array.prototype.forEach.call(document.querySelectorAll('main select[name="account_id"]'), function (select) {
       var group = select.querySelector('optgroup[data-pending-accounts]');
       if (!accounts.length) {
@@ -297,6 +305,34 @@
     });
   }
 
+  // The meeting form's account choices (radios, meetings.js): accounts made on this phone are
+  // offered first, and the one asked for in the address (Log meeting on a pending account's
+  // page) is chosen, which loads its people (pending ones are added below).
+  function offerInChoices(accounts, wanted) {
+    var box = document.querySelector('main #account-choices');
+    if (!box) return;
+    var legend = box.querySelector('legend');
+    accounts.slice().reverse().forEach(function (a) {
+      if (box.querySelector('input[name="account_id"][value="' + CSS.escape(a.id) + '"]')) return;
+      var label = el('label');
+      label.setAttribute('data-pending-choice', '');
+      var input = el('input');
+      input.type = 'radio';
+      input.name = 'account_id';
+      input.value = a.id;
+      input.required = true;
+      label.appendChild(input);
+      label.appendChild(el('span', '', a.name + (a.city ? ' · ' + a.city : '') + ' (on this phone)'));
+      if (legend) legend.after(label); else box.prepend(label);
+    });
+    if (!wanted || !UUID.test(wanted) || box.querySelector('input[name="account_id"]:checked')) return;
+    var offered = box.querySelector('input[name="account_id"][value="' + CSS.escape(wanted) + '"]');
+    if (!offered || box.hasAttribute('data-capture-chose')) return;
+    box.setAttribute('data-capture-chose', '');
+    offered.checked = true;
+    offered.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+
   // The account asked for in the address, when the picker has it and nothing is chosen yet.
   function choose(select, wanted) {
     if (select.value || !wanted || select.hasAttribute('data-capture-chose')) return;
@@ -320,7 +356,7 @@
     var box = document.getElementById('meeting-contacts');
     var form = box && box.closest('form');
     if (!form) return;
-    var account = form.querySelector('[name="account_id"]');
+    var account = accountField(form);
     var people = account && account.value ? pendingContactsFor(latest, account.value) : [];
     offerAddContact(box, account && account.value);
     var missing = people.filter(function (c) {
