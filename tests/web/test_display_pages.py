@@ -3,7 +3,6 @@ deal changes, the opportunity's history and the account's deals."""
 from __future__ import annotations
 
 import re
-
 from datetime import date, datetime
 from decimal import Decimal
 
