@@ -162,7 +162,7 @@ def test_a_deal_closed_offline_is_sent_once_when_the_signal_is_back(live_server,
         assert (opp.stage, opp.amount) == ("won", Decimal("52500"))
         assert len(session.scalars(select(DealClosure)).all()) == 1
     page.reload()
-    expect(page.locator("#closed")).to_contain_text("Won · 52,500 USD")
+    expect(page.locator("#closed")).to_contain_text("Won · $52,500")
 
 
 def test_commitments_are_closed_on_today_and_offline_on_the_account_page(live_server, deal, phone):

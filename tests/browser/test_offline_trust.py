@@ -198,6 +198,7 @@ def test_a_meeting_with_no_notes_is_caught_on_the_phone_and_nothing_is_queued(
     phone.set_offline(True)
     page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
     ready(page)
+    page.get_by_text("More: when, how long").click()  # rarely used fields fold away
     page.get_by_label("Where").fill("Plant 3")
     page.get_by_role("button", name="Save meeting").click()
     error = page.locator("#notes-error")
@@ -223,6 +224,7 @@ def test_a_form_the_server_refuses_online_shows_its_errors_and_counts_nothing_un
     page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
     ready(page)
     page.get_by_label("Notes").fill("Talked about the spring order")
+    page.get_by_text("More: when, how long").click()
     page.locator("#their_due_on").fill("2026-12-01")  # a date with no commitment: server says no
     page.get_by_role("button", name="Save meeting").click()
     page.get_by_text("Say what they committed to, or clear the date.").wait_for()
