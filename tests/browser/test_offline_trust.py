@@ -135,6 +135,8 @@ def test_a_reps_two_offline_changes_to_a_deal_read_as_the_rep_made_them_and_arri
     # The page shows the stage the rep set, and the pending changes in the rep's words.
     pressed = page.locator("form.stages button[aria-pressed=true]")
     assert pressed.count() == 1 and pressed.inner_text() == "Proposal"
+    expect(page.locator("#pending-stage")).to_have_text("waiting to sync")
+    expect(page.locator("#pending-amount")).to_have_text("waiting to sync")
     pending = page.locator("#outbox-opportunity").inner_text()
     assert "Amount: $50,000 → $61,000" in pending
     assert "Stage: Qualified → Proposal" in pending
@@ -149,6 +151,7 @@ def test_a_reps_two_offline_changes_to_a_deal_read_as_the_rep_made_them_and_arri
     with live_server.ctx() as session:
         opp = session.get(Opportunity, t["opp_a"])
         assert (opp.amount, opp.stage, opp.version) == (Decimal("61000"), "proposal", 3)
+    expect(page.locator("[data-pending-mark]")).to_have_count(0)
     phone.close()
 
 
