@@ -339,7 +339,9 @@
     if (field.getAttribute('inputmode') === 'decimal') return money(form, value);
     if (field.type === 'date') {
       var day = new Date(value + 'T12:00:00Z');
-      return isNaN(day) ? value : day.toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+      // 'Mon Dec 7 2026', as the pages write a date (webapp/display.py)
+      return isNaN(day) ? value : day.toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric',
+        year: 'numeric', timeZone: 'UTC' }).replace(/,/g, '');
     }
     return value;
   }
@@ -742,20 +744,79 @@
     });
   }
 
-  // The page shows what the rep set, not the (older) copy's value: the last pending stage
-  // is the pressed one.
+  // The page shows what the rep set, not the (older) copy's value: every field of a pending
+  // update (the later of two changes of one field wins) holds the rep's value, marked as
+  // waiting; the mark goes when the outbox no longer holds the change.
   function showPendingValues(entries) {
-    var stage = null;
+    var latest = {};
     entries.forEach(function (entry) {
-      (entry.changes || []).forEach(function (c) { if (c.name === 'stage') stage = c.value; });
+      (entry.changes || []).forEach(function (c) { latest[c.name] = { change: c, entry: entry }; });
     });
-    if (stage === null) return;
-    Array.prototype.forEach.call(document.querySelectorAll('form.stages button[name="stage"]'), function (button) {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-pending-mark]'), function (tag) {
+      var name = tag.getAttribute('data-pending-mark');
+      if (latest[name]) return;
+      tag.remove();
+      var field = pendingField(name);
+      if (field) field.removeAttribute('data-pending-value');
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), function (shows) {
+        shows.classList.remove('pending');
+      });
+    });
+    Object.keys(latest).forEach(function (name) { showPending(name, latest[name].change, latest[name].entry); });
+  }
+
+  function pendingField(name) {
+    return name === 'stage' ? document.querySelector('form.stages')
+      : document.querySelector('form.editor [name="' + CSS.escape(name) + '"]');
+  }
+
+  function showPending(name, change, entry) {
+    var field = pendingField(name);
+    if (!field) return;
+    if (field.getAttribute('data-pending-value') !== change.value) {
+      // Once per change: what the rep types afterwards is not overwritten.
+      field.setAttribute('data-pending-value', change.value);
+      if (name === 'stage') pressStage(field, change.value);
+      else setDefault(field, change.value);
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), function (shows) {
+        shows.textContent = change.now;
+        shows.classList.add('pending');
+      });
+    }
+    var id = 'pending-' + name;
+    var tag = document.getElementById(id);
+    if (!tag) {
+      tag = el('span', 'tag pending');
+      tag.id = id;
+      tag.setAttribute('data-pending-mark', name);
+      field.after(tag);
+      if (name !== 'stage') {
+        field.setAttribute('aria-describedby', ((field.getAttribute('aria-describedby') || '') + ' ' + id).trim());
+      }
+    }
+    var waiting = entry.state === 'pending' || entry.state === 'sending';
+    tag.classList.toggle('warn', !waiting);
+    tag.setAttribute('data-state', entry.state);
+    tag.textContent = waiting ? 'waiting to sync' : STATE_LABELS[entry.state] || entry.state;
+  }
+
+  function pressStage(form, stage) {
+    Array.prototype.forEach.call(form.querySelectorAll('button[name="stage"]'), function (button) {
       var on = button.value === stage;
       button.setAttribute('aria-pressed', on ? 'true' : 'false');
       button.classList.toggle('primary', on);
       if (on) button.setAttribute('data-pending', ''); else button.removeAttribute('data-pending');
     });
+  }
+
+  // The pending value becomes the field's own: a later edit is described from it.
+  function setDefault(field, value) {
+    if (field.tagName === 'SELECT') {
+      Array.prototype.forEach.call(field.options, function (option) { option.defaultSelected = option.value === value; });
+    } else {
+      field.defaultValue = value;
+    }
+    field.value = value;
   }
 
   function renderPendingList(entries, status) {

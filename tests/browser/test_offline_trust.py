@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.test_offline_writes import (add_note, change_amount, controlled, count,
@@ -134,6 +135,8 @@ def test_a_reps_two_offline_changes_to_a_deal_read_as_the_rep_made_them_and_arri
     # The page shows the stage the rep set, and the pending changes in the rep's words.
     pressed = page.locator("form.stages button[aria-pressed=true]")
     assert pressed.count() == 1 and pressed.inner_text() == "Proposal"
+    expect(page.locator("#pending-stage")).to_have_text("waiting to sync")
+    expect(page.locator("#pending-amount")).to_have_text("waiting to sync")
     pending = page.locator("#outbox-opportunity").inner_text()
     assert "Amount: $50,000 → $61,000" in pending
     assert "Stage: Qualified → Proposal" in pending
@@ -148,6 +151,7 @@ def test_a_reps_two_offline_changes_to_a_deal_read_as_the_rep_made_them_and_arri
     with live_server.ctx() as session:
         opp = session.get(Opportunity, t["opp_a"])
         assert (opp.amount, opp.stage, opp.version) == (Decimal("61000"), "proposal", 3)
+    expect(page.locator("[data-pending-mark]")).to_have_count(0)
     phone.close()
 
 
@@ -287,3 +291,60 @@ def test_after_a_restart_without_signal_the_first_page_shows_the_pending_count_a
     wait_until_synced(page)
     with live_server.ctx() as session:
         assert count(session, Note) == 4
+
+
+def test_a_deal_changed_offline_shows_the_reps_values_marked_pending_when_reopened(
+        live_server, territory, phone):
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    opp_page = f"{live_server.url}/opportunities/{t['opp_a']}"
+    page.goto(opp_page)
+    ready(page)
+    page.get_by_label("Amount").fill("61000")
+    page.get_by_label("Next step", exact=True).fill("Send the pilot plan to Priya")
+    page.get_by_label("Forecast").select_option(label="Commit")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#outbox-opportunity li.pending").wait_for()
+
+    # Opened again offline: the briefcase's copy holds the old values, the page the rep's.
+    page.goto(live_server.url + "/")
+    page.goto(opp_page)
+    ready(page)
+    expect(page.get_by_label("Amount")).to_have_value("61000")
+    expect(page.get_by_label("Next step", exact=True)).to_have_value("Send the pilot plan to Priya")
+    expect(page.get_by_label("Forecast")).to_have_value("commit")
+    expect(page.locator("[data-shows=amount]")).to_have_text("$61,000")
+    marks = page.locator("[data-pending-mark]")
+    expect(marks).to_have_count(3)
+    expect(marks).to_have_text(["waiting to sync"] * 3)
+    for name in ("amount", "next_step", "forecast_category"):
+        field = page.locator(f"form.editor [name={name}]")
+        assert "waiting to sync" in page.evaluate(
+            "(el) => el.getAttribute('aria-describedby').split(' ').map("
+            "id => document.getElementById(id).textContent).join(' ')", field.element_handle())
+    assert page.get_by_label("Close date").evaluate("(el) => el.getAttribute('aria-describedby')") is None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # A second change is described from the pending value, not the copy's old one.
+    page.get_by_label("Amount").fill("65000")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('#outbox-opportunity li').length === 2")
+    expect(page.locator("#outbox-opportunity li").nth(1)).to_contain_text("Amount: $61,000 → $65,000")
+    expect(page.get_by_label("Amount")).to_have_value("65000")
+    expect(page.get_by_label("Next step", exact=True)).to_have_value("Send the pilot plan to Priya")
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    expect(marks).to_have_count(0)
+    page.reload()
+    ready(page)
+    expect(page.get_by_label("Amount")).to_have_value("65000.00")
+    expect(page.get_by_label("Next step", exact=True)).to_have_value("Send the pilot plan to Priya")
+    expect(page.get_by_label("Forecast")).to_have_value("commit")
+    expect(marks).to_have_count(0)
+    with live_server.ctx() as session:
+        opp = session.get(Opportunity, t["opp_a"])
+        assert (opp.amount, opp.next_step, opp.forecast_category) == (
+            Decimal("65000"), "Send the pilot plan to Priya", "commit")

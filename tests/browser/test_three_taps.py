@@ -182,4 +182,8 @@ def test_bottom_navigation_has_icons_and_one_line_labels(demo_server, page):
             "els => els.filter(e => e.offsetParent).map(e => [e.textContent.trim(), "
             "e.getBoundingClientRect().height])")
         assert all(h < 60 for _, h in heights), heights
+        if path == "/":  # the briefcase's button, once two lines at 360 px
+            save = page.get_by_role("button", name="Save territory offline", exact=True)
+            expect(save).to_be_visible()
+            assert save.evaluate("e => e.getBoundingClientRect().height") < 60
         _no_sideways_scroll(page)
