@@ -22,7 +22,7 @@ def test_the_outbox_protocol_survives_duplicates_conflicts_ended_sessions_and_a_
     finally:
         campaign.close()
     print(report.line(url.split(":")[0]))
-    assert report.problems == []
+    assert report.problems == [], "\n".join(report.problems[:20])
     assert report.sequences >= SEQUENCES
     assert report.kills == 1 and server.starts == 2
     assert report.conflicts > 0, "the seed should make two phones edit one deal"

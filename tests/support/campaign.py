@@ -10,9 +10,10 @@ What must hold afterwards (`check`):
   opportunity update made on an old version, a conflict (409) that changed nothing;
 - nothing half saved: all fields of one opportunity update carry one version, every version
   belongs to exactly one write;
-- no silent overwrite: an update is applied only on the version the phone saw (its changes
-  carry based_on + 1), each field's history chains old -> new without a gap, and the
-  opportunity's version and values are what its history says.
+- no silent overwrite: an update made on an older version is applied (merged) only when
+  nobody else changed one of its fields since that version (the rep's own earlier changes
+  merge); otherwise it is a conflict. Each field's history chains old -> new without a gap,
+  and the opportunity's version and values are what its history says.
 
 `bench/fault_campaign.py` runs it big (1,000 sequences per backend, 40 kills);
 `tests/integration/test_fault_campaign.py` runs a deterministic slice in `make test`."""
@@ -65,6 +66,8 @@ class Rep:
     email: str
     account_id: int
     opportunity_ids: list[int]
+    manager_email: str = ""
+    manager_id: int = 0
 
 
 @dataclass
@@ -95,10 +98,15 @@ def seed_team(database_url: str, reps: int = 8, opportunities: int = 3) -> list[
     hashed = hash_password(PASSWORD)
     team = []
     with Session(engine) as session:
+        tag = uuid.uuid4().hex[:6]
+        manager = User(email=f"field-manager-{tag}@example.com", name="Field Manager",
+                       role="manager", password_hash=hashed)
+        session.add(manager)
+        session.flush()
         for n in range(reps):
             tag = uuid.uuid4().hex[:6]
             user = User(email=f"field{n}-{tag}@example.com", name=f"Field Rep {n}", role="rep",
-                        password_hash=hashed)
+                        password_hash=hashed, manager_id=manager.id)
             session.add(user)
             session.flush()
             account = Account(name=f"Campaign Account {n} {tag}", city="Chicago",
@@ -113,7 +121,7 @@ def seed_team(database_url: str, reps: int = 8, opportunities: int = 3) -> list[
                 session.add(opp)
                 session.flush()
                 opps.append(opp.id)
-            team.append(Rep(user.id, user.email, account.id, opps))
+            team.append(Rep(user.id, user.email, account.id, opps, manager.email, manager.id))
         session.commit()
     engine.dispose()
     return team
@@ -314,12 +322,14 @@ class Campaign:
         return write
 
     def conflict(self, phone: OutboxClient, rep: Rep, rng: random.Random) -> list[Write]:
-        """The same deal edited on two phones from the same version: one wins, one conflicts."""
-        other = self.phone(rep)
+        """The same deal edited from the same version by the rep and by their manager (both
+        change the amount): one wins, the other conflicts."""
+        manager = Rep(rep.manager_id, rep.manager_email, rep.account_id, rep.opportunity_ids)
+        other = self.phone(manager)
         opp_id = rng.choice(rep.opportunity_ids)
         version = self.version_now(opp_id)
         mine = self.new_write(rep, rng, "opportunity", version, opp_id)
-        theirs = self.new_write(rep, rng, "opportunity", version, opp_id)
+        theirs = self.new_write(manager, rng, "opportunity", version, opp_id)
         if rng.random() < 0.5:
             self.ensure_session(phone)
             self.ensure_session(other)
@@ -328,7 +338,7 @@ class Campaign:
         else:
             self.deliver(other, theirs)
             self.deliver(phone, mine)
-        return [mine, theirs]
+        return [mine]  # the manager's write stays on the manager's phone: never replayed here
 
     def ended_session(self, phone: OutboxClient, rep: Rep, rng: random.Random) -> Write:
         """The rep signed out everywhere from a laptop while this phone held queued writes."""
@@ -421,7 +431,7 @@ class Campaign:
 
     def check(self) -> list[str]:
         problem = self.problem
-        ours = {rep.user_id for rep in self.team}
+        ours = {rep.user_id for rep in self.team} | {rep.manager_id for rep in self.team}
         by_key = {w.key: w for w in self.writes}
         with Session(self.engine) as session:
             for model, kind in ((Meeting, "meeting"), (Note, "note")):
@@ -448,7 +458,7 @@ class Campaign:
                 if write.outcome == "queued":
                     problem(f"{write.key}: never answered ({write.statuses})")
                 if write.outcome == "confirmed" and write.key not in ledger:
-                    problem(f"{write.key}: confirmed but not in the replay ledger")
+                    problem(f"{write.key}: confirmed but not in the replay ledger {write.kind} u{write.user_id} {write.statuses} {write.location}")
             opp_ids = sorted({oid for rep in self.team for oid in rep.opportunity_ids})
             for opp_id in opp_ids:
                 self._check_opportunity(session, opp_id, by_key)
@@ -480,9 +490,16 @@ class Campaign:
                 continue
             if write.outcome != "confirmed":
                 problem(f"opportunity {opp_id}: {write.outcome} write {key} was applied")
-            if {r.version for r in rows} != {write.based_on + 1}:
+            applied_at = {r.version for r in rows}
+            if len(applied_at) != 1:
+                problem(f"opportunity {opp_id}: {key} applied over versions {sorted(applied_at)}")
+            overwritten = {c.field for c in changes
+                           if write.based_on < c.version < min(applied_at)
+                           and c.user_id != write.user_id} & set(write.values)
+            if overwritten:
                 problem(f"opportunity {opp_id}: {key} made on v{write.based_on} applied as "
-                        f"v{sorted({r.version for r in rows})} (silent overwrite)")
+                        f"v{sorted(applied_at)} over another's {sorted(overwritten)} "
+                        f"(silent overwrite) {[(c.version, c.field, c.user_id) for c in changes if write.based_on < c.version <= max(applied_at)]} {write.statuses} u{write.user_id}")
             if {r.field: r.new_value for r in rows} != write.values:
                 problem(f"opportunity {opp_id}: {key} half saved or altered")
         for write in by_key.values():

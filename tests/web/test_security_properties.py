@@ -437,7 +437,7 @@ ROUTE_CASES = [(rule, method, edge) for rule, method in ROUTES for edge in EDGE_
                if not (edge == "path variable" and not _variables(rule))
                and not (edge in ("body not a form", "file upload") and method != "POST")]
 # No shrinking: the draws are few and named, a failure prints them as they are.
-EDGE_SETTINGS = settings(SETTINGS, max_examples=4,
+EDGE_SETTINGS = settings(SETTINGS, max_examples=2,
                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
