@@ -4,9 +4,8 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from webapp.meetings.forms import WriteForm
+from webapp.meetings.forms import WriteForm, validate_client_id
 from webapp.models import SEGMENTS
-from webapp.services.idempotency import new_client_id, parse_client_id
 
 
 class NewRecordForm(WriteForm):
@@ -17,12 +16,7 @@ class NewRecordForm(WriteForm):
     create_anyway = BooleanField("Create anyway")
 
     def validate_uuid(self, field):
-        if not field.data:
-            field.data = new_client_id()
-            return
-        field.data = parse_client_id(field.data)
-        if field.data is None:
-            raise ValidationError("This form is damaged: reload the page.")
+        validate_client_id(field)
 
 
 class AccountForm(NewRecordForm):

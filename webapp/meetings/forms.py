@@ -36,6 +36,17 @@ def clean_text(value):
     return value
 
 
+def validate_client_id(field) -> None:
+    """A client id field: absent, the server makes one (plain clients); present, it must be a
+    UUID (the phone made it, and replays name it)."""
+    if not field.data:
+        field.data = new_client_id()
+        return
+    field.data = parse_client_id(field.data)
+    if field.data is None:
+        raise ValidationError("This form is damaged: reload the page.")
+
+
 class WriteForm(FlaskForm):
     """A form that creates or changes something: carries the client id (idempotency key)."""
 
@@ -49,13 +60,7 @@ class WriteForm(FlaskForm):
     client_id = HiddenField()
 
     def validate_client_id(self, field):
-        # Absent: the server makes one (plain clients); present: it must be a UUID.
-        if not field.data:
-            field.data = new_client_id()
-            return
-        field.data = parse_client_id(field.data)
-        if field.data is None:
-            raise ValidationError("This form is damaged: reload the page.")
+        validate_client_id(field)
 
 
 def sane_date(form, field):
