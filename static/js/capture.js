@@ -22,6 +22,7 @@
   var user = document.body.getAttribute('data-user') || '';
   var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   var PENDING_URL = '/accounts/pending';
+  var INDEX_URL = '/accounts/index.json';
   var LEGAL = ('inc incorporated corp corporation co company ltd limited llc llp lp plc gmbh ag sa sas ' +
     'sarl bv nv oy ab as spa srl pty group holding holdings the and').split(' ');
 
@@ -120,18 +121,19 @@
   function offlineDuplicates(form) {
     var name = (form.querySelector('[name="name"]') || {}).value || '';
     var key = companyKey(name);
+    // The territory index the briefcase keeps: the whole territory, not the list's first page.
     var lookup = key && window.caches
-      ? caches.match('/accounts/', { ignoreVary: true, ignoreSearch: true }).then(function (hit) {
-        return hit ? hit.text() : '';
-      }).catch(function () { return ''; })
-      : Promise.resolve('');
+      ? caches.match(INDEX_URL, { ignoreVary: true }).then(function (hit) {
+        return hit ? hit.json() : null;
+      }).catch(function () { return null; })
+      : Promise.resolve(null);
     Promise.all([lookup, Outbox.all()]).then(function (both) {
       var found = [];
-      var doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
-      Array.prototype.forEach.call(doc.querySelectorAll('#accounts a'), function (a) {
-        var b = a.querySelector('b');
-        if (b && companyKey(b.textContent) === key) {
-          found.push({ href: a.getAttribute('href'), name: b.textContent, detail: (a.querySelector('small') || {}).textContent || '' });
+      var index = both[0] || { rows: [] };
+      (index.rows || []).forEach(function (row) {
+        if (companyKey(row[1]) === key) {
+          found.push({ href: index.detail + row[0], name: row[1],
+            detail: [row[2], row[3]].filter(Boolean).join(' · ') });
         }
       });
       pendingAccounts(both[1]).forEach(function (p) {

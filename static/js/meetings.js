@@ -105,7 +105,7 @@
 })();
 
 // Finding the account: online, htmx asks the server (GET /meetings/accounts, at most 20
-// matches). Offline, or when that fails, the matches come from the territory list the
+// matches). Offline, or when that fails, the matches come from the territory index the
 // briefcase saved; and a saved copy of the form opened as ".../meetings/new?account_id=N" (Log
 // meeting on an account page, offline) offers that account, checked.
 (function () {
@@ -113,19 +113,17 @@
   if (!search) return;
   var territory = null;  // [{id, name, city}] from the saved territory list, read once
 
+  // The territory index the briefcase keeps (/accounts/index.json: the whole territory, not
+  // the first page of the list). Accepting HTML too makes the worker answer from its copy.
   function savedTerritory() {
     if (territory) return Promise.resolve(territory);
     return fetch(search.getAttribute('data-offline-list'),
-      { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : ''; })
-      .then(function (html) {
-        var doc = new DOMParser().parseFromString(html, 'text/html');
-        territory = Array.prototype.map.call(doc.querySelectorAll('ul.accts > li > a'), function (a) {
-          var m = /\/(\d+)$/.exec(a.getAttribute('href') || '');
-          var small = a.querySelector('small');
-          return { id: m ? m[1] : '', name: (a.querySelector('b') || a).textContent.trim(),
-            city: small ? small.textContent.split(' · ')[0].trim() : '' };
-        }).filter(function (row) { return row.id; });
+      { credentials: 'same-origin', headers: { Accept: 'application/json, text/html;q=0.1' } })
+      .then(function (response) { return response.ok ? response.json() : { rows: [] }; })
+      .then(function (index) {
+        territory = (index.rows || []).map(function (row) {
+          return { id: String(row[0]), name: row[1] || '', city: row[2] || '' };
+        });
         return territory;
       })
       .catch(function () { return []; });

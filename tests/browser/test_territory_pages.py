@@ -56,4 +56,16 @@ def test_filter_and_sort_cover_the_whole_territory_online_and_offline(live_serve
     page.get_by_label("Filter by name, city or industry").fill("account 418")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Account 418")
+
+    # The log-meeting picker and the new-account duplicate check search the same index offline,
+    # so an account beyond the list's first page is found, not made again.
+    page.goto(live_server.url + "/meetings/new")
+    page.get_by_label("Account", exact=True).fill("account 419")
+    expect(page.get_by_role("radio", name="Account 419 · Milwaukee")).to_be_visible()
+    page.goto(live_server.url + "/accounts/new")
+    page.get_by_label("Company name").fill("Account 418")
+    page.get_by_role("button", name="Add account").click()
+    offer = page.locator("#did-you-mean")
+    expect(offer).to_contain_text("Account 418")
+    assert page.evaluate("() => window.GroundworkOutbox.count()") == 0
     phone.set_offline(False)
