@@ -9,7 +9,7 @@
   // the query string (briefcase.js), instead of keeping /meetings/new?account_id=N 300 times.
   const FORMS = ['/meetings/new', '/notes/new',
     // field capture (static/js/capture.js): ?account_id= may name an account made offline
-    '/contacts/new', '/opportunities/new', '/accounts/pending'];
+    '/contacts/new', '/opportunities/new', '/accounts/pending', '/opportunities/pending'];
   const NEVER = ['/sw.js', BUILD.briefcaseManifestUrl];
   const { names } = GW.caches;
   const { strategies } = GW;

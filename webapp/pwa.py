@@ -44,9 +44,9 @@ THEME = "#0b3d2e"
 # The pages besides accounts and opportunities a rep needs offline (when they exist).
 PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "meetings.new",
          "notes.new", "sync.pending",
-         # field capture: new account, contact, deal, and a just-made account's page
+         # field capture: new account, contact, deal, and a just-made account's and deal's page
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
-         "contacts.edit_offline")
+         "opportunities.pending", "contacts.edit_offline")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
 # first; beyond the cap the generic form takes the account from the address (briefcase.js).

@@ -451,7 +451,7 @@
     }).then(function (outcome) {
       var result = outcome && outcome.results && outcome.results[entry.id];
       if (result && result.state === 'confirmed') {
-        location.assign(destination);
+        go(destination);
         return null;
       }
       if (result && result.state === 'needs-attention') {
@@ -484,6 +484,13 @@
     return entry.accountId ? '/accounts/' + entry.accountId : '/';
   }
 
+  // To the page after a write: the same page (a deal made on this phone, whose address
+  // differs only in its #fragment from nothing) is loaded again, not just scrolled.
+  function go(url) {
+    if (new URL(url, location.href).href === location.href) location.reload();
+    else location.assign(url);
+  }
+
   function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
   // Offline, only go where the service worker has a copy; otherwise stay and say so.
@@ -491,7 +498,7 @@
     var available = navigator.onLine || !window.caches ? Promise.resolve(true)
       : caches.match(url, { ignoreVary: true }).then(function (hit) { return !!hit; }, function () { return false; });
     return available.then(function (ok) {
-      if (ok) { location.assign(url); return; }
+      if (ok) { go(url); return; }
       startAfresh(form);
       notice('Saved on this phone. It will be sent when you are back online.');
     });
@@ -717,11 +724,15 @@
   }
 
   // A pending update on the opportunity's own page: the page may be an older cached copy.
+  // The page names the deal it shows (data-opportunity-path): /opportunities/<id>, or
+  // /opportunities/<client id> for a deal made on this phone (capture.js).
   function renderOpportunityPage(entries) {
-    if (!/^\/opportunities\/\d+$/.test(location.pathname)) return;
+    var named = document.querySelector('[data-opportunity-path]');
+    if (!named) return;
+    var path = named.getAttribute('data-opportunity-path');
     var main = document.getElementById('main');
     var box = document.getElementById('outbox-opportunity');
-    var mineHere = entries.filter(function (e) { return e.kind === 'opportunity' && e.action === location.pathname; });
+    var mineHere = entries.filter(function (e) { return e.kind === 'opportunity' && e.action === path; });
     showPendingValues(mineHere);
     if (!mineHere.length) { if (box) box.remove(); return; }
     if (!box) {

@@ -22,6 +22,7 @@
   var user = document.body.getAttribute('data-user') || '';
   var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   var PENDING_URL = '/accounts/pending';
+  var DEAL_PENDING_URL = '/opportunities/pending';
   var INDEX_URL = '/accounts/index.json';
   var LEGAL = ('inc incorporated corp corporation co company ltd limited llc llp lp plc gmbh ag sa sas ' +
     'sarl bv nv oy ab as spa srl pty group holding holdings the and').split(' ');
@@ -59,6 +60,7 @@
   // The id in the fragment: the phone keeps one copy of the page for every such account (a
   // cache lookup ignores the fragment), and the page reads the id from it.
   function pendingPage(id) { return PENDING_URL + '#' + encodeURIComponent(id); }
+  function pendingDealPage(id) { return DEAL_PENDING_URL + '#' + encodeURIComponent(id); }
 
   // ---- a fresh record id per freshly loaded form -------------------------------------------
 
@@ -474,7 +476,8 @@
       var li = el('li', 'pending');
       li.setAttribute('data-outbox-entry', e.id);
       var item = el('a', 'item');
-      item.href = '/sync/pending#entry-' + e.id;
+      // A deal made here has a page of its own, where it can be changed before it is sent.
+      item.href = kind === 'new_opportunity' ? pendingDealPage(e.id) : '/sync/pending#entry-' + e.id;
       item.appendChild(el('b', '', v.name || e.summary));
       var small = el('small', '', [v.title, v.email].filter(Boolean).join(' · ') + ' ');
       small.appendChild(pendingTag());
@@ -483,6 +486,78 @@
       list.appendChild(li);
     });
     container.appendChild(list);
+  }
+
+  // ---- /opportunities/pending#<id>: a deal still on this phone ------------------------------------
+
+  // The deal's client id is the id of the write that makes it. Its changes go to
+  // /opportunities/<client id>: queued after the deal, they replay after it, and the server
+  // finds the deal by that id (app.js shows them as pending values, as on any deal's page).
+  var dealHolder = document.querySelector('[data-pending-deal]');
+  var dealId = dealHolder ? decodeURIComponent(location.hash.slice(1)) : '';
+  if (dealHolder && UUID.test(dealId)) {
+    dealHolder.querySelector('#opp').setAttribute('data-opportunity-path', '/opportunities/' + dealId);
+    Array.prototype.forEach.call(dealHolder.querySelectorAll('form[data-outbox]'), function (form) {
+      form.setAttribute('action', '/opportunities/' + dealId);
+      form.setAttribute('data-outbox-next', pendingDealPage(dealId));
+    });
+  }
+
+  function moneyText(text) {
+    var n = Number(String(text || '0').replace(/[$,\s]/g, ''));
+    return isFinite(n) ? '$' + n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : text;
+  }
+
+  // The value the deal was made with, unless a pending change (app.js) shows a later one.
+  function madeWith(field, value, shows) {
+    if (!field || field.hasAttribute('data-pending-value')) return;
+    field.defaultValue = value;
+    field.value = value;
+    Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + field.name + '"]'), function (node) {
+      if (!node.classList.contains('pending')) node.textContent = shows;
+    });
+  }
+
+  function renderPendingDeal(entries) {
+    if (!dealHolder) return;
+    var entry = mine(entries).filter(function (e) { return e.kind === 'new_opportunity' && e.id === dealId; })[0];
+    if (!entry && UUID.test(dealId) && navigator.onLine && !document.body.hasAttribute('data-offline-copy')
+        && !new URLSearchParams(location.search).get('id')) {
+      // Sent already: the server knows it now and answers with the deal's own page.
+      location.replace(DEAL_PENDING_URL + '?id=' + encodeURIComponent(dealId));
+      return;
+    }
+    dealHolder.querySelector('[data-pending-empty]').hidden = !!entry;
+    Array.prototype.forEach.call(dealHolder.querySelectorAll('[data-pending-shown]'), function (node) {
+      node.hidden = !entry;
+    });
+    if (!entry) return;
+    var v = valuesOf(entry);
+    var account = pendingAccounts(entries).filter(function (a) { return a.id === v.account_id; })[0];
+    var accountName = account ? account.name : (entry.accountName || 'Account').replace(/ \(on this phone\)$/, '');
+    dealHolder.querySelector('h1').textContent = v.name || 'New opportunity';
+    var crumb = dealHolder.querySelector('a[data-deal-account]');
+    crumb.textContent = accountName;
+    crumb.href = UUID.test(v.account_id || '') ? pendingPage(v.account_id)
+      : dealHolder.getAttribute('data-account-url') + encodeURIComponent(v.account_id || '');
+    Array.prototype.forEach.call(dealHolder.querySelectorAll('form[data-outbox]'), function (form) {
+      form.setAttribute('data-account-id', v.account_id || '');
+      form.setAttribute('data-account-name', accountName);
+    });
+    if (dealHolder.hasAttribute('data-filled')) return;
+    dealHolder.setAttribute('data-filled', '');
+    var stages = dealHolder.querySelector('form.stages');
+    if (!stages.hasAttribute('data-pending-value')) {
+      Array.prototype.forEach.call(stages.querySelectorAll('button[name="stage"]'), function (button) {
+        var on = button.value === (v.stage || 'first_meeting');
+        button.setAttribute('aria-pressed', on ? 'true' : 'false');
+        button.classList.toggle('primary', on);
+      });
+    }
+    var editor = dealHolder.querySelector('form.editor');
+    madeWith(editor.querySelector('[name="amount"]'), v.amount || '0', moneyText(v.amount));
+    var closeOn = editor.querySelector('[name="close_on"]');
+    madeWith(closeOn, v.close_on || '', v.close_on || '');
   }
 
   // ---- an account's page: contacts and deals still on this phone -------------------------------
@@ -537,6 +612,7 @@
       offerInPickers(pendingAccounts(entries));
       offerPendingContacts();
       renderPendingAccount(entries);
+      renderPendingDeal(entries);
       renderAccountPage(entries);
       document.documentElement.setAttribute('data-capture-ready', '');
     });

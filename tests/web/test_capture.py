@@ -351,3 +351,49 @@ def test_the_offline_copy_of_the_contact_form_serves_every_contact(client, make,
     page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
     assert f'data-contact-edit="{contact.id}"' in page and 'data-title="Buyer"' in page
     assert "/contacts/edit" in client.get("/offline/manifest.json").get_json()["pages"]
+
+
+def test_changes_queued_after_an_offline_deal_name_it_by_its_client_id_and_chain(
+        client, make, login):
+    """Offline: a deal on a new account, then two changes of it (both made on the phone on
+    the version the deal was made with); replayed twice, in order: one deal, both changes
+    applied once, no conflict with the rep's own earlier change."""
+    rep = make.user("rep")
+    login(rep)
+    account_ref, deal_key = str(uuid.uuid4()), str(uuid.uuid4())
+    writes = [
+        ("/accounts/new", {"name": "Hooli", "uuid": account_ref, "client_id": str(uuid.uuid4())}),
+        ("/opportunities/new", {"account_id": account_ref, "name": "Platform deal",
+                                "amount": "1000", "close_on": "2027-03-31", "client_id": deal_key}),
+        (f"/opportunities/{deal_key}", {"version": "1", "stage": "proposal",
+                                        "client_id": str(uuid.uuid4())}),
+        (f"/opportunities/{deal_key}", {"version": "1", "amount": "61,000",
+                                        "close_on": "2027-03-31", "next_step": "Send the quote",
+                                        "forecast_category": "pipeline",
+                                        "client_id": str(uuid.uuid4())}),
+    ]
+    for _ in range(2):
+        for url, data in writes:
+            response = client.post(url, data=data, headers=OUTBOX)
+            assert response.status_code == 303, (url, response.get_data(as_text=True)[:2000])
+    deal = db.session.scalar(select(Opportunity))
+    assert _count(Opportunity) == 1
+    assert (deal.stage, deal.amount, deal.next_step, deal.version) == (
+        "proposal", Decimal("61000.00"), "Send the quote", 3)
+    assert response.headers["Location"] == f"/opportunities/{deal.id}"
+    # Once it arrived, the deal's page on the phone leads to the deal itself.
+    pending = client.get(f"/opportunities/pending?id={deal_key}")
+    assert pending.headers["Location"] == f"/opportunities/{deal.id}"
+
+
+def test_a_change_naming_a_deal_not_made_yet_or_not_theirs_is_refused(client, make, login):
+    rep, other = make.user("rep"), make.user("rep")
+    theirs = make.opportunity(account=make.account(owner=other), uuid=str(uuid.uuid4()))
+    login(rep)
+    for ref in (str(uuid.uuid4()), theirs.uuid):
+        response = client.post(f"/opportunities/{ref}", data={
+            "version": "1", "stage": "proposal", "client_id": str(uuid.uuid4())}, headers=OUTBOX)
+        assert response.status_code == 404
+        assert "has not reached the server" in response.get_data(as_text=True)
+    assert client.get(f"/opportunities/pending?id={theirs.uuid}").status_code == 200
+    assert db.session.get(Opportunity, theirs.id).stage == theirs.stage != "proposal"

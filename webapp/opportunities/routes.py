@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -25,7 +26,13 @@ from webapp.opportunities.forms import (
 )
 from webapp.opportunities.rules import FIELD_LABELS, display_value, form_value
 from webapp.queries.access import get_visible_account
-from webapp.queries.capture import account_by_ref, account_for_new_form, get_account_by_ref
+from webapp.queries.capture import (
+    account_by_ref,
+    account_for_new_form,
+    get_account_by_ref,
+    get_opportunity_by_ref,
+    opportunity_by_ref,
+)
 from webapp.queries.meeting_form import account_choices
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.queries.write_targets import get_visible_opportunity
@@ -101,11 +108,14 @@ def detail(opportunity_id: int):
 
 
 @bp.post("/<int:opportunity_id>")
+@bp.post("/<uuid:opportunity_id>")
 @login_required
-def update(opportunity_id: int):
+def update(opportunity_id: int | UUID):
     """Apply the posted fields (any subset) made on `version`; 409 + conflict screen when the
-    opportunity changed since; 400 + the form with errors on bad input."""
-    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    opportunity changed since; 400 + the form with errors on bad input. A deal made on the
+    phone is named by its client id until it has reached the server: a change queued after
+    it applies to it (404 while it has not arrived, never to another deal)."""
+    opportunity = get_opportunity_by_ref(g.user, opportunity_id)
     form = OpportunityUpdateForm()
     if not form.validate():
         return _render_detail(opportunity, form, 400)
@@ -224,6 +234,21 @@ def new():
         abort(409)
     flash("Opportunity added.", "success")
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id), 303)
+
+
+@bp.get("/pending")
+@login_required
+def pending():
+    """A deal made on this phone, by its client id (?id=). Once it reached the server this is
+    its page; before (offline) the saved copy of this page shows it from the phone's outbox
+    (static/js/capture.js) with its stage and details, which can be changed meanwhile: the
+    changes name the deal by its client id and follow its creation."""
+    opportunity = opportunity_by_ref(g.user, request.args.get("id", ""))
+    if opportunity is not None:
+        return redirect(url_for(".detail", opportunity_id=opportunity.id))
+    form = OpportunityUpdateForm(formdata=None, data={"version": 1})
+    return render_template("opportunities/pending.html", form=form, stages=OPEN_STAGES,
+                           display_value=display_value)
 
 
 def _render_new(form: OpportunityCreateForm, account, status: int = 200):

@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 
 from webapp.accounts.matching import company_key, email_key, same_company, search_word
 from webapp.extensions import db
-from webapp.models import Account, Contact, User
+from webapp.models import Account, Contact, Opportunity, User
 from webapp.queries.access import account_visibility, get_visible_account
 from webapp.routing import MAX_DATABASE_ID
 from webapp.services.idempotency import parse_client_id
@@ -133,6 +133,40 @@ def get_visible_contact(user: User, contact_id: int) -> Contact:
     return contact
 
 
+def opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity | None:
+    """A deal by database id or by the client id its form made (a deal made on the phone),
+    if it is on an account `user` may see."""
+    text = str(ref or "").strip()
+    stmt = select(Opportunity).join(Account, Opportunity.account_id == Account.id) \
+        .options(contains_eager(Opportunity.account)).where(account_visibility(user))
+    if text.isdigit():
+        if not 0 < int(text) <= MAX_DATABASE_ID:
+            return None
+        return db.session.scalar(stmt.where(Opportunity.id == int(text)))
+    client_id = parse_client_id(text)
+    if client_id is None:
+        return None
+    return db.session.scalar(stmt.where(Opportunity.uuid == client_id))
+
+
+class DealNotHere(NotFound):
+    """A change names a deal by the client id of a deal made on the phone that the server has
+    not got (within what the user may see): not arrived yet, or not theirs."""
+
+    rep_message = ("The deal this change belongs to has not reached the server (or is not "
+                   "yours). Send the new deal first, then send this again.")
+
+
+def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
+    """`opportunity_by_ref`, or 404."""
+    opportunity = opportunity_by_ref(user, ref)
+    if opportunity is None:
+        if parse_client_id(str(ref or "")):
+            raise DealNotHere()
+        abort(404)
+    return opportunity
+
+
 def find_by_client_id(model, client_id: str):
     """The record of `model` a phone already made with this client id, whoever's it is (the
     caller checks that it is the user's before answering with it)."""
@@ -140,4 +174,4 @@ def find_by_client_id(model, client_id: str):
 
 
 __all__ = ["similar_accounts", "contacts_with_email", "account_by_ref", "get_account_by_ref",
-           "contact_by_ref", "account_for_new_form", "get_visible_contact", "find_by_client_id", "get_visible_account"]
+           "contact_by_ref", "account_for_new_form", "opportunity_by_ref", "get_opportunity_by_ref", "get_visible_contact", "find_by_client_id", "get_visible_account"]
