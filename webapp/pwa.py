@@ -201,6 +201,7 @@ def briefcase_manifest():
     """Every URL the signed-in rep's phone should keep for offline use."""
     from webapp.clock import utcnow
     from webapp.queries.briefcase import briefcase_ids
+    from webapp.queries.meeting_form import meeting_ids_with_open_commitments
     from webapp.queries.write_targets import unfiled_note_ids
 
     account_ids, opportunity_ids = briefcase_ids(g.user)
@@ -213,6 +214,9 @@ def briefcase_manifest():
     if "notes.file" in endpoints:
         pages += [url_for("notes.file", note_id=i)
                   for i in unfiled_note_ids(g.user, UNFILED_NOTES_CAP)]
+    if "meetings.detail" in endpoints:
+        pages += [url_for("meetings.detail", meeting_id=i)
+                  for i in meeting_ids_with_open_commitments(g.user)]
     if "opportunities.detail" in endpoints:
         pages += [url_for("opportunities.detail", opportunity_id=i) for i in opportunity_ids]
     else:

@@ -325,3 +325,69 @@ def test_log_meeting_page_stays_small_for_an_admin_with_300_accounts(client, mak
     response = client.get("/meetings/new")
     assert response.status_code == 200
     assert len(gzip.compress(response.data)) <= 14 * 1024
+
+
+def test_the_meeting_page_shows_what_was_said_and_closes_its_promises(client, make, login,
+                                                                       count_queries):
+    rep = make.user("rep", name="Dana Field")
+    account = make.account(owner=rep, name="Acme Robotics")
+    deal = make.opportunity(account, name="Platform deal")
+    meeting = make.meeting(account, rep, notes="They want a pilot in March",
+                           attendees="Cleo Park", opportunity_id=deal.id)
+    few = [Commitment(account_id=account.id, meeting_id=meeting.id, party=party,
+                      description=f"{party} promise {n}") for n, party in
+           enumerate(("theirs", "ours"))]
+    db.session.add_all(few)
+    db.session.commit()
+    login(rep)
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    for text in ("They want a pilot in March", "With Cleo Park", "Platform deal",
+                 "They promised", "theirs promise 0", "We promised", "ours promise 1",
+                 "Acme Robotics", "logged by Dana Field"):
+        assert text in page, text
+    assert page.count('data-outbox="commitment"') == 2
+    # Linked from the account page's recent meetings.
+    assert f'href="/meetings/{meeting.id}"' in client.get(f"/accounts/{account.id}").get_data(
+        as_text=True)
+
+    # Kept from the meeting page: back to it, the promise shown as kept.
+    response = client.post(f"/meetings/commitments/{few[0].id}",
+                           data={"kept": "yes", "next": f"/meetings/{meeting.id}"})
+    assert response.headers["Location"] == f"/meetings/{meeting.id}"
+    db.session.refresh(few[0])
+    assert few[0].kept is True
+    assert "Undo" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+
+    # Bounded: the same queries with 3 promises or 60, and small.
+    db.session.add_all(Commitment(account_id=account.id, meeting_id=meeting.id, party="theirs",
+                                  description=f"Promise {n} " + "x" * 80) for n in range(58))
+    db.session.commit()
+    with count_queries() as many:
+        response = client.get(f"/meetings/{meeting.id}")
+    assert response.status_code == 200
+    assert len(gzip.compress(response.data)) <= 14 * 1024
+    with count_queries() as few_queries:
+        client.get(f"/meetings/{make.meeting(account, rep).id}")
+    assert many.count <= few_queries.count + 1 <= 12  # + at most the deal it was about
+
+
+def test_another_reps_meeting_page_is_not_found(client, make, login):
+    rep, other = make.user("rep"), make.user("rep")
+    theirs = make.meeting(make.account(owner=other), other, notes="Secret")
+    login(rep)
+    assert client.get(f"/meetings/{theirs.id}").status_code == 404
+    assert client.get("/meetings/99999999999").status_code == 404
+
+
+def test_the_briefcase_keeps_meetings_with_open_promises(client, make, login):
+    rep = make.user("rep")
+    account = make.account(owner=rep)
+    open_one, closed_one = make.meeting(account, rep), make.meeting(account, rep)
+    db.session.add_all([
+        Commitment(account_id=account.id, meeting_id=open_one.id, party="ours", description="A"),
+        Commitment(account_id=account.id, meeting_id=closed_one.id, party="ours",
+                   description="B", kept=True)])
+    db.session.commit()
+    login(rep)
+    pages = client.get("/offline/manifest.json").get_json()["pages"]
+    assert f"/meetings/{open_one.id}" in pages and f"/meetings/{closed_one.id}" not in pages

@@ -16,6 +16,7 @@ from webapp.queries.access import get_visible_account
 from webapp.queries.meeting_form import (
     account_contacts,
     account_label,
+    get_visible_meeting,
     has_meetings,
     open_opportunities,
     recent_accounts,
@@ -234,6 +235,18 @@ def _attendees(form: MeetingForm, account) -> str | None:
         form.attendees.errors.append("Keep the attendees under 500 characters.")
         return None
     return attendees
+
+
+@bp.get("/<int:meeting_id>")
+@login_required
+def detail(meeting_id: int):
+    """A logged meeting: what was said, with whom, and what each side promised, each promise
+    with kept / not kept (queued by the outbox, offline too, like on Today)."""
+    meeting, commitments, opportunity = get_visible_meeting(g.user, meeting_id)
+    return render_template("meetings/detail.html", meeting=meeting, account=meeting.account,
+                           opportunity=opportunity, tz=g.user.timezone,
+                           theirs=[c for c in commitments if c.party == "theirs"],
+                           ours=[c for c in commitments if c.party != "theirs"])
 
 
 @bp.post("/commitments/<int:commitment_id>")

@@ -2,10 +2,11 @@
 chosen account (its contacts and open opportunities)."""
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import case, exists, or_, select
 
 from webapp.extensions import db
-from webapp.models import OPEN_STAGES, Account, Contact, Meeting, Opportunity, User
+from webapp.models import OPEN_STAGES, Account, Commitment, Contact, Meeting, Opportunity, User
 from webapp.queries.access import account_visibility
 
 RECENT_ACCOUNTS = 5
@@ -101,3 +102,36 @@ def open_opportunities(account_id: int) -> list[Opportunity]:
 def has_meetings(account_id: int) -> bool:
     """Whether anyone has logged a meeting with this account (else the next is a first one)."""
     return bool(db.session.scalar(select(exists().where(Meeting.account_id == account_id))))
+
+
+MEETING_PAGES_CAP = 200
+
+
+def get_visible_meeting(user: User, meeting_id: int):
+    """A logged meeting with its account, what was promised at it (open and closed, theirs
+    first, soonest due first) and the deal it was about: three queries whatever was said.
+    404 unless `user` may see the account."""
+    row = db.session.execute(
+        select(Meeting, Account).join(Account, Meeting.account_id == Account.id)
+        .where(Meeting.id == meeting_id, account_visibility(user))
+    ).first()
+    if row is None:
+        abort(404)
+    meeting = row.Meeting
+    commitments = list(db.session.scalars(
+        select(Commitment).where(Commitment.meeting_id == meeting.id)
+        .order_by(Commitment.party.desc(), Commitment.due_on.is_(None), Commitment.due_on,
+                  Commitment.id)))
+    opportunity = db.session.get(Opportunity, meeting.opportunity_id) \
+        if meeting.opportunity_id else None
+    return meeting, commitments, opportunity
+
+
+def meeting_ids_with_open_commitments(user: User, limit: int = MEETING_PAGES_CAP) -> list[int]:
+    """The meetings whose promises are still open (newest first): the briefcase keeps their
+    pages, so a promise can be marked kept on its meeting offline too."""
+    return list(db.session.scalars(
+        select(Meeting.id).join(Account, Meeting.account_id == Account.id)
+        .where(account_visibility(user),
+               exists().where(Commitment.meeting_id == Meeting.id, Commitment.kept.is_(None)))
+        .order_by(Meeting.started_at.desc(), Meeting.id.desc()).limit(limit)))
