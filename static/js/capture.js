@@ -230,7 +230,7 @@
     var account = location.pathname.match(/^\/accounts\/(\d+)/);
     var details = new URLSearchParams({ id: link.getAttribute('data-contact-edit'),
       account: account ? account[1] : '', account_name: (document.querySelector('main h1') || {}).textContent || '' });
-    ['name', 'title', 'phone', 'email'].forEach(function (name) {
+    ['name', 'title', 'phone', 'email', 'version'].forEach(function (name) {
       details.set(name, link.getAttribute('data-' + name) || '');
     });
     location.assign(EDIT_SHELL + '#' + details.toString());
@@ -248,9 +248,15 @@
       form.setAttribute('data-outbox-next', '/accounts/' + details.get('account'));
     }
     if (details.get('account_name')) form.setAttribute('data-account-name', details.get('account_name').trim());
+    // The version and the details this copy shows: the server merges the edit with changes
+    // made since (a colleague's, or this rep's own still queued).
+    var version = form.querySelector('[name="version"]');
+    if (version && /^\d+$/.test(details.get('version') || '')) version.value = details.get('version');
     ['name', 'title', 'phone', 'email'].forEach(function (name) {
       var input = form.querySelector('[name="' + name + '"]');
       if (input && !input.value) input.value = details.get(name) || '';
+      var base = form.querySelector('[name="base_' + name + '"]');
+      if (base) base.value = details.get(name) || '';
     });
   }
   fillEditShell();

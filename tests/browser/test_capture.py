@@ -8,6 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from webapp.models import Account, AuditEvent, Contact, Meeting, Opportunity
+from webapp.services.capture import ContactDetails, update_contact
 
 
 def _count(session, model, *where) -> int:
@@ -64,11 +65,9 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
     page.get_by_role("link", name="Add contact").click()
     page.wait_for_url("**/contacts/new?account_id=*")
     page.wait_for_selector("html[data-capture-ready]", state="attached")
-    picker = page.get_by_label("Account")
-    page.wait_for_function(
-        "() => document.querySelector('select[name=account_id]').selectedOptions[0]"
-        ".textContent.includes('Hooli')")
-    assert "on this phone" in picker.evaluate("s => s.selectedOptions[0].textContent")
+    chosen = page.locator("#account-choices label:has(input:checked)")
+    chosen.wait_for()
+    assert "Hooli" in chosen.inner_text() and "on this phone" in chosen.inner_text()
     page.get_by_label("Name").fill("Gavin Belson")
     page.get_by_label("Title").fill("CEO")
     page.get_by_role("button", name="Add contact").click()
@@ -77,9 +76,7 @@ def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live
 
     page.get_by_role("link", name="New opportunity").click()
     page.wait_for_url("**/opportunities/new?account_id=*")
-    page.wait_for_function(
-        "() => document.querySelector('select[name=account_id]').selectedOptions[0]"
-        ".textContent.includes('Hooli')")
+    page.locator("#account-choices label:has(input:checked)", has_text="Hooli").wait_for()
     page.get_by_label("Name").fill("Platform deal")
     page.get_by_role("button", name="Add opportunity").click()
     page.wait_for_url("**/accounts/pending#*")
@@ -216,11 +213,26 @@ def test_offline_contact_duplicate_offered_and_details_edited_offline_arrive_onc
     page.wait_for_url(f"**/accounts/{acme_id}")
     assert _outbox_count(page) == 1
 
+    # Meanwhile a colleague adds her phone number on the server.
+    with live_server.ctx() as session:
+        colleague = live_server.make.user("manager", name="Max Boss")
+        contact = session.get(Contact, ana_id)
+        update_contact(session, colleague, contact, ContactDetails(
+            name="Ana Ruiz", title="Buyer", phone="+1 512 555 0100", email="ana@acme.example"))
+    # A second edit on the phone's (older) copy, of the title only: it must neither undo the
+    # first edit's e-mail nor the colleague's phone, nor clash with the rep's own first edit.
+    page.get_by_role("link", name="Edit Ana Ruiz").click()
+    page.wait_for_url("**/contacts/edit#*")
+    page.get_by_label("Title").fill("VP purchasing")
+    page.get_by_role("button", name="Save contact").click()
+    page.wait_for_url(f"**/accounts/{acme_id}")
+    assert _outbox_count(page) == 2
+
     page.context.set_offline(False)
     _wait_until_synced(page)
     with live_server.ctx() as session:
         contact = session.get(Contact, ana_id)
-        assert (contact.name, contact.title, contact.email) == (
-            "Ana Ruiz", "Head of purchasing", "ana.ruiz@acme.example")
+        assert (contact.name, contact.title, contact.email, contact.phone) == (
+            "Ana Ruiz", "VP purchasing", "ana.ruiz@acme.example", "+1 512 555 0100")
         assert _count(session, Contact) == 1
-        assert _count(session, AuditEvent, AuditEvent.action == "contact.changed") == 1
+        assert _count(session, AuditEvent, AuditEvent.action == "contact.changed") == 3

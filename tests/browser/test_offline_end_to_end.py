@@ -85,9 +85,7 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     # 2. A contact at it.
     page.get_by_role("link", name="Add contact").click()
     page.wait_for_url("**/contacts/new?account_id=*")
-    page.wait_for_function(
-        "() => document.querySelector('select[name=account_id]').selectedOptions[0]"
-        ".textContent.includes('Hooli')")
+    page.locator("#account-choices label:has(input:checked)", has_text="Hooli").wait_for()
     page.get_by_label("Name").fill("Gavin Belson")
     page.get_by_label("Title").fill("CEO")
     page.get_by_role("button", name="Add contact").click()
@@ -98,9 +96,7 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     # 3. A deal on it.
     page.get_by_role("link", name="New opportunity").click()
     page.wait_for_url("**/opportunities/new?account_id=*")
-    page.wait_for_function(
-        "() => document.querySelector('select[name=account_id]').selectedOptions[0]"
-        ".textContent.includes('Hooli')")
+    page.locator("#account-choices label:has(input:checked)", has_text="Hooli").wait_for()
     page.get_by_label("Name").fill("Platform deal")
     page.get_by_label("Amount").fill("120000")
     page.get_by_label("Stage").select_option(label="Proposal")

@@ -79,7 +79,9 @@ def test_an_unfiled_note_is_filed_under_an_account_offline(live_server, territor
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Ask Sam about the Q1 event").click()
     page.wait_for_url(f"**/notes/{note_id}/file")
-    page.get_by_label("Account").select_option(label="Birch Logistics · Chicago")
+    # The one account picker: type, then pick (offline, from the saved territory index).
+    page.get_by_label("Account").fill("birch")
+    page.get_by_role("radio", name="Birch Logistics · Chicago").check()
     page.get_by_role("button", name="File note").click()
     page.wait_for_url(f"**/accounts/{t['birch']}")
     ready(page)

@@ -397,3 +397,111 @@ def test_a_change_naming_a_deal_not_made_yet_or_not_theirs_is_refused(client, ma
         assert "has not reached the server" in response.get_data(as_text=True)
     assert client.get(f"/opportunities/pending?id={theirs.uuid}").status_code == 200
     assert db.session.get(Opportunity, theirs.id).stage == theirs.stage != "proposal"
+
+
+def test_every_account_picker_searches_instead_of_listing_the_territory(client, make, login,
+                                                                       count_queries):
+    """Filing a note, a contact or a deal opened without an account: the one search picker
+    (recent accounts first, matches of what the rep typed), never all 3,000 accounts."""
+    rep = make.user("rep")
+    note = make.note(rep)
+    db.session.add_all(Account(name=f"Northwind Logistics Holdings {n:04d}", city="Minneapolis",
+                               owner_id=rep.id) for n in range(3000))
+    db.session.add(Account(name="Zebra Freight", city="Duluth", owner_id=rep.id))
+    db.session.commit()
+    login(rep)
+    pages = ("/contacts/new", "/opportunities/new", f"/notes/{note.id}/file")
+    for url in pages:
+        with count_queries() as reads:
+            response = client.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert 'data-account-search' in page and "data-contacts-picker" not in page, url
+        assert page.count('name="account_id"') <= 6 and "Zebra Freight" not in page, url
+        assert len(gzip.compress(response.data)) <= 14 * 1024, url
+        assert reads.count <= 8, (url, reads.statements)
+    # Typing finds the account; the answer is the plain picker again (no people to load).
+    found = client.get("/meetings/accounts?plain=1&account_q=zebra",
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Zebra Freight · Duluth" in found and "data-contacts-picker" not in found
+    zebra = db.session.scalar(select(Account.id).where(Account.name == "Zebra Freight"))
+    # A form the server refused keeps the account chosen.
+    refused = client.post("/contacts/new", data={"account_id": str(zebra), "name": ""})
+    assert refused.status_code == 400
+    assert f'name="account_id" value="{zebra}"' in refused.get_data(as_text=True)
+    refused = client.post("/opportunities/new", data={"account_id": "", "name": "Deal"})
+    assert refused.status_code in (400, 404)
+    response = client.post(f"/notes/{note.id}/file", data={"account_id": str(zebra)})
+    assert response.status_code == 303
+    db.session.refresh(note)
+    assert note.account_id == zebra
+
+
+def _contact_edit(contact_id, version, base, **values):
+    data = {"version": str(version), "client_id": str(uuid.uuid4())}
+    data.update({f"base_{k}": v for k, v in base.items()})
+    data.update({**base, **values})
+    return f"/contacts/{contact_id}", data
+
+
+def test_a_reps_own_queued_contact_edits_chain_and_a_colleagues_untouched_fields_merge(
+        client, make, login):
+    manager = make.user("manager", name="Max Boss")
+    rep = make.user("rep", name="Dana Field", manager=manager)
+    account = make.account(owner=rep)
+    contact = make.contact(account, name="Ana", title="Buyer", phone="", email="")
+    base = {"name": "Ana", "title": "Buyer", "phone": "", "email": ""}
+    login(rep)
+    page = client.get(f"/contacts/{contact.id}/edit").get_data(as_text=True)
+    assert 'name="version"' in page and 'name="base_title"' in page
+    # Two edits queued offline on the same copy (version 1): the second is not a conflict.
+    for url, data in (_contact_edit(contact.id, 1, base, title="Head of purchasing"),
+                      _contact_edit(contact.id, 1, base, title="VP purchasing",
+                                    phone="+1 512 555 0100")):
+        assert client.post(url, data=data, headers=OUTBOX).status_code == 303
+    db.session.expire_all()
+    contact = db.session.get(Contact, contact.id)
+    assert (contact.title, contact.phone, contact.version) == ("VP purchasing", "+1 512 555 0100", 3)
+    # The manager changes the e-mail; the rep's stale copy (version 3) changes only the phone:
+    # both stay, the stale form's old e-mail does not undo the manager's.
+    login(manager)
+    shown = {"name": "Ana", "title": "VP purchasing", "phone": "+1 512 555 0100", "email": ""}
+    url, data = _contact_edit(contact.id, 3, shown, email="ana@example.com")
+    assert client.post(url, data=data).status_code == 303
+    login(rep)
+    url, data = _contact_edit(contact.id, 3, shown, phone="+1 512 555 0199")
+    assert client.post(url, data=data, headers=OUTBOX).status_code == 303
+    db.session.expire_all()
+    contact = db.session.get(Contact, contact.id)
+    assert (contact.phone, contact.email, contact.version) == (
+        "+1 512 555 0199", "ana@example.com", 5)
+
+
+def test_a_real_clash_over_a_contact_field_is_a_conflict_the_rep_resolves(client, make, login):
+    manager = make.user("manager", name="Max Boss")
+    rep = make.user("rep", name="Dana Field", manager=manager)
+    account = make.account(owner=rep)
+    contact = make.contact(account, name="Ana", title="Buyer")
+    base = {"name": "Ana", "title": "Buyer", "phone": "", "email": ""}
+    login(manager)
+    url, data = _contact_edit(contact.id, 1, base, title="CFO")
+    assert client.post(url, data=data).status_code == 303
+    login(rep)
+    url, data = _contact_edit(contact.id, 1, base, title="Head of purchasing", phone="555 0100")
+    response = client.post(url, data=data, headers=OUTBOX)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Max Boss" in page and "Keep mine: <b>Head of purchasing</b>" in page
+    assert "Take theirs (now on the server): <b>CFO</b>" in page
+    assert "You started from: Buyer" in page and 'name="phone" value="555 0100"' in page
+    db.session.expire_all()
+    assert (db.session.get(Contact, contact.id).title, db.session.get(Contact, contact.id).phone) \
+        == ("CFO", "")
+    # "Save my choices" (theirs for the title): the phone goes along, nothing else changes.
+    resolved = {"version": "2", "client_id": data["client_id"], "name": "Ana", "title": "CFO",
+                "phone": "555 0100", "email": "", "base_name": "Ana", "base_title": "CFO",
+                "base_phone": "", "base_email": ""}
+    assert client.post(url, data=resolved, headers=OUTBOX).status_code == 303
+    db.session.expire_all()
+    contact = db.session.get(Contact, contact.id)
+    assert (contact.title, contact.phone, contact.version) == ("CFO", "555 0100", 3)

@@ -1,8 +1,15 @@
 """Contact forms: a person met at a meeting. Only the name is required."""
 from __future__ import annotations
 
-from wtforms import StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms import HiddenField, IntegerField, StringField
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from webapp.accounts.forms import NewRecordForm
 from webapp.meetings.forms import WriteForm
@@ -30,4 +37,10 @@ class ContactForm(ContactFieldsMixin, NewRecordForm):
 
 
 class ContactEditForm(ContactFieldsMixin, WriteForm):
-    pass
+    # The version the form was made on and the details it showed: an edit made on an older
+    # copy (offline) is merged field by field (webapp/services/capture.py).
+    version = IntegerField(validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    base_name = HiddenField()
+    base_title = HiddenField()
+    base_phone = HiddenField()
+    base_email = HiddenField()

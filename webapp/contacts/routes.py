@@ -15,11 +15,19 @@ from webapp.queries.capture import (
     get_account_by_ref,
     get_visible_contact,
 )
-from webapp.queries.meeting_form import account_choices
-from webapp.services.capture import CaptureError, ContactDetails, create_contact, update_contact
+from webapp.queries.meeting_form import picker_choices
+from webapp.services.capture import (
+    CONTACT_FIELDS,
+    CaptureError,
+    ContactConflict,
+    ContactDetails,
+    create_contact,
+    update_contact,
+)
 from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+FIELD_LABELS = {"name": "Name", "title": "Title", "phone": "Phone", "email": "E-mail"}
 
 
 def _account_page(account_id: int):
@@ -35,7 +43,8 @@ def _then() -> str:
 def _render_new(form: ContactForm, account, status: int = 200, **extra):
     ctx = {"form": form, "account": account, "then": _then(), **extra}
     if account is None:
-        ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
+        ctx.update(picker_choices(g.user, request.values.get("account_q", ""),
+                                  form.account_id.data))
     return render_template("contacts/new.html", **ctx), status
 
 
@@ -99,27 +108,56 @@ def edit_offline():
     return render_template("contacts/edit.html", form=form, contact=None)
 
 
+def _edit_form(contact: Contact) -> ContactEditForm:
+    """The contact's details, the version they are, and (as `base_*`) what the form showed."""
+    form = ContactEditForm(formdata=None, obj=contact)
+    for name in CONTACT_FIELDS:
+        form[f"base_{name}"].data = getattr(contact, name) or ""
+    form.client_id.data = new_client_id()
+    return form
+
+
 @bp.get("/<int:contact_id>/edit")
 @login_required
 def edit(contact_id: int):
     contact = get_visible_contact(g.user, contact_id)
-    form = ContactEditForm(formdata=None, obj=contact)
-    form.client_id.data = new_client_id()
-    return render_template("contacts/edit.html", form=form, contact=contact)
+    return render_template("contacts/edit.html", form=_edit_form(contact), contact=contact)
 
 
 @bp.post("/<int:contact_id>")
 @login_required
 def update(contact_id: int):
-    """New details for the contact (the whole set: what the rep sees is what is saved)."""
+    """New details for the contact (the whole set the rep saw), made on `version`: merged with
+    changes made since, or 409 and the conflict laid out when someone else changed a field the
+    rep changed too."""
     contact = get_visible_contact(g.user, contact_id)
     form = ContactEditForm()
     if not form.validate():
         return render_template("contacts/edit.html", form=form, contact=contact), 400
+    base = None
+    if form.version.data is not None:
+        base = ContactDetails(**{name: form[f"base_{name}"].data or "" for name in CONTACT_FIELDS})
     try:
-        update_contact(db.session, g.user, contact, _details(form))
+        update_contact(db.session, g.user, contact, _details(form),
+                       based_on_version=form.version.data, base=base)
+    except ContactConflict as conflict:
+        return _render_conflict(contact, conflict, form.client_id.data)
     except CaptureError as error:
         form[error.field].errors.append(str(error))
         return render_template("contacts/edit.html", form=form, contact=contact), 400
     flash("Contact saved.", "success")
     return _account_page(contact.account_id)
+
+
+def _render_conflict(contact: Contact, conflict: ContactConflict, client_id: str):
+    fields = {name: getattr(contact, name) or "" for name in CONTACT_FIELDS}
+    fields.update(conflict.keep)
+    asked = {c[0] for c in conflict.conflicts}
+    choices = [{"field": name, "label": FIELD_LABELS[name], "yours": yours, "theirs": theirs,
+                "base": base} for name, yours, theirs, base in conflict.conflicts]
+    keep = [(name, value) for name, value in fields.items() if name not in asked]
+    return render_template(
+        "contacts/conflict.html", contact=contact, choices=choices, keep=keep,
+        current={name: getattr(contact, name) or "" for name in CONTACT_FIELDS},
+        changed_by=conflict.changed_by, changed_at=conflict.changed_at,
+        version=conflict.current_version, client_id=client_id), 409

@@ -15,12 +15,10 @@ from webapp.models import Meeting, Opportunity
 from webapp.queries.access import get_visible_account
 from webapp.queries.meeting_form import (
     account_contacts,
-    account_label,
     get_visible_meeting,
     has_meetings,
     open_opportunities,
-    recent_accounts,
-    search_accounts,
+    picker_choices,
 )
 from webapp.queries.capture import account_by_ref, get_account_by_ref
 from webapp.queries.write_targets import get_visible_commitment
@@ -30,7 +28,6 @@ from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_clie
 from webapp.services.meetings import MeetingError, Promise, find_logged_meeting, log_meeting
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-MAX_SEARCH_TEXT = 100
 
 
 def account_id_arg(allow_client_id: bool = False) -> int | str | None:
@@ -153,14 +150,7 @@ def _with_account_resolved(formdata):
 
 
 def _account_choices(text: str, chosen) -> dict:
-    """What the account picker offers: the chosen account first, then the matches of `text`
-    (or, with nothing typed, the recent accounts). Bounded: never every account."""
-    text = text.strip()[:MAX_SEARCH_TEXT]
-    chosen_id = chosen if isinstance(chosen, int) and 0 < chosen <= MAX_ID else None
-    found = search_accounts(g.user, text) if text else recent_accounts(g.user)
-    picked = account_label(g.user, chosen_id) if chosen_id else None
-    choices = ([picked] if picked else []) + [c for c in found if not picked or c[0] != picked[0]]
-    return {"choices": choices, "chosen_id": picked[0] if picked else None, "account_q": text}
+    return picker_choices(g.user, text, chosen)
 
 
 @bp.get("/accounts")
@@ -172,8 +162,9 @@ def accounts():
         response = redirect(url_for(".new"))
     else:
         chosen = request.args.get("account_id", type=int)  # None when not a number
+        # ?plain=1: a form that only needs the account (not its people).
         response = make_response(render_template(
-            "meetings/_account_choices.html",
+            "meetings/_account_choices.html", plain=bool(request.args.get("plain")),
             **_account_choices(request.args.get("account_q", ""), chosen)))
     response.vary.add("HX-Request")
     return response

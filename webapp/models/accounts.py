@@ -77,5 +77,7 @@ class Contact(Base):
     # People move between companies; the rep keeps the relationship (seed idea 11).
     previous_companies: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic concurrency, as for opportunities: an edit names the version it was made on.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     account: Mapped[Account] = relationship()

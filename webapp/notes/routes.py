@@ -11,7 +11,7 @@ from webapp.meetings.routes import account_id_arg
 from webapp.models import Note
 from webapp.notes.forms import FileNoteForm, NoteForm
 from webapp.queries.access import get_visible_account
-from webapp.queries.meeting_form import account_choices
+from webapp.queries.meeting_form import picker_choices
 from webapp.queries.write_targets import get_own_note
 from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
 from webapp.services.notes import NoteError, add_note, file_note, find_note
@@ -67,9 +67,9 @@ def new():
 
 
 def _render_file(form: FileNoteForm, note: Note, status: int = 200):
-    recent, others = account_choices(g.user)
-    return render_template("notes/file.html", form=form, note=note, recent_accounts=recent,
-                           all_accounts=others), status
+    return render_template("notes/file.html", form=form, note=note, plain=True,
+                           **picker_choices(g.user, request.values.get("account_q", ""),
+                                            form.account_id.data)), status
 
 
 @bp.route("/<int:note_id>/file", methods=["GET", "POST"])

@@ -33,7 +33,7 @@ from webapp.queries.capture import (
     get_opportunity_by_ref,
     opportunity_by_ref,
 )
-from webapp.queries.meeting_form import account_choices
+from webapp.queries.meeting_form import picker_choices
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.queries.write_targets import get_visible_opportunity
 from webapp.services.deals import close_deal, reopen_deal
@@ -254,5 +254,6 @@ def pending():
 def _render_new(form: OpportunityCreateForm, account, status: int = 200):
     ctx = {"form": form, "account": account}
     if account is None:
-        ctx["recent_accounts"], ctx["all_accounts"] = account_choices(g.user)
+        ctx.update(picker_choices(g.user, request.values.get("account_q", ""),
+                                  form.account_id.data))
     return render_template("opportunities/new.html", **ctx), status

@@ -1,5 +1,6 @@
-"""Reads for the log-meeting and quick-note forms: the account picker and what belongs to the
-chosen account (its contacts and open opportunities)."""
+"""Reads for the log-meeting and quick-note forms: the account picker (shared by every form
+that asks for an account) and what belongs to the chosen account (its contacts and open
+opportunities); a meeting's own page."""
 from __future__ import annotations
 
 from flask import abort
@@ -8,10 +9,12 @@ from sqlalchemy import case, exists, or_, select
 from webapp.extensions import db
 from webapp.models import OPEN_STAGES, Account, Commitment, Contact, Meeting, Opportunity, User
 from webapp.queries.access import account_visibility
+from webapp.routing import MAX_DATABASE_ID
 
 RECENT_ACCOUNTS = 5
 SEARCH_LIMIT = 20
 MAX_SEARCH_WORDS = 5
+MAX_SEARCH_TEXT = 100
 
 
 def _literal(text: str) -> str:
@@ -65,22 +68,18 @@ def account_label(user: User, account_id: int) -> tuple[int, str] | None:
     return (row.id, _label(row)) if row else None
 
 
-def account_choices(user: User) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(recently touched, all others by name) as (id, "Name · City") for the pickers that still
-    list every account (filing a note, a contact or deal opened without an account).
-
-    One query, only the three columns the picker shows. TODO(issue 13): these pickers should
-    search like the log-meeting form's (`search_accounts`) instead of listing every account."""
-    rows = db.session.execute(
-        select(Account.id, Account.name, Account.city, Account.last_touch_at)
-        .where(account_visibility(user))
-        .order_by(Account.name, Account.id)
-    ).all()
-    touched = sorted((r for r in rows if r.last_touch_at), key=lambda r: r.last_touch_at,
-                     reverse=True)[:RECENT_ACCOUNTS]
-    recent_ids = {r.id for r in touched}
-    return ([(r.id, _label(r)) for r in touched],
-            [(r.id, _label(r)) for r in rows if r.id not in recent_ids])
+def picker_choices(user: User, text: str, chosen) -> dict:
+    """What the account picker offers (templates/meetings/_account_picker.html, on every form
+    that asks for an account): the chosen account first, then the matches of `text` (or,
+    with nothing typed, the recent accounts). Bounded: never every account."""
+    text = (text or "").strip()[:MAX_SEARCH_TEXT]
+    if isinstance(chosen, str) and chosen.isdigit():
+        chosen = int(chosen)
+    chosen_id = chosen if isinstance(chosen, int) and 0 < chosen <= MAX_DATABASE_ID else None
+    found = search_accounts(user, text) if text else recent_accounts(user)
+    picked = account_label(user, chosen_id) if chosen_id else None
+    choices = ([picked] if picked else []) + [c for c in found if not picked or c[0] != picked[0]]
+    return {"choices": choices, "chosen_id": picked[0] if picked else None, "account_q": text}
 
 
 def account_contacts(account_id: int) -> list[Contact]:
