@@ -323,15 +323,14 @@
 
   // ---- the change in the rep's words ---------------------------------------------------
 
+  // Money as the pages write it: the form carries the server's (Babel) format of 0 for the
+  // record's currency ("$0", "€0"), and the amount takes the 0's place.
   function money(form, text) {
     var n = Number(String(text).replace(/[$,\s]/g, ''));
     if (text === '' || !isFinite(n)) return text;
-    try {
-      return n.toLocaleString('en-US', { style: 'currency', currency: form.getAttribute('data-currency') || 'USD',
-        minimumFractionDigits: n % 1 ? 2 : 0, maximumFractionDigits: 2 });
-    } catch (err) {
-      return '$' + n.toLocaleString('en-US');
-    }
+    var format = form.getAttribute('data-money-format') || '$0';
+    return format.replace('0', n.toLocaleString('en-US', { minimumFractionDigits: n % 1 ? 2 : 0,
+      maximumFractionDigits: 2 }));
   }
 
   function shown(form, field, value) {

@@ -206,6 +206,37 @@
 
   // ---- "Did you mean …?": taking an existing record drops the queued write ---------------------
 
+  // ... and the writes queued after it that name the record it would have made (a contact
+  // at the new account, a meeting with the new contact) name the existing one instead, and
+  // go (again: the server had answered them "not arrived yet").
+  function existingRef(kind, href) {
+    var url = new URL(href, location.href);
+    var match = kind === 'contact' ? url.hash.match(/^#contact-(\d+)$/)
+      : url.pathname.match(/^\/accounts\/(\d+)\/?$/);
+    return match ? match[1] : '';
+  }
+
+  function follow(oldRef, newRef) {
+    if (!UUID.test(oldRef || '') || !newRef) return Promise.resolve();
+    return Outbox.all().then(function (entries) {
+      return Promise.all(mine(entries).map(function (e) {
+        var named = false;
+        var fields = (e.fields || []).map(function (pair) {
+          if (pair[1] !== oldRef || pair[0] === 'uuid' || pair[0] === 'client_id') return pair;
+          named = true;
+          return [pair[0], newRef];
+        });
+        if (!named) return null;
+        var patch = { fields: fields };
+        if (e.accountId === oldRef) patch.accountId = newRef;
+        if (e.state === 'needs-attention') {
+          Object.assign(patch, { state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: '', screen: '' });
+        }
+        return Outbox.update(e.id, patch).catch(function () { /* sent meanwhile */ });
+      }));
+    });
+  }
+
   document.addEventListener('click', function (event) {
     var link = event.target.closest && event.target.closest('a[data-use-existing]');
     if (!link) return;
@@ -213,7 +244,13 @@
     var form = scope && scope.querySelector('form[data-outbox-replaces]');
     if (!form) return;
     event.preventDefault();
-    Outbox.discard(form.getAttribute('data-outbox-replaces')).then(function () {
+    var id = form.getAttribute('data-outbox-replaces');
+    Outbox.get(id).then(function (entry) {
+      var oldRef = entry ? valuesOf(entry).uuid : '';
+      var newRef = entry ? existingRef(entry.kind, link.href) : '';
+      return Outbox.discard(id).then(function () { return follow(oldRef, newRef); });
+    }).then(function () {
+      Outbox.requestSync();
       location.assign(link.href);
     });
   });
@@ -509,9 +546,12 @@
     });
   }
 
-  function moneyText(text) {
+  // As app.js writes money: the server's format of 0 ("$0") with the amount in its place.
+  function moneyText(form, text) {
     var n = Number(String(text || '0').replace(/[$,\s]/g, ''));
-    return isFinite(n) ? '$' + n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : text;
+    if (!isFinite(n)) return text;
+    return (form.getAttribute('data-money-format') || '$0').replace('0',
+      n.toLocaleString('en-US', { minimumFractionDigits: n % 1 ? 2 : 0, maximumFractionDigits: 2 }));
   }
 
   // The value the deal was made with, unless a pending change (app.js) shows a later one.
@@ -561,7 +601,7 @@
       });
     }
     var editor = dealHolder.querySelector('form.editor');
-    madeWith(editor.querySelector('[name="amount"]'), v.amount || '0', moneyText(v.amount));
+    madeWith(editor.querySelector('[name="amount"]'), v.amount || '0', moneyText(editor, v.amount));
     var closeOn = editor.querySelector('[name="close_on"]');
     madeWith(closeOn, v.close_on || '', v.close_on || '');
   }

@@ -31,12 +31,20 @@
     return null;
   }
 
+  // Money as the pages write it: the server renders its own (Babel) format of 0 for this
+  // deal's currency ("$0", "€0", "CHF 0"), and the amount takes the 0's place.
+  function money(form, amount) {
+    var format = form.getAttribute('data-money-format') || '$0';
+    var digits = amount.toLocaleString('en-US', { minimumFractionDigits: amount % 1 ? 2 : 0,
+      maximumFractionDigits: 2 });
+    return format.replace('0', digits);
+  }
+
   function summary(form) {
     if (value(form, 'outcome') === 'won') {
       var typed = value(form, 'amount');
       var amount = Number(typed.replace(/[,$\s]/g, ''));
-      var shown = isNaN(amount) ? typed : amount.toLocaleString(document.documentElement.lang || undefined);
-      return 'Close as won at ' + shown + ' ' + (form.getAttribute('data-currency') || '') + '?';
+      return 'Close as won at ' + (isNaN(amount) || !typed ? typed : money(form, amount)) + '?';
     }
     // The reason as the rep picked it: the text of its chip.
     var picked = form.querySelector('input[name=reason]:checked');

@@ -236,3 +236,59 @@ def test_offline_contact_duplicate_offered_and_details_edited_offline_arrive_onc
             "Ana Ruiz", "VP purchasing", "ana.ruiz@acme.example", "+1 512 555 0100")
         assert _count(session, Contact) == 1
         assert _count(session, AuditEvent, AuditEvent.action == "contact.changed") == 3
+
+
+def test_a_duplicate_found_at_replay_takes_the_writes_that_depend_on_it_along(live_server, page):
+    """Offline, a new account the phone could not know exists (added on the server after the
+    phone last saw the territory) and a contact and a deal at it. At replay the server offers
+    the existing account; picking it files the contact and the deal under it, without any
+    "Send again"."""
+    with live_server.ctx():
+        rep = live_server.make.user("rep", name="Dana Field")
+        email = rep.email
+    live_server.sign_in(page, email)
+    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=60_000)
+    for path in ("/accounts/", "/accounts/new", "/contacts/new", "/opportunities/new",
+                 "/accounts/pending", "/sync/pending", "/"):
+        page.goto(live_server.url + path)
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+
+    page.context.set_offline(True)
+    with live_server.ctx():  # a colleague's import adds the company meanwhile
+        existing = live_server.make.account(owner=rep, name="Hooli", city="Palo Alto")
+        existing_id = existing.id
+    page.goto(live_server.url + "/accounts/new")
+    page.get_by_label("Company name").fill("Hooli Inc")
+    page.get_by_role("button", name="Add account").click()
+    page.wait_for_url("**/accounts/pending#*")
+    page.get_by_role("link", name="Add contact").click()
+    page.locator("#account-choices label:has(input:checked)", has_text="Hooli").wait_for()
+    page.get_by_label("Name").fill("Gavin Belson")
+    page.get_by_role("button", name="Add contact").click()
+    page.wait_for_url("**/accounts/pending#*")
+    page.get_by_role("link", name="New opportunity").click()
+    page.locator("#account-choices label:has(input:checked)", has_text="Hooli").wait_for()
+    page.get_by_label("Name").fill("Platform deal")
+    page.get_by_role("button", name="Add opportunity").click()
+    page.wait_for_url("**/accounts/pending#*")
+    assert _outbox_count(page) == 3
+
+    page.goto(live_server.url + "/sync/pending")
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Sync now").click()
+    offer = page.locator("#outbox-list #did-you-mean")
+    offer.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => window.GroundworkOutbox.all().then(es => es.length === 3 &&"
+        " es.every(e => e.state === 'needs-attention'))")
+    offer.get_by_role("link", name="Hooli").click()
+    page.wait_for_url(f"**/accounts/{existing_id}")
+    _wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert _count(session, Account) == 1
+        [gavin] = session.scalars(select(Contact)).all()
+        [deal] = session.scalars(select(Opportunity)).all()
+        assert (gavin.account_id, deal.account_id) == (existing_id, existing_id)
+    page.reload()
+    assert "Gavin Belson" in page.inner_text("#contacts")

@@ -147,7 +147,7 @@ def test_a_deal_closed_offline_is_sent_once_when_the_signal_is_back(live_server,
     expect(page.get_by_label("Won at")).to_have_value("47000.00")  # prefilled
     page.get_by_label("Won at").fill("52500")
     page.get_by_role("button", name="Next").click()
-    expect(page.locator("[data-close-summary]")).to_have_text("Close as won at 52,500 USD?")
+    expect(page.locator("[data-close-summary]")).to_have_text("Close as won at $52,500?")
     page.get_by_role("button", name="Confirm and close").click()
     expect(page.locator("[data-pending-for]")).to_have_text("Closing · waiting to sync")
     expect(page.locator("[data-pending-for]")).to_be_visible()

@@ -84,8 +84,8 @@ def test_stale_edit_that_changes_nothing_is_no_conflict():
 
 def test_values_read_like_a_rep_writes_them():
     assert display_value("stage", "first_meeting") == "First meeting"
-    assert display_value("amount", "50000.00") == "50,000"
-    assert display_value("close_on", "2027-01-31") == "Jan 31, 2027"
+    assert display_value("amount", "50000.00") == "$50,000"
+    assert display_value("close_on", "2027-01-31") == "Sun Jan 31 2027"
     assert display_value("next_step_on", None) == "—"
     assert display_value("qualified", "true") == "Yes"
     assert form_value("qualified", False) == "n"

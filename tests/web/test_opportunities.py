@@ -174,9 +174,9 @@ def test_version_conflict_shows_both_sides_and_applies_the_reps_choice(client, m
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "changed meanwhile" in page
-    assert "Keep mine: <b>60,000</b>" in page
-    assert "Take theirs (now on the server): <b>45,000</b>" in page
-    assert "You started from: 40,000" in page
+    assert "Keep mine: <b>$60,000</b>" in page
+    assert "Take theirs (now on the server): <b>$45,000</b>" in page
+    assert "You started from: $40,000" in page
     # Who changed it and when, in the rep's words.
     assert f"<b>{manager.name}</b> changed this opportunity on" in page
     # The next step the rep left as it was is not a question: the manager's stays.

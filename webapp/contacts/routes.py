@@ -80,7 +80,9 @@ def new():
     if not form.create_anyway.data:
         duplicates = contacts_with_email(g.user, form.email.data or "")
         if duplicates:
-            offered = [(url_for("accounts.detail", account_id=c.account_id, _anchor="contacts"),
+            # The contact's own anchor: "Did you mean …?" on the phone reads the id from it.
+            offered = [(url_for("accounts.detail", account_id=c.account_id,
+                                _anchor=f"contact-{c.id}"),
                         c.name, " · ".join(p for p in (c.title, c.account.name, c.email) if p))
                        for c in duplicates]
             return _render_new(form, account, 422, duplicates=offered)

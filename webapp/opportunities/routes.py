@@ -179,8 +179,9 @@ def reopen(opportunity_id: int):
 def _render_conflict(opportunity: Opportunity, conflict: VersionConflict, client_id: str):
     choices = [
         {"field": c.field, "label": c.label, "suggested": c.suggested,
-         "yours": display_value(c.field, c.yours), "theirs": display_value(c.field, c.theirs),
-         "base": display_value(c.field, c.base),
+         "yours": display_value(c.field, c.yours, opportunity.currency),
+         "theirs": display_value(c.field, c.theirs, opportunity.currency),
+         "base": display_value(c.field, c.base, opportunity.currency),
          "yours_value": form_value(c.field, c.yours), "theirs_value": form_value(c.field, c.theirs)}
         for c in conflict.conflicts
     ]

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
 from webapp.models.selling import FORECAST_LABELS, STAGE_LABELS
+from webapp.display import full_date, money
 
 # The fields a rep edits; every change to one of them is written to the history.
 EDITABLE_FIELDS = ("stage", "amount", "close_on", "next_step", "next_step_on", "qualified",
@@ -178,8 +179,9 @@ def merge_stale_edit(yours: dict[str, Any], current: dict[str, Any], base: dict[
     return apply, conflicts
 
 
-def display_value(field: str, value: Any) -> str:
-    """A value as a rep reads it (history and conflict screen)."""
+def display_value(field: str, value: Any, currency: str = "USD") -> str:
+    """A value as a rep reads it (history and conflict screen), in the app's one format family
+    (webapp/display.py: "$50,000", "Sun Jan 31 2027")."""
     if field in ("amount",) and isinstance(value, str):
         value = from_text(field, value)
     if field in _DATE_FIELDS and isinstance(value, str):
@@ -193,9 +195,9 @@ def display_value(field: str, value: Any) -> str:
     if field == "forecast_category":
         return FORECAST_LABELS.get(value, value)
     if field == "amount":
-        return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+        return money(value, currency)
     if field in _DATE_FIELDS:
-        return value.strftime("%b %-d, %Y")
+        return full_date(value)
     if field == "qualified":
         return "Yes" if value else "No"
     return str(value)
