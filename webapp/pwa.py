@@ -36,7 +36,10 @@ PRECACHE_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2")
 # saved into the same cache); big icons and other scripts are cached when first used
 # (versioned static URLs are cache-first in the worker).
 PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
-REP_ASSETS = ("vendor/htmx.min.js", "js/app.js", "js/territory.js", "js/meetings.js",
+# The page's outbox code, in the order base.html loads it (static/js/page.js says what each does).
+PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
+                "js/pending_view.js", "js/sync_triggers.js")
+REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/territory.js", "js/meetings.js",
               "js/opportunity.js")
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
@@ -54,6 +57,42 @@ ACCOUNT_FORMS = ("meetings.new", "notes.new", "opportunities.new")
 ACCOUNT_FORMS_CAP = 400
 # Unfiled notes that can be filed under an account offline.
 UNFILED_NOTES_CAP = 50
+
+
+# The addresses the page's scripts use (static/js/page.js reads them from <body data-routes>):
+# name -> (endpoint, the argument that is a record's id, if any). "{id}" stands for the id.
+CLIENT_ROUTES = {
+    "home": ("today.index", None), "login": ("auth.login", None),
+    "logout": ("auth.logout", None), "syncPending": ("sync.pending", None),
+    "account": ("accounts.detail", "account_id"), "accountPending": ("accounts.pending", None),
+    "accountsIndex": ("accounts.index_json", None),
+    "opportunity": ("opportunities.detail", "opportunity_id"),
+    "dealPending": ("opportunities.pending", None), "opportunityNew": ("opportunities.new", None),
+    "contact": ("contacts.update", "contact_id"), "contactNew": ("contacts.new", None),
+    "contactEditShell": ("contacts.edit_offline", None), "meetingNew": ("meetings.new", None),
+    "noteNew": ("notes.new", None),
+}
+_ROUTE_ID = 2**31 - 1  # a valid id, replaced by "{id}"
+bp.add_app_template_global(PAGE_SCRIPTS, "page_scripts")
+
+
+@bp.app_template_global()
+def client_routes() -> dict[str, str]:
+    """CLIENT_ROUTES as addresses, built by the app's own URL map (once per app)."""
+    app = current_app._get_current_object()
+    built = app.extensions.get("pwa_client_routes")
+    if built is None:
+        built = {}
+        for name, (endpoint, id_arg) in CLIENT_ROUTES.items():
+            if endpoint not in app.view_functions:
+                continue
+            if id_arg is None:
+                built[name] = url_for(endpoint)
+            else:
+                built[name] = url_for(endpoint, **{id_arg: _ROUTE_ID}).replace(
+                    str(_ROUTE_ID), "{id}")
+        app.extensions["pwa_client_routes"] = built
+    return built
 
 
 @dataclass(frozen=True)

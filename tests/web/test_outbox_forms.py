@@ -58,7 +58,7 @@ def _outbox_forms_in_templates() -> list[tuple[str, str, str | None, str | None]
 
 
 def _kinds_the_outbox_knows() -> set[str]:
-    source = (ROOT / "static" / "js" / "app.js").read_text()
+    source = (ROOT / "static" / "js" / "page.js").read_text()
     labels = re.search(r"KIND_LABELS\s*=\s*\{([^}]*)\}", source).group(1)
     return set(re.findall(r"(\w+)\s*:", labels))
 
@@ -78,7 +78,7 @@ def test_every_outbox_form_in_the_templates_posts_to_a_replayable_write():
     assert not without_form, f"REPLAYABLE_WRITES with no data-outbox form: {without_form}"
     unknown_kinds = sorted({f"{t}: {k!r}" for t, k, _, _ in forms
                             if k not in _kinds_the_outbox_knows()})
-    assert not unknown_kinds, f"data-outbox kinds app.js has no label for: {unknown_kinds}"
+    assert not unknown_kinds, f"data-outbox kinds page.js has no label for: {unknown_kinds}"
 
 
 def _outbox_actions(html: str) -> list[str]:

@@ -67,7 +67,7 @@ def test_static_files_are_immutable_and_precompressed(app, client):
 
 
 def test_a_stale_or_missing_version_is_never_cached_for_good(app, client):
-    for url in ("/static/js/app.js", "/static/js/app.js?v=0123456789ab"):
+    for url in ("/static/js/form_capture.js", "/static/js/form_capture.js?v=0123456789ab"):
         response = client.get(url)
         assert response.status_code == 200
         assert "immutable" not in response.headers["Cache-Control"]

@@ -1,0 +1,307 @@
+/* Pending writes where the rep looks for them: the badge in the header (on every page, at
+ * once, even the first one opened after a restart without signal), an account's and a deal's
+ * page (the values the rep set, marked as waiting) and the list of pending changes. */
+(function () {
+  'use strict';
+
+  var GW = window.Groundwork;
+  if (!GW) return;
+  var Outbox = GW.Outbox;
+  var user = GW.user;
+  var KIND_LABELS = GW.KIND_LABELS;
+  var STATE_LABELS = GW.STATE_LABELS;
+  var mine = GW.mine;
+  var el = GW.el;
+  var when = GW.when;
+  var stateTag = GW.stateTag;
+  var path = GW.path;
+  var idIn = GW.idIn;
+  var parseScreen = GW.parseScreen;
+  var guardLengths = GW.guardLengths;
+
+  var COUNT_KEY = 'groundwork-outbox-count:' + user;
+
+  function mirrorCount(count, attention) {
+    try {
+      if (count) localStorage.setItem(COUNT_KEY, JSON.stringify([count, attention]));
+      else localStorage.removeItem(COUNT_KEY);
+    } catch (err) { /* storage full or off: IndexedDB still answers */ }
+  }
+
+  function badgeFromMirror() {
+    var badge = document.getElementById('sync-status');
+    if (!badge || badge.firstChild) return;
+    var mirrored = null;
+    try { mirrored = JSON.parse(localStorage.getItem(COUNT_KEY) || 'null'); } catch (err) { return; }
+    if (!mirrored || !mirrored[0]) return;
+    var entries = [];
+    for (var i = 0; i < mirrored[0]; i += 1) entries.push({ state: i < mirrored[1] ? 'conflict' : 'pending' });
+    renderBadge(entries, { state: 'idle' }, true);
+  }
+
+  function renderBadge(entries, status, provisional) {
+    var badge = document.getElementById('sync-status');
+    if (!badge) return;
+    var count = entries.length;
+    var attention = entries.filter(function (e) { return e.state === 'needs-attention' || e.state === 'conflict'; }).length;
+    if (!provisional) mirrorCount(count, attention);
+    badge.replaceChildren();
+    if (!count) return;
+    var link;
+    if (status.state === 'signin') {
+      link = el('a', 'signin', 'Sign in to sync');
+      link.href = path('login') + '?next=' + encodeURIComponent(location.pathname + location.search);
+    } else {
+      link = el('a', attention ? 'attention' : '', count + ' unsynced');
+      link.href = path('syncPending');
+      link.setAttribute('aria-label', count + (count === 1 ? ' change' : ' changes') + ' not yet synced'
+        + (attention ? ', ' + attention + ' need your attention' : '') + '. Open the list.');
+    }
+    link.setAttribute('data-outbox-count', String(count));
+    badge.appendChild(link);
+  }
+
+  // Pending meetings and notes on their account's page (a cached copy offline), marked pending.
+  function renderAccountPage(entries) {
+    var accountId = idIn('account', location.pathname);
+    if (!accountId || !/^\d+$/.test(accountId)) return;
+    var sections = { meeting: 'meetings', note: 'notes', opportunity: 'opportunities' };
+    var shown = {};
+    Object.keys(sections).forEach(function (kind) {
+      var section = document.getElementById(sections[kind]);
+      if (!section) return;
+      var list = section.querySelector('ul[data-outbox-pending]');
+      var items = entries.filter(function (e) { return e.kind === kind && String(e.accountId) === accountId; });
+      if (!list) {
+        if (!items.length) return;
+        list = el('ul', 'list');
+        list.setAttribute('data-outbox-pending', '');
+        var heading = section.querySelector('h2, h3');
+        if (heading && heading.parentNode === section) heading.after(list); else section.prepend(list);
+      }
+      var existing = {};
+      Array.prototype.forEach.call(list.children, function (li) { existing[li.getAttribute('data-outbox-entry')] = li; });
+      items.forEach(function (entry) {
+        shown[entry.id] = true;
+        var li = existing[entry.id];
+        if (!li) {
+          li = el('li', 'pending');
+          li.setAttribute('data-outbox-entry', entry.id);
+          var item = el('a', 'item');
+          item.href = path('syncPending') + '#entry-' + entry.id;
+          item.appendChild(el('b', '', entry.summary));
+          item.appendChild(el('small', 'when', when(entry.createdAt) + ' '));
+          li.appendChild(item);
+          list.prepend(li);
+        }
+        var small = li.querySelector('small');
+        var old = small.querySelector('.tag');
+        if (old) old.remove();
+        small.appendChild(stateTag(entry));
+      });
+      Array.prototype.forEach.call(list.children, function (li) {
+        var id = li.getAttribute('data-outbox-entry');
+        if (shown[id] || li.classList.contains('synced')) return;
+        // Confirmed while the rep looked at this (maybe cached) page: say so, do not vanish.
+        li.classList.remove('pending');
+        li.classList.add('synced');
+        var tag = li.querySelector('.tag');
+        if (tag) { tag.className = 'tag'; tag.textContent = 'saved'; tag.setAttribute('data-state', 'saved'); }
+      });
+    });
+  }
+
+  // A pending update on the opportunity's own page: the page may be an older cached copy.
+  // The page names the deal it shows (data-opportunity-path): /opportunities/<id>, or
+  // /opportunities/<client id> for a deal made on this phone (capture.js).
+  function renderOpportunityPage(entries) {
+    var named = document.querySelector('[data-opportunity-path]');
+    if (!named) return;
+    var here = named.getAttribute('data-opportunity-path');
+    var main = document.getElementById('main');
+    var box = document.getElementById('outbox-opportunity');
+    var mineHere = entries.filter(function (e) { return e.kind === 'opportunity' && e.action === here; });
+    showPendingValues(mineHere);
+    if (!mineHere.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = el('ul', 'list');
+      box.id = 'outbox-opportunity';
+      main.insertBefore(box, main.querySelector('h1') ? main.querySelector('h1').nextSibling : main.firstChild);
+    }
+    box.replaceChildren();
+    mineHere.forEach(function (entry) {
+      var li = el('li', 'pending');
+      li.setAttribute('data-outbox-entry', entry.id);
+      var item = el('a', 'item');
+      item.href = path('syncPending') + '#entry-' + entry.id;
+      item.appendChild(el('b', '', entry.summary));
+      var small = el('small', '', when(entry.createdAt) + ' ');
+      small.appendChild(stateTag(entry));
+      item.appendChild(small);
+      li.appendChild(item);
+      box.appendChild(li);
+    });
+  }
+
+  // The page shows what the rep set, not the (older) copy's value: every field of a pending
+  // update (the later of two changes of one field wins) holds the rep's value, marked as
+  // waiting; the mark goes when the outbox no longer holds the change.
+  function showPendingValues(entries) {
+    var latest = {};
+    entries.forEach(function (entry) {
+      (entry.changes || []).forEach(function (c) { latest[c.name] = { change: c, entry: entry }; });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-pending-mark]'), function (tag) {
+      var name = tag.getAttribute('data-pending-mark');
+      if (latest[name]) return;
+      tag.remove();
+      var field = pendingField(name);
+      if (field) field.removeAttribute('data-pending-value');
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), function (shows) {
+        shows.classList.remove('pending');
+      });
+    });
+    Object.keys(latest).forEach(function (name) { showPending(name, latest[name].change, latest[name].entry); });
+  }
+
+  function pendingField(name) {
+    return name === 'stage' ? document.querySelector('form.stages')
+      : document.querySelector('form.editor [name="' + CSS.escape(name) + '"]');
+  }
+
+  function showPending(name, change, entry) {
+    var field = pendingField(name);
+    if (!field) return;
+    if (field.getAttribute('data-pending-value') !== change.value) {
+      // Once per change: what the rep types afterwards is not overwritten.
+      field.setAttribute('data-pending-value', change.value);
+      if (name === 'stage') pressStage(field, change.value);
+      else setDefault(field, change.value);
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), function (shows) {
+        shows.textContent = change.now;
+        shows.classList.add('pending');
+      });
+    }
+    var id = 'pending-' + name;
+    var tag = document.getElementById(id);
+    if (!tag) {
+      tag = el('span', 'tag pending');
+      tag.id = id;
+      tag.setAttribute('data-pending-mark', name);
+      field.after(tag);
+      if (name !== 'stage') {
+        field.setAttribute('aria-describedby', ((field.getAttribute('aria-describedby') || '') + ' ' + id).trim());
+      }
+    }
+    var waiting = entry.state === 'pending' || entry.state === 'sending';
+    tag.classList.toggle('warn', !waiting);
+    tag.setAttribute('data-state', entry.state);
+    tag.textContent = waiting ? 'waiting to sync' : STATE_LABELS[entry.state] || entry.state;
+  }
+
+  function pressStage(form, stage) {
+    Array.prototype.forEach.call(form.querySelectorAll('button[name="stage"]'), function (button) {
+      var on = button.value === stage;
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+      button.classList.toggle('primary', on);
+      if (on) button.setAttribute('data-pending', ''); else button.removeAttribute('data-pending');
+    });
+  }
+
+  // The pending value becomes the field's own: a later edit is described from it.
+  function setDefault(field, value) {
+    if (field.tagName === 'SELECT') {
+      Array.prototype.forEach.call(field.options, function (option) { option.defaultSelected = option.value === value; });
+    } else {
+      field.defaultValue = value;
+    }
+    field.value = value;
+  }
+
+  function renderPendingList(entries, status) {
+    var list = document.getElementById('outbox-list');
+    if (!list) return;
+    var summary = document.getElementById('outbox-summary');
+    if (summary) {
+      var text = entries.length
+        ? entries.length + (entries.length === 1 ? ' change waits' : ' changes wait') + ' on this phone.'
+        : 'Everything is synced.';
+      if (entries.length && status.state === 'signin') text += ' Sign in to send them.';
+      else if (entries.length && status.state === 'offline') text += ' They will be sent when you are back online.';
+      else if (entries.length && status.state === 'retry' && status.retryAt) {
+        text += ' Trying again at ' + when(status.retryAt).split(', ').pop() + '.';
+      }
+      summary.textContent = text;
+      var signin = document.getElementById('outbox-signin');
+      if (signin) signin.hidden = !(entries.length && status.state === 'signin');
+    }
+    var cards = {};
+    Array.prototype.forEach.call(list.querySelectorAll('[data-outbox-entry]'), function (card) {
+      cards[card.getAttribute('data-outbox-entry')] = card;
+    });
+    entries.forEach(function (entry) {
+      var card = cards[entry.id];
+      delete cards[entry.id];
+      if (!card) {
+        card = el('article', 'card pending');
+        card.id = 'entry-' + entry.id;
+        card.setAttribute('data-outbox-entry', entry.id);
+        card.appendChild(el('h2', '', (entry.subject || KIND_LABELS[entry.kind] || 'Change')
+          + (entry.accountName ? ' · ' + entry.accountName : '')));
+        card.appendChild(el('p', 'summary', entry.summary));
+        card.appendChild(el('p', 'muted meta'));
+        list.appendChild(card);
+      }
+      var meta = card.querySelector('.meta');
+      meta.replaceChildren(stateTag(entry), document.createTextNode(
+        ' Saved ' + when(entry.createdAt)
+        + (entry.attempts ? ' · ' + entry.attempts + (entry.attempts === 1 ? ' attempt' : ' attempts') : '')
+        + (entry.lastError ? ' · ' + entry.lastError : '')));
+      var needsRep = entry.state === 'needs-attention' || entry.state === 'conflict';
+      if (needsRep && card.getAttribute('data-screen') !== entry.state + (entry.attempts || 0)) {
+        // Rendered once per answer, so what the rep is typing is never re-rendered away.
+        card.setAttribute('data-screen', entry.state + (entry.attempts || 0));
+        var old = card.querySelector('.screen');
+        if (old) old.remove();
+        var holder = el('div', 'screen');
+        var screen = parseScreen(entry);
+        Array.prototype.slice.call(screen.childNodes).forEach(function (node) {
+          holder.appendChild(document.importNode(node, true));
+        });
+        var discard = el('button', 'button danger', 'Discard this change');
+        discard.type = 'button';
+        discard.setAttribute('data-outbox-discard', entry.id);
+        holder.appendChild(discard);
+        card.appendChild(holder);
+        if (window.htmx) window.htmx.process(holder);
+        guardLengths(holder);
+      } else if (!needsRep) {
+        var stale = card.querySelector('.screen');
+        if (stale) { stale.remove(); card.removeAttribute('data-screen'); }
+      }
+    });
+    Object.keys(cards).forEach(function (id) { cards[id].remove(); });
+  }
+
+  var scheduled = false;
+  // While this page replays, the outbox changes with every write: redraw a few times a
+  // second, not once per write.
+  var REPLAY_REDRAW_MS = 250;
+  function refresh() {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(function () {
+      scheduled = false;
+      Promise.all([Outbox.all(), Outbox.status()]).then(function (both) {
+        var entries = mine(both[0]);
+        renderBadge(entries, both[1]);
+        renderAccountPage(entries);
+        renderOpportunityPage(entries);
+        renderPendingList(entries, both[1]);
+        document.documentElement.setAttribute('data-outbox-ready', '');
+      });
+    }, Outbox.isReplaying() ? REPLAY_REDRAW_MS : 0);
+  }
+
+  Object.assign(GW, { refresh: refresh, badgeFromMirror: badgeFromMirror });
+})();
