@@ -5,7 +5,7 @@
  * time into the rep's page cache, reports progress to any page that asks, drops pages that
  * are no longer on the list (an account moved to another rep), and records a summary
  * ("75 accounts, 1.2 MB, filled at ..."). One fill at a time per worker. */
-(function (GW, BUILD) {
+((GW, BUILD) => {
   'use strict';
 
   const PARALLEL = 6;

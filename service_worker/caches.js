@@ -5,7 +5,7 @@
  * a storage FORMAT (not the version: a deploy must not throw away the rep's territory), so one
  * rep's copies are never shown to another: when a different user's page comes through, the
  * previous user's caches are deleted. */
-(function (GW, BUILD) {
+((GW, BUILD) => {
   'use strict';
 
   const FORMAT = 1;

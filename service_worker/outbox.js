@@ -12,33 +12,33 @@
  *   status(), subscribe(fn) the last replay outcome; fn() is called on every change
  *   requestSync()           ask for a Background Sync (tag "groundwork-outbox") where it exists
  */
-(function (scope) {
+(scope => {
   'use strict';
 
-  var DB_NAME = 'groundwork-outbox';
-  var DB_VERSION = 1; // object stores; entries carry their own FORMAT
-  var FORMAT = 1; // entry format: a newer format is left alone by older code
-  var ENTRIES = 'entries';
-  var META = 'meta';
-  var LOCK = 'groundwork-outbox';
-  var SYNC_TAG = 'groundwork-outbox';
-  var BASE_DELAY = 2000;
-  var MAX_DELAY = 5 * 60 * 1000;
-  var REQUEST_TIMEOUT = 20000;
-  var LEASE_MS = 45000;
-  var SENDABLE = { pending: true, sending: true };
+  const DB_NAME = 'groundwork-outbox';
+  const DB_VERSION = 1; // object stores; entries carry their own FORMAT
+  const FORMAT = 1; // entry format: a newer format is left alone by older code
+  const ENTRIES = 'entries';
+  const META = 'meta';
+  const LOCK = 'groundwork-outbox';
+  const SYNC_TAG = 'groundwork-outbox';
+  const BASE_DELAY = 2000;
+  const MAX_DELAY = 5 * 60 * 1000;
+  const REQUEST_TIMEOUT = 20000;
+  const LEASE_MS = 45000;
+  const SENDABLE = { pending: true, sending: true };
 
-  var dbPromise = null;
-  var replaying = false;
-  var again = false;
-  var running = null;
-  var listeners = [];
-  var channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(LOCK) : null;
+  let dbPromise = null;
+  let replaying = false;
+  let again = false;
+  let running = null;
+  let listeners = [];
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(LOCK) : null;
 
-  if (channel) channel.onmessage = function () { notify(false); };
+  if (channel) channel.onmessage = () => { notify(false); };
 
   function notify(broadcast) {
-    listeners.slice().forEach(function (fn) {
+    listeners.slice().forEach(fn => {
       try { fn(); } catch (err) { /* a listener's error must not stop a replay */ }
     });
     if (broadcast && channel) channel.postMessage('changed');
@@ -48,24 +48,24 @@
 
   function open() {
     if (dbPromise) return dbPromise;
-    dbPromise = new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = function () {
-        var db = request.result;
+    dbPromise = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = () => {
+        const db = request.result;
         if (!db.objectStoreNames.contains(ENTRIES)) {
           // Keyed by an increasing number: the key order is the order of the writes.
-          var store = db.createObjectStore(ENTRIES, { keyPath: 'seq', autoIncrement: true });
+          const store = db.createObjectStore(ENTRIES, { keyPath: 'seq', autoIncrement: true });
           store.createIndex('id', 'id', { unique: true });
         }
         if (!db.objectStoreNames.contains(META)) db.createObjectStore(META, { keyPath: 'key' });
       };
-      request.onsuccess = function () {
-        var db = request.result;
+      request.onsuccess = () => {
+        const db = request.result;
         // A newer version of the app wants to upgrade the database: let it.
-        db.onversionchange = function () { db.close(); dbPromise = null; };
+        db.onversionchange = () => { db.close(); dbPromise = null; };
         resolve(db);
       };
-      request.onerror = function () { dbPromise = null; reject(request.error); };
+      request.onerror = () => { dbPromise = null; reject(request.error); };
     });
     return dbPromise;
   }
@@ -73,20 +73,18 @@
   // Runs `work(entries, meta, done)` in one transaction; resolves with what done() was given
   // once the transaction has committed (so callers never see an uncommitted state).
   function transact(mode, work) {
-    return open().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction([ENTRIES, META], mode);
-        var result;
-        tx.oncomplete = function () { resolve(result); };
-        tx.onerror = tx.onabort = function () { reject(tx.error || new Error('outbox aborted')); };
-        work(tx.objectStore(ENTRIES), tx.objectStore(META), function (value) { result = value; });
-      });
-    });
+    return open().then(db => new Promise((resolve, reject) => {
+      const tx = db.transaction([ENTRIES, META], mode);
+      let result;
+      tx.oncomplete = () => { resolve(result); };
+      tx.onerror = tx.onabort = () => { reject(tx.error || new Error('outbox aborted')); };
+      work(tx.objectStore(ENTRIES), tx.objectStore(META), value => { result = value; });
+    }));
   }
 
   function all() {
-    return transact('readonly', function (entries, meta, done) {
-      entries.getAll().onsuccess = function (event) { done(event.target.result.map(upgrade)); };
+    return transact('readonly', (entries, meta, done) => {
+      entries.getAll().onsuccess = event => { done(event.target.result.map(upgrade)); };
     });
   }
 
@@ -97,8 +95,8 @@
   }
 
   function get(id) {
-    return transact('readonly', function (entries, meta, done) {
-      entries.index('id').get(id).onsuccess = function (event) {
+    return transact('readonly', (entries, meta, done) => {
+      entries.index('id').get(id).onsuccess = event => {
         done(event.target.result ? upgrade(event.target.result) : null);
       };
     });
@@ -111,33 +109,33 @@
     entry.lastError = entry.lastError || '';
     entry.nextAttemptAt = 0;
     entry.createdAt = entry.createdAt || new Date().toISOString();
-    return transact('readwrite', function (entries, meta, done) {
+    return transact('readwrite', (entries, meta, done) => {
       // Replacing (a corrected write, a conflict's resolution) and adding are one step:
       // at no moment are both, or neither, in the outbox.
       // The answer's form may carry on under the same id: delete first, then add.
       function put() {
-        entries.add(entry).onsuccess = function (event) { entry.seq = event.target.result; done(entry); };
+        entries.add(entry).onsuccess = event => { entry.seq = event.target.result; done(entry); };
       }
       if (!replacesId) return put();
-      entries.index('id').getKey(replacesId).onsuccess = function (event) {
+      entries.index('id').getKey(replacesId).onsuccess = event => {
         if (event.target.result !== undefined) entries.delete(event.target.result);
         put();
       };
-    }).then(function (stored) { notify(true); return stored; });
+    }).then(stored => { notify(true); return stored; });
   }
 
   function update(id, patch) {
-    return write(id, patch).then(function (entry) { notify(true); return entry; });
+    return write(id, patch).then(entry => { notify(true); return entry; });
   }
 
   // The same without telling anyone: the replay's own bookkeeping (marking an entry as being
   // sent) must not make every open page re-read and re-draw the outbox once per write.
   function write(id, patch, onlyIf) {
-    return transact('readwrite', function (entries, meta, done) {
-      entries.index('id').get(id).onsuccess = function (event) {
-        var entry = event.target.result;
+    return transact('readwrite', (entries, meta, done) => {
+      entries.index('id').get(id).onsuccess = event => {
+        const entry = event.target.result;
         if (!entry || (onlyIf && !onlyIf(entry))) return done(null);
-        Object.keys(patch).forEach(function (name) { entry[name] = patch[name]; });
+        Object.keys(patch).forEach(name => { entry[name] = patch[name]; });
         entries.put(entry);
         done(entry);
       };
@@ -145,41 +143,41 @@
   }
 
   function remove(id) {
-    return transact('readwrite', function (entries, meta, done) {
-      entries.index('id').getKey(id).onsuccess = function (event) {
+    return transact('readwrite', (entries, meta, done) => {
+      entries.index('id').getKey(id).onsuccess = event => {
         if (event.target.result !== undefined) entries.delete(event.target.result);
         done(event.target.result !== undefined);
       };
-    }).then(function (removed) { notify(true); return removed; });
+    }).then(removed => { notify(true); return removed; });
   }
 
   function count() {
-    return transact('readonly', function (entries, meta, done) {
-      entries.count().onsuccess = function (event) { done(event.target.result); };
+    return transact('readonly', (entries, meta, done) => {
+      entries.count().onsuccess = event => { done(event.target.result); };
     });
   }
 
   function readMeta(key) {
-    return transact('readonly', function (entries, meta, done) {
-      meta.get(key).onsuccess = function (event) { done(event.target.result || null); };
+    return transact('readonly', (entries, meta, done) => {
+      meta.get(key).onsuccess = event => { done(event.target.result || null); };
     });
   }
 
   function writeMeta(record) {
-    return transact('readwrite', function (entries, meta, done) {
+    return transact('readwrite', (entries, meta, done) => {
       meta.put(record);
       done(record);
     });
   }
 
   function status() {
-    return readMeta('status').then(function (record) { return record || { key: 'status', state: 'idle' }; });
+    return readMeta('status').then(record => record || { key: 'status', state: 'idle' });
   }
 
   function setStatus(state, message, retryAt) {
-    return writeMeta({ key: 'status', state: state, message: message || '', retryAt: retryAt || 0,
+    return writeMeta({ key: 'status', state, message: message || '', retryAt: retryAt || 0,
       at: Date.now() })
-      .then(function () { notify(true); });
+      .then(() => { notify(true); });
   }
 
   // ---- one replayer at a time ----------------------------------------------------------
@@ -188,38 +186,38 @@
   // expires, so a tab that died while replaying cannot block the outbox for ever.
   function withLock(work) {
     if (scope.navigator && scope.navigator.locks && scope.navigator.locks.request) {
-      return scope.navigator.locks.request(LOCK, function () { return work(); });
+      return scope.navigator.locks.request(LOCK, () => work());
     }
-    var owner = newId();
-    return takeLease(owner).then(function (taken) {
+    const owner = newId();
+    return takeLease(owner).then(taken => {
       if (!taken) return { status: 'busy', results: {} };
-      var renew = setInterval(function () { takeLease(owner); }, LEASE_MS / 3);
-      return Promise.resolve().then(work).then(function (result) {
+      const renew = setInterval(() => { takeLease(owner); }, LEASE_MS / 3);
+      return Promise.resolve().then(work).then(result => {
         clearInterval(renew);
-        return dropLease(owner).then(function () { return result; });
-      }, function (err) {
+        return dropLease(owner).then(() => result);
+      }, err => {
         clearInterval(renew);
-        return dropLease(owner).then(function () { throw err; });
+        return dropLease(owner).then(() => { throw err; });
       });
     });
   }
 
   function takeLease(owner) {
-    return transact('readwrite', function (entries, meta, done) {
-      meta.get('lease').onsuccess = function (event) {
-        var lease = event.target.result;
-        var now = Date.now();
+    return transact('readwrite', (entries, meta, done) => {
+      meta.get('lease').onsuccess = event => {
+        const lease = event.target.result;
+        const now = Date.now();
         if (lease && lease.owner !== owner && lease.until > now) return done(false);
-        meta.put({ key: 'lease', owner: owner, until: now + LEASE_MS });
+        meta.put({ key: 'lease', owner, until: now + LEASE_MS });
         done(true);
       };
     });
   }
 
   function dropLease(owner) {
-    return transact('readwrite', function (entries, meta, done) {
-      meta.get('lease').onsuccess = function (event) {
-        var lease = event.target.result;
+    return transact('readwrite', (entries, meta, done) => {
+      meta.get('lease').onsuccess = event => {
+        const lease = event.target.result;
         if (lease && lease.owner === owner) meta.delete('lease');
         done(true);
       };
@@ -229,11 +227,9 @@
   function isReplayingAnywhere() {
     if (replaying) return Promise.resolve(true);
     if (scope.navigator && scope.navigator.locks && scope.navigator.locks.query) {
-      return scope.navigator.locks.query().then(function (snapshot) {
-        return snapshot.held.some(function (lock) { return lock.name === LOCK; });
-      });
+      return scope.navigator.locks.query().then(snapshot => snapshot.held.some(lock => lock.name === LOCK));
     }
-    return readMeta('lease').then(function (lease) { return !!(lease && lease.until > Date.now()); });
+    return readMeta('lease').then(lease => !!(lease && lease.until > Date.now()));
   }
 
   // ---- replay --------------------------------------------------------------------------
@@ -247,28 +243,28 @@
       if (options.force) again = 'force';
       return running;
     }
-    running = withLock(function () {
+    running = withLock(() => {
       replaying = true;
-      var passes = [];
+      const passes = [];
       function pass(force) {
         again = false;
-        return drain(force).then(function (outcome) {
+        return drain(force).then(outcome => {
           passes.push(outcome);
           if (again && outcome.status === 'done') return pass(again === 'force');
           return outcome;
         });
       }
-      return pass(!!options.force).then(function (last) {
-        var results = {};
-        passes.forEach(function (p) { Object.keys(p.results).forEach(function (k) { results[k] = p.results[k]; }); });
+      return pass(!!options.force).then(last => {
+        const results = {};
+        passes.forEach(p => { Object.keys(p.results).forEach(k => { results[k] = p.results[k]; }); });
         last.results = results;
         return last;
       });
-    }).then(function (outcome) {
+    }).then(outcome => {
       replaying = false;
       running = null;
       return outcome;
-    }, function (err) {
+    }, err => {
       replaying = false;
       running = null;
       return { status: 'error', error: String(err), results: {} };
@@ -277,16 +273,16 @@
   }
 
   function fetchWithTimeout(url, init) {
-    var controller = typeof AbortController === 'function' ? new AbortController() : null;
-    var timer = null;
+    const controller = typeof AbortController === 'function' ? new AbortController() : null;
+    let timer = null;
     if (controller) {
       init.signal = controller.signal;
-      timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT);
+      timer = setTimeout(() => { controller.abort(); }, REQUEST_TIMEOUT);
     }
-    return fetch(url, init).then(function (response) {
+    return fetch(url, init).then(response => {
       clearTimeout(timer);
       return response;
-    }, function (err) {
+    }, err => {
       clearTimeout(timer);
       throw err;
     });
@@ -298,71 +294,81 @@
     return fetchWithTimeout('/sync/token', {
       credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
       headers: { Accept: 'application/json', 'X-Groundwork-Outbox': '1' },
-    }).then(function (response) {
+    }).then(response => {
       if (response.status === 401 || response.status === 403 || response.type === 'opaqueredirect') {
         return { state: 'signin' };
       }
       if (!response.ok) return { state: 'retry', error: 'Server error ' + response.status };
-      return response.json().then(function (body) {
-        return { state: 'ok', token: body.csrf_token, userId: String(body.user_id) };
-      });
-    }, function () {
-      return { state: 'offline' };
-    });
+      return response.json().then(body => ({
+        state: 'ok',
+        token: body.csrf_token,
+        userId: String(body.user_id)
+      }));
+    }, () => ({
+      state: 'offline'
+    }));
   }
 
   function backoff(attempts) {
-    var delay = Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, Math.max(0, attempts - 1)));
+    const delay = Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, Math.max(0, attempts - 1)));
     return Math.round(delay * (0.8 + Math.random() * 0.4));
   }
 
   // One pass over the outbox, oldest first. Stops at the first write that cannot reach the
   // server (offline, 5xx, signed out), so later writes never overtake it.
   function drain(force) {
-    var results = {};
-    var seen = {};
-    return fetchSession().then(function (session) {
+    const results = {};
+    const seen = {};
+    return fetchSession().then(session => {
       if (session.state !== 'ok') {
-        return setStatus(session.state, session.error).then(function () {
-          return { status: session.state, results: results };
-        });
+        return setStatus(session.state, session.error).then(() => ({
+          status: session.state,
+          results
+        }));
       }
-      return setStatus('syncing').then(function () { return step(session); });
+      return setStatus('syncing').then(() => step(session));
     });
 
     // Walks one snapshot of the outbox (one read, not one per write), then looks once more for
     // writes queued meanwhile. Each entry is re-read when it is marked as being sent, so one
     // discarded or replaced meanwhile is not sent.
     function step(session, snapshot) {
-      var load = snapshot && snapshot.length ? Promise.resolve(snapshot) : all();
-      return load.then(function (entries) {
-        var next = null;
-        var i;
+      const load = snapshot && snapshot.length ? Promise.resolve(snapshot) : all();
+      return load.then(entries => {
+        let next = null;
+        let i;
         for (i = 0; i < entries.length; i += 1) {
-          var entry = entries[i];
+          const entry = entries[i];
           if (seen[entry.id] || !SENDABLE[entry.state] || entry.format > FORMAT) continue;
           if (entry.userId && entry.userId !== session.userId) continue; // another rep's
           next = entry;
           break;
         }
-        var rest = entries.slice(i + 1);
+        const rest = entries.slice(i + 1);
         if (!next) {
           if (snapshot && snapshot.length) return step(session, null); // anything new?
-          return setStatus('idle').then(function () { return { status: 'done', results: results }; });
+          return setStatus('idle').then(() => ({
+            status: 'done',
+            results
+          }));
         }
         if (!force && next.nextAttemptAt && next.nextAttemptAt > Date.now()) {
-          return setStatus('retry', next.lastError, next.nextAttemptAt).then(function () {
-            return { status: 'retry', retryAt: next.nextAttemptAt, results: results };
-          });
+          return setStatus('retry', next.lastError, next.nextAttemptAt).then(() => ({
+            status: 'retry',
+            retryAt: next.nextAttemptAt,
+            results
+          }));
         }
         seen[next.id] = true;
-        return send(next, session).then(function (outcome) {
+        return send(next, session).then(outcome => {
           if (outcome.state === 'gone') return step(session, rest);
           results[next.id] = outcome;
           if (outcome.state === 'signin' || outcome.state === 'retry') {
-            return setStatus(outcome.state, outcome.error, outcome.retryAt).then(function () {
-              return { status: outcome.state, retryAt: outcome.retryAt, results: results };
-            });
+            return setStatus(outcome.state, outcome.error, outcome.retryAt).then(() => ({
+              status: outcome.state,
+              retryAt: outcome.retryAt,
+              results
+            }));
           }
           return step(session, rest);
         });
@@ -371,12 +377,12 @@
   }
 
   function body(entry, token) {
-    var form = new URLSearchParams();
-    var hasKey = false;
-    var hasToken = false;
-    entry.fields.forEach(function (pair) {
-      var name = pair[0];
-      var value = pair[1];
+    const form = new URLSearchParams();
+    let hasKey = false;
+    let hasToken = false;
+    entry.fields.forEach(pair => {
+      const name = pair[0];
+      let value = pair[1];
       if (name === 'client_id') { value = entry.id; hasKey = true; }
       if (name === 'csrf_token') { value = token; hasToken = true; }
       form.append(name, value);
@@ -388,17 +394,17 @@
 
   // The page the server answered with: only its <main>, kept as text (no DOM in a worker).
   function screenOf(html) {
-    var start = html.search(/<main[\s>]/i);
-    var end = html.lastIndexOf('</main>');
+    const start = html.search(/<main[\s>]/i);
+    const end = html.lastIndexOf('</main>');
     if (start < 0 || end < start) return html.slice(0, 20000);
     return html.slice(html.indexOf('>', start) + 1, end).slice(0, 60000);
   }
 
   function send(entry, session) {
-    var attempts = (entry.attempts || 0) + 1;
-    return write(entry.id, { state: 'sending', attempts: attempts, lastAttemptAt: Date.now() },
-      function (current) { return SENDABLE[current.state]; })
-      .then(function (current) {
+    const attempts = (entry.attempts || 0) + 1;
+    return write(entry.id, { state: 'sending', attempts, lastAttemptAt: Date.now() },
+      current => SENDABLE[current.state])
+      .then(current => {
         if (!current) return null; // discarded, replaced or answered meanwhile
         entry = current;
         return fetchWithTimeout(entry.action, {
@@ -409,85 +415,92 @@
           headers: { 'X-CSRFToken': session.token, 'X-Groundwork-Outbox': '1', Accept: 'text/html' },
         });
       })
-      .then(function (response) {
+      .then(response => {
         if (response === null) return { state: 'gone' };
         if (response.ok || response.type === 'opaqueredirect') {
-          return remove(entry.id).then(function () { return { state: 'confirmed' }; });
+          return remove(entry.id).then(() => ({
+            state: 'confirmed'
+          }));
         }
         if (response.status === 401) {
           // Signed out while offline: keep everything, ask to sign in, continue afterwards.
-          return update(entry.id, { state: 'pending', attempts: attempts - 1 }).then(function () {
-            return { state: 'signin', error: 'Sign in to sync.' };
-          });
+          return update(entry.id, { state: 'pending', attempts: attempts - 1 }).then(() => ({
+            state: 'signin',
+            error: 'Sign in to sync.'
+          }));
         }
         if (response.status >= 500 || response.status === 408 || response.status === 429) {
           return later(entry, attempts, 'The server could not take it yet (' + response.status + ').');
         }
-        return response.text().then(function (html) {
-          var conflict = response.status === 409;
-          var patch = {
+        return response.text().then(html => {
+          const conflict = response.status === 409;
+          const patch = {
             state: conflict ? 'conflict' : 'needs-attention',
             httpStatus: response.status,
             screen: screenOf(html),
             lastError: conflict ? 'Changed on the server since you edited it.'
               : 'The server did not accept this (' + response.status + ').',
           };
-          return update(entry.id, patch).then(function () { return { state: patch.state }; });
+          return update(entry.id, patch).then(() => ({
+            state: patch.state
+          }));
         });
-      }, function (err) {
-        return later(entry, attempts, 'No connection.');
-      });
+      }, err => later(entry, attempts, 'No connection.'));
   }
 
   function later(entry, attempts, message) {
-    var retryAt = Date.now() + backoff(attempts);
+    const retryAt = Date.now() + backoff(attempts);
     return update(entry.id, { state: 'pending', lastError: message, nextAttemptAt: retryAt })
-      .then(function () { return { state: 'retry', error: message, retryAt: retryAt }; });
+      .then(() => ({
+      state: 'retry',
+      error: message,
+      retryAt
+    }));
   }
 
   // ---- helpers for the page and the service worker ----------------------------------------
 
   function newId() {
     if (scope.crypto && typeof scope.crypto.randomUUID === 'function') return scope.crypto.randomUUID();
-    var bytes = new Uint8Array(16);
+    const bytes = new Uint8Array(16);
     scope.crypto.getRandomValues(bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join('');
+    const hex = Array.prototype.map.call(bytes, b => (b + 0x100).toString(16).slice(1)).join('');
     return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
   }
 
   function requestSync() {
-    var registration = scope.registration; // in the service worker
-    var found = registration ? Promise.resolve(registration)
+    const registration = scope.registration; // in the service worker
+    const found = registration ? Promise.resolve(registration)
       : (scope.navigator && scope.navigator.serviceWorker
         ? scope.navigator.serviceWorker.getRegistration() : Promise.resolve(null));
-    return found.then(function (reg) {
+    return found.then(reg => {
       if (reg && reg.sync && reg.active) return reg.sync.register(SYNC_TAG);
       return null;
-    }).catch(function () { return null; });
+    }).catch(() => null);
   }
 
   function subscribe(fn) {
     listeners.push(fn);
-    return function () { listeners = listeners.filter(function (other) { return other !== fn; }); };
+    return () => { listeners = listeners.filter(other => other !== fn); };
   }
 
   scope.GroundworkOutbox = {
-    FORMAT: FORMAT,
-    SYNC_TAG: SYNC_TAG,
-    add: add,
-    all: all,
-    get: get,
-    update: update,
+    FORMAT,
+    SYNC_TAG,
+    add,
+    all,
+    get,
+    update,
     discard: remove,
-    count: count,
-    replay: replay,
-    isReplaying: function () { return replaying; },
-    isReplayingAnywhere: isReplayingAnywhere,
-    status: status,
-    subscribe: subscribe,
-    requestSync: requestSync,
-    newId: newId,
+    count,
+    replay,
+    isReplaying: () => replaying,
+    isReplayingAnywhere,
+    status,
+    subscribe,
+    requestSync,
+    newId,
   };
 })(self);

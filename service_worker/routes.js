@@ -1,7 +1,7 @@
 /* The route table: which requests the worker answers, and how. First match wins; a request
  * no route matches (POSTs, other sites, the worker itself, the briefcase list) goes to the
  * network untouched, so writes are never cached or replayed from here. */
-(function (GW, BUILD) {
+((GW, BUILD) => {
   'use strict';
 
   const PAGE_TIMEOUT_MS = 3000;

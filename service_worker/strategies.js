@@ -1,7 +1,7 @@
 /* How a request is answered: network first with a timeout (pages, fragments), cache first
  * (versioned static files), and the helpers that stamp a stored copy with its fetch time and
  * mark a page served from the cache as an offline copy. */
-(function (GW) {
+((GW) => {
   'use strict';
 
   const CACHED_AT = 'X-Groundwork-Cached-At';

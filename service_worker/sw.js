@@ -1,7 +1,7 @@
 /* Entry: wires the worker's events to the modules above. No logic of its own beyond that.
  * A new version installs and then waits: the page offers "Update now", which sends
  * {type: 'skip-waiting'}; the worker refuses while the outbox is replaying. */
-(function (GW, BUILD) {
+((GW, BUILD) => {
   'use strict';
 
   self.addEventListener('install', (event) => {

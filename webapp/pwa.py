@@ -70,7 +70,7 @@ CLIENT_ROUTES = {
     "dealPending": ("opportunities.pending", None), "opportunityNew": ("opportunities.new", None),
     "contact": ("contacts.update", "contact_id"), "contactNew": ("contacts.new", None),
     "contactEditShell": ("contacts.edit_offline", None), "meetingNew": ("meetings.new", None),
-    "noteNew": ("notes.new", None),
+    "noteNew": ("notes.new", None), "serviceWorker": ("pwa.service_worker", None),
 }
 _ROUTE_ID = 2**31 - 1  # a valid id, replaced by "{id}"
 bp.add_app_template_global(PAGE_SCRIPTS, "page_scripts")

@@ -1,25 +1,25 @@
 /* The server's answer to a write that needs the rep (400/422, 409): its form, shown in place
  * or on the list of pending changes, resubmits through the outbox and takes the place of the
  * write it answers. */
-(function () {
+(() => {
   'use strict';
 
-  var GW = window.Groundwork;
+  const GW = window.Groundwork;
   if (!GW) return;
-  var SKIP_FIELDS = GW.SKIP_FIELDS;
-  var guardLengths = GW.guardLengths;
-  var path = GW.path;
+  const SKIP_FIELDS = GW.SKIP_FIELDS;
+  const guardLengths = GW.guardLengths;
+  const path = GW.path;
 
   function parseScreen(entry) {
-    var doc = new DOMParser().parseFromString('<main>' + (entry.screen || '') + '</main>', 'text/html');
+    const doc = new DOMParser().parseFromString('<main>' + (entry.screen || '') + '</main>', 'text/html');
     // <noscript> too: parsed here as markup, its no-JS buttons (e.g. "Show who works there")
     // would post around the outbox.
-    Array.prototype.forEach.call(doc.querySelectorAll('script, style, link, iframe, object, noscript'), function (el) {
+    Array.prototype.forEach.call(doc.querySelectorAll('script, style, link, iframe, object, noscript'), el => {
       el.remove();
     });
-    var root = doc.querySelector('main');
-    var forms = root.querySelectorAll('form');
-    Array.prototype.forEach.call(forms, function (form) { adopt(form, entry); });
+    const root = doc.querySelector('main');
+    const forms = root.querySelectorAll('form');
+    Array.prototype.forEach.call(forms, form => { adopt(form, entry); });
     if (!root.querySelector('form[data-outbox]')) root.appendChild(editorFor(entry, doc));
     return root;
   }
@@ -27,7 +27,7 @@
   // The server's form resubmits through the outbox and takes the place of the entry it answers.
   function adopt(form, entry) {
     if ((form.getAttribute('method') || 'get').toLowerCase() !== 'post') return;
-    var action = new URL(form.getAttribute('action') || entry.action, location.origin);
+    const action = new URL(form.getAttribute('action') || entry.action, location.origin);
     if (action.origin !== location.origin || [path('login'), path('logout')].indexOf(action.pathname) >= 0) return;
     form.setAttribute('data-outbox', entry.kind);
     // The answer's form carries on the same write (same client id) until it is saved.
@@ -41,15 +41,15 @@
 
   // No form in the server's answer (a 404, an expired form): edit the stored fields directly.
   function editorFor(entry, doc) {
-    var form = doc.createElement('form');
+    const form = doc.createElement('form');
     form.setAttribute('method', 'post');
     form.setAttribute('action', entry.action);
     form.className = 'stack';
-    entry.fields.forEach(function (pair, index) {
-      var name = pair[0];
-      var value = pair[1];
-      var label = (entry.labels || {})[name];
-      var input;
+    entry.fields.forEach((pair, index) => {
+      const name = pair[0];
+      const value = pair[1];
+      const label = (entry.labels || {})[name];
+      let input;
       if (!label || SKIP_FIELDS[name]) {
         input = doc.createElement('input');
         input.type = 'hidden';
@@ -58,9 +58,9 @@
         form.appendChild(input);
         return;
       }
-      var wrap = doc.createElement('div');
+      const wrap = doc.createElement('div');
       wrap.className = 'field';
-      var labelEl = doc.createElement('label');
+      const labelEl = doc.createElement('label');
       labelEl.textContent = label;
       labelEl.setAttribute('for', 'edit-' + entry.id + '-' + index);
       input = doc.createElement(value.length > 60 || value.indexOf('\n') >= 0 ? 'textarea' : 'input');
@@ -72,7 +72,7 @@
       wrap.appendChild(input);
       form.appendChild(wrap);
     });
-    var button = doc.createElement('button');
+    const button = doc.createElement('button');
     button.className = 'primary';
     button.textContent = 'Send again';
     form.appendChild(button);
@@ -81,17 +81,15 @@
   }
 
   function showInPlace(entry) {
-    var main = document.getElementById('main');
+    const main = document.getElementById('main');
     if (!entry || !main) return;
-    var screen = parseScreen(entry);
-    main.replaceChildren.apply(main, Array.prototype.slice.call(screen.childNodes).map(function (node) {
-      return document.importNode(node, true);
-    }));
+    const screen = parseScreen(entry);
+    main.replaceChildren.apply(main, Array.prototype.slice.call(screen.childNodes).map(node => document.importNode(node, true)));
     if (window.htmx) window.htmx.process(main);
     guardLengths(main);
-    var invalid = main.querySelector('[aria-invalid="true"]');
+    const invalid = main.querySelector('[aria-invalid="true"]');
     if (invalid) { invalid.scrollIntoView({ block: 'center' }); invalid.focus({ preventScroll: true }); } else main.focus();
   }
 
-  Object.assign(GW, { parseScreen: parseScreen, showInPlace: showInPlace });
+  Object.assign(GW, { parseScreen, showInPlace });
 })();

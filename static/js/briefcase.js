@@ -2,21 +2,24 @@
  * territory briefcase (button, progress, result line, background refresh), marks pages served
  * from the cache as offline copies, lists saved pages on the offline page, and wipes the
  * copies on sign-out. Talks to the worker with messages (service_worker/sw.js); needs nothing
- * from app.js. Exposes window.GroundworkBriefcase = {wipe(), refresh(), status()}. */
-(function () {
+ * from the page's outbox code. Exposes window.GroundworkBriefcase = {wipe(), refresh(), status()}. */
+(() => {
   'use strict';
 
-  var REFRESH_AFTER_MS = 6 * 3600 * 1000;
-  var body = document.body;
-  var user = body.getAttribute('data-user');
-  var sw = navigator.serviceWorker;
+  const REFRESH_AFTER_MS = 6 * 3600 * 1000;
+  const body = document.body;
+  const user = body.getAttribute('data-user');
+  const sw = navigator.serviceWorker;
+  // The app's addresses, from the server (webapp/pwa.py CLIENT_ROUTES); "{id}": a record's id.
+  const routes = JSON.parse(body.getAttribute('data-routes') || '{}');
+  function path(name, id) { return routes[name].replace('{id}', encodeURIComponent(id || '')); }
 
   // ---- "Offline copy from <time>" ----------------------------------------------------------
 
   function formatTime(iso) {
-    var when = new Date(iso);
+    const when = new Date(iso);
     if (isNaN(when)) return 'earlier';
-    var sameDay = when.toDateString() === new Date().toDateString();
+    const sameDay = when.toDateString() === new Date().toDateString();
     return sameDay
       ? 'today ' + when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
       : when.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short',
@@ -24,20 +27,20 @@
   }
 
   function markOfflineCopy() {
-    var at = body.getAttribute('data-offline-copy');
+    const at = body.getAttribute('data-offline-copy');
     if (at === null) return;
-    var note = document.createElement('p');
+    const note = document.createElement('p');
     note.className = 'offline-copy';
     note.setAttribute('role', 'status');
     note.textContent = 'Offline copy from ' + formatTime(at);
-    var main = document.getElementById('main') || body;
+    const main = document.getElementById('main') || body;
     main.insertBefore(note, main.firstChild);
     // One saved form serves every account: take the account (etc.) from the address.
-    new URLSearchParams(location.search).forEach(function (value, name) {
-      var fields = document.querySelectorAll('main form [name="' + CSS.escape(name) + '"]');
-      Array.prototype.forEach.call(fields, function (field) {
+    new URLSearchParams(location.search).forEach((value, name) => {
+      const fields = document.querySelectorAll('main form [name="' + CSS.escape(name) + '"]');
+      Array.prototype.forEach.call(fields, field => {
         if (field.tagName === 'SELECT') {
-          if (Array.prototype.some.call(field.options, function (o) { return o.value === value; })) {
+          if (Array.prototype.some.call(field.options, o => o.value === value)) {
             field.value = value;
           }
         } else if (field.type !== 'hidden' || !field.value) {
@@ -51,26 +54,26 @@
   // The one saved copy of a form opened for an account (?account_id=N) says which account,
   // as the online form does: the name comes from that account's saved page.
   function nameTheAccount() {
-    var id = new URLSearchParams(location.search).get('account_id');
-    var form = document.querySelector('main form[data-outbox]');
+    const id = new URLSearchParams(location.search).get('account_id');
+    const form = document.querySelector('main form[data-outbox]');
     if (!id || !/^\d+$/.test(id) || !form || form.hasAttribute('data-account-name')) return;
-    var field = form.querySelector('[name="account_id"]');
+    const field = form.querySelector('[name="account_id"]');
     if (!field || field.value !== id) return;
     form.setAttribute('data-account-id', id);
-    var unfiled = form.querySelector('[data-unfiled]');
+    const unfiled = form.querySelector('[data-unfiled]');
     if (unfiled) unfiled.remove();
-    fetch('/accounts/' + id, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : ''; })
-      .then(function (html) {
-        var doc = new DOMParser().parseFromString(html, 'text/html');
-        var h1 = doc.querySelector('main h1');
-        var name = h1 ? h1.textContent.trim() : '';
+    fetch(path('account', id), { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+      .then(response => response.ok ? response.text() : '')
+      .then(html => {
+        const doc = new DOMParser().parseFromString(html, 'text/html');
+        const h1 = doc.querySelector('main h1');
+        const name = h1 ? h1.textContent.trim() : '';
         if (!name) return;
         form.setAttribute('data-account-name', name);
-        var heading = document.querySelector('main h1');
+        const heading = document.querySelector('main h1');
         if (heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
       })
-      .catch(function () { /* no copy of that account: the id alone files it */ });
+      .catch(() => { /* no copy of that account: the id alone files it */ });
   }
 
   markOfflineCopy();
@@ -78,20 +81,20 @@
 
   // ---- talking to the worker ---------------------------------------------------------------
 
-  var ready = sw.register('/sw.js', { scope: '/', updateViaCache: 'none' })
-    .then(function (registration) { watchForUpdates(registration); return sw.ready; })
-    .catch(function (error) { console.warn('Groundwork: no service worker', error); return null; });
+  const ready = sw.register(path('serviceWorker'), { scope: path('home'), updateViaCache: 'none' })
+    .then(registration => { watchForUpdates(registration); return sw.ready; })
+    .catch(error => { console.warn('Groundwork: no service worker', error); return null; });
 
   /* Send {type, ...} to the active worker; resolves with its final answer. `onProgress` gets
    * intermediate {type: 'progress'} messages. */
   function ask(message, onProgress, timeoutMs) {
-    return ready.then(function (registration) {
+    return ready.then(registration => {
       if (!registration || !registration.active) throw new Error('No service worker yet.');
-      return new Promise(function (resolve, reject) {
-        var channel = new MessageChannel();
-        var timer = timeoutMs ? setTimeout(function () { reject(new Error('timeout')); }, timeoutMs) : null;
-        channel.port1.onmessage = function (event) {
-          var data = event.data || {};
+      return new Promise((resolve, reject) => {
+        const channel = new MessageChannel();
+        const timer = timeoutMs ? setTimeout(() => { reject(new Error('timeout')); }, timeoutMs) : null;
+        channel.port1.onmessage = event => {
+          const data = event.data || {};
           if (data.type === 'progress') { if (onProgress) onProgress(data.progress); return; }
           clearTimeout(timer);
           if (data.type === 'error') reject(new Error(data.message)); else resolve(data);
@@ -103,23 +106,23 @@
 
   // ---- update: a new worker waits until the rep says so -------------------------------------
 
-  var updateRequested = false;
+  let updateRequested = false;
 
   function watchForUpdates(registration) {
     if (registration.waiting && sw.controller) offerUpdate(registration);
-    registration.addEventListener('updatefound', function () {
-      var installing = registration.installing;
+    registration.addEventListener('updatefound', () => {
+      const installing = registration.installing;
       if (!installing) return;
-      installing.addEventListener('statechange', function () {
+      installing.addEventListener('statechange', () => {
         if (installing.state === 'installed' && sw.controller) offerUpdate(registration);
       });
     });
-    document.addEventListener('visibilitychange', function () {
-      if (document.visibilityState === 'visible' && navigator.onLine) registration.update().catch(function () {});
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible' && navigator.onLine) registration.update().catch(() => {});
     });
   }
 
-  sw.addEventListener('controllerchange', function () {
+  sw.addEventListener('controllerchange', () => {
     if (!updateRequested) return;  // the first install claiming this page is not an update
     updateRequested = false;
     location.reload();
@@ -127,26 +130,26 @@
 
   function offerUpdate(registration) {
     if (document.querySelector('[data-update-bar]')) return;
-    var bar = document.createElement('div');
+    const bar = document.createElement('div');
     bar.className = 'update-bar';
     bar.setAttribute('data-update-bar', '');
     bar.setAttribute('role', 'status');
-    var text = document.createElement('span');
+    const text = document.createElement('span');
     text.textContent = 'A new version of Groundwork is ready.';
-    var button = document.createElement('button');
+    const button = document.createElement('button');
     button.type = 'button';
     button.textContent = 'Update now';
     bar.appendChild(text);
     bar.appendChild(button);
     body.insertBefore(bar, body.firstChild);
-    button.addEventListener('click', function () {
+    button.addEventListener('click', () => {
       button.disabled = true;
       activateUpdate(registration, text);
     });
   }
 
   function outboxBusyHere() {
-    var outbox = window.GroundworkOutbox;
+    const outbox = window.GroundworkOutbox;
     if (!outbox) return Promise.resolve(false);
     if (typeof outbox.isReplayingAnywhere === 'function') return outbox.isReplayingAnywhere();
     return Promise.resolve(typeof outbox.isReplaying === 'function' && outbox.isReplaying());
@@ -155,12 +158,12 @@
   /* Never while the outbox replays: wait for it, then ask the waiting worker (which also takes
    * the outbox lock itself, so a replay starting in between is caught too). */
   function activateUpdate(registration, text) {
-    outboxBusyHere().then(function (busy) {
-      var waiting = registration.waiting;
+    outboxBusyHere().then(busy => {
+      const waiting = registration.waiting;
       if (!waiting) { location.reload(); return; }
       if (busy) return retryLater();
-      var channel = new MessageChannel();
-      channel.port1.onmessage = function (event) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = event => {
         if (!event.data || !event.data.activated) retryLater();
       };
       updateRequested = true;
@@ -169,16 +172,16 @@
     function retryLater() {
       updateRequested = false;
       text.textContent = 'Finishing sync first, then updating…';
-      setTimeout(function () { activateUpdate(registration, text); }, 1000);
+      setTimeout(() => { activateUpdate(registration, text); }, 1000);
     }
   }
 
   // ---- the territory briefcase ----------------------------------------------------------------
 
-  var ui = document.querySelector('[data-briefcase]');
-  var resultLine = ui && ui.querySelector('[data-briefcase-result]');
-  var progressBar = ui && ui.querySelector('[data-briefcase-progress]');
-  var fillButton = ui && ui.querySelector('[data-briefcase-fill]');
+  const ui = document.querySelector('[data-briefcase]');
+  const resultLine = ui && ui.querySelector('[data-briefcase-result]');
+  const progressBar = ui && ui.querySelector('[data-briefcase-progress]');
+  const fillButton = ui && ui.querySelector('[data-briefcase-fill]');
 
   function formatBytes(bytes) {
     if (bytes >= 1e6) return (bytes / 1e6).toFixed(1) + ' MB';
@@ -186,8 +189,8 @@
   }
 
   function describe(summary) {
-    var accounts = summary.accounts === 1 ? '1 account' : summary.accounts + ' accounts';
-    var line = accounts + ' available offline, ' + formatBytes(summary.bytes);
+    const accounts = summary.accounts === 1 ? '1 account' : summary.accounts + ' accounts';
+    let line = accounts + ' available offline, ' + formatBytes(summary.bytes);
     if (summary.failed) line += ' (' + summary.failed + ' pages could not be saved)';
     return line + '. Saved ' + formatTime(summary.filledAt) + '.';
   }
@@ -210,25 +213,25 @@
       ' pages, ' + formatBytes(progress.bytes), progress);
   }
 
-  var filling = null;
+  let filling = null;
 
   /* Save (or refresh) the signed-in rep's territory for offline use. */
   function refresh() {
     if (!user) return Promise.reject(new Error('Not signed in.'));
     if (filling) return filling;
     if (navigator.storage && navigator.storage.persist) {
-      navigator.storage.persist().catch(function () {});
+      navigator.storage.persist().catch(() => {});
     }
     if (fillButton) fillButton.disabled = true;
     onProgress({ done: 0, total: 0, bytes: 0 });
-    filling = ask({ type: 'briefcase-fill', user: user }, onProgress).then(function (answer) {
+    filling = ask({ type: 'briefcase-fill', user }, onProgress).then(answer => {
       show(describe(answer.summary));
       return answer.summary;
-    }, function (error) {
+    }, error => {
       show(navigator.onLine ? 'Could not save your territory: ' + error.message
         : 'You are offline: your territory will be saved when you have signal.');
       throw error;
-    }).finally(function () {
+    }).finally(() => {
       filling = null;
       if (fillButton) fillButton.disabled = false;
     });
@@ -236,58 +239,54 @@
   }
 
   function status() {
-    return ask({ type: 'briefcase-status', user: user }, null, 5000);
+    return ask({ type: 'briefcase-status', user }, null, 5000);
   }
 
   if (fillButton) {
     fillButton.hidden = false;
-    fillButton.addEventListener('click', function () { refresh().catch(function () {}); });
+    fillButton.addEventListener('click', () => { refresh().catch(() => {}); });
   }
 
   if (user) {
-    ask({ type: 'hello', user: user }, null, 5000).then(status).then(function (state) {
+    ask({ type: 'hello', user }, null, 5000).then(status).then(state => {
       if (state.progress) return refresh();               // a fill is running: follow it
       if (state.summary) show(describe(state.summary));
       else show('Your territory is not saved on this phone yet.');
-      var stale = !state.summary ||
+      const stale = !state.summary ||
         Date.now() - new Date(state.summary.filledAt).getTime() > REFRESH_AFTER_MS;
       // First page after signing in, or an old copy: save in the background when online.
       if (stale && navigator.onLine && body.getAttribute('data-offline-copy') === null) {
         return refresh();
       }
-    }).catch(function () {});
+    }).catch(() => {});
   }
 
   // ---- sign-out: warn about unsynced writes, then wipe every saved page ----------------------
 
   function wipe() {
-    var viaWorker = ask({ type: 'briefcase-wipe' }, null, 5000);
+    const viaWorker = ask({ type: 'briefcase-wipe' }, null, 5000);
     // Also directly, in case no worker is running: same cache names as service_worker/caches.js.
-    var direct = window.caches ? caches.keys().then(function (names) {
-      return Promise.all(names.filter(function (name) {
-        return /^gw-(pages|frags)-/.test(name) || name === 'gw-meta';
-      }).map(function (name) { return caches.delete(name); }));
-    }) : Promise.resolve();
-    return Promise.all([viaWorker.catch(function () {}), direct]);
+    const direct = window.caches ? caches.keys().then(names => Promise.all(names.filter(name => /^gw-(pages|frags)-/.test(name) || name === 'gw-meta').map(name => caches.delete(name)))) : Promise.resolve();
+    return Promise.all([viaWorker.catch(() => {}), direct]);
   }
 
   function unsyncedCount() {
-    var outbox = window.GroundworkOutbox;
+    const outbox = window.GroundworkOutbox;
     if (!outbox || typeof outbox.count !== 'function') return Promise.resolve(0);
-    return outbox.count().catch(function () { return 0; });
+    return outbox.count().catch(() => 0);
   }
 
-  document.addEventListener('submit', function (event) {
-    var form = event.target.closest && event.target.closest('form[data-signout]');
+  document.addEventListener('submit', event => {
+    const form = event.target.closest && event.target.closest('form[data-signout]');
     if (!form || form.hasAttribute('data-wiped')) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    unsyncedCount().then(function (n) {
+    unsyncedCount().then(n => {
       if (n > 0 && !window.confirm((n === 1 ? '1 change has' : n + ' changes have') +
           ' not reached the server yet. Sign out anyway? They are sent when you sign in again.')) {
         return;
       }
-      return wipe().then(function () {
+      return wipe().then(() => {
         form.setAttribute('data-wiped', '');
         form.submit();
       });
@@ -296,35 +295,35 @@
 
   // ---- the offline page: what is saved ----------------------------------------------------------
 
-  var offlineList = document.querySelector('[data-offline-list]');
+  const offlineList = document.querySelector('[data-offline-list]');
   if (offlineList) {
-    ask({ type: 'briefcase-list' }, null, 5000).then(function (answer) {
+    ask({ type: 'briefcase-list' }, null, 5000).then(answer => {
       renderOfflineList(answer.pages || []);
-    }).catch(function () { renderOfflineList([]); });
+    }).catch(() => { renderOfflineList([]); });
   }
 
   function renderOfflineList(pages) {
     offlineList.textContent = '';
     if (!pages.length) {
-      var none = document.createElement('p');
+      const none = document.createElement('p');
       none.textContent = 'Nothing is saved on this phone yet.';
       offlineList.appendChild(none);
       return;
     }
-    var title = function (page) { return page.title.replace(/\s*·\s*Groundwork\s*$/, ''); };
-    var groups = [['Pages', /^\/(accounts\/|meetings\/new|notes\/new|more|sync\/pending)?$/],
+    const title = page => page.title.replace(/\s*·\s*Groundwork\s*$/, '');
+    const groups = [['Pages', /^\/(accounts\/|meetings\/new|notes\/new|more|sync\/pending)?$/],
       ['Accounts', /^\/accounts\/\d+/], ['Opportunities', /^\/opportunities\//]];
-    groups.forEach(function (group) {
-      var mine = pages.filter(function (page) { return group[1].test(page.url); })
-        .sort(function (a, b) { return title(a).localeCompare(title(b)); });
+    groups.forEach(group => {
+      const mine = pages.filter(page => group[1].test(page.url))
+        .sort((a, b) => title(a).localeCompare(title(b)));
       if (!mine.length) return;
-      var heading = document.createElement('h2');
+      const heading = document.createElement('h2');
       heading.textContent = group[0] + ' (' + mine.length + ')';
-      var list = document.createElement('ul');
+      const list = document.createElement('ul');
       list.className = 'list';
-      mine.forEach(function (page) {
-        var item = document.createElement('li');
-        var link = document.createElement('a');
+      mine.forEach(page => {
+        const item = document.createElement('li');
+        const link = document.createElement('a');
         link.href = page.url;
         link.textContent = title(page);
         item.appendChild(link);
@@ -335,5 +334,5 @@
     });
   }
 
-  window.GroundworkBriefcase = { wipe: wipe, refresh: refresh, status: status };
+  window.GroundworkBriefcase = { wipe, refresh, status };
 })();

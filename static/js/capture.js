@@ -13,46 +13,49 @@
  *  - offline, offers accounts of the same name from the saved territory, and people with the
  *    same e-mail from the account's saved page, before queueing a new one;
  *  - "Did you mean …?" links drop the queued write they answer.
- * It needs app.js's outbox (window.GroundworkOutbox) and changes nothing in app.js. */
-(function () {
+ * It needs the page's outbox code (window.Groundwork, static/js/page.js) and changes nothing in it. */
+(() => {
   'use strict';
 
-  var Outbox = window.GroundworkOutbox;
-  if (!Outbox || !window.indexedDB || !document.body) return;
-  var user = document.body.getAttribute('data-user') || '';
-  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  var PENDING_URL = '/accounts/pending';
-  var DEAL_PENDING_URL = '/opportunities/pending';
-  var INDEX_URL = '/accounts/index.json';
-  var LEGAL = ('inc incorporated corp corporation co company ltd limited llc llp lp plc gmbh ag sa sas ' +
+  const GW = window.Groundwork;
+  if (!GW) return;
+  const Outbox = GW.Outbox;
+  const path = GW.path;
+  const idIn = GW.idIn;
+  const user = document.body.getAttribute('data-user') || '';
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const PENDING_URL = path('accountPending');
+  const DEAL_PENDING_URL = path('dealPending');
+  const INDEX_URL = path('accountsIndex');
+  const LEGAL = ('inc incorporated corp corporation co company ltd limited llc llp lp plc gmbh ag sa sas ' +
     'sarl bv nv oy ab as spa srl pty group holding holdings the and').split(' ');
 
   function valuesOf(entry) {
-    var values = {};
-    (entry.fields || []).forEach(function (pair) { if (!(pair[0] in values)) values[pair[0]] = pair[1]; });
+    const values = {};
+    (entry.fields || []).forEach(pair => { if (!(pair[0] in values)) values[pair[0]] = pair[1]; });
     return values;
   }
 
   function mine(entries) {
-    return entries.filter(function (e) { return !e.userId || !user || e.userId === user; });
+    return entries.filter(e => !e.userId || !user || e.userId === user);
   }
 
   function pendingAccounts(entries) {
-    return mine(entries).filter(function (e) { return e.kind === 'account'; }).map(function (e) {
-      var v = valuesOf(e);
+    return mine(entries).filter(e => e.kind === 'account').map(e => {
+      const v = valuesOf(e);
       return { entry: e, id: v.uuid, name: v.name || 'New account', city: v.city || '' };
-    }).filter(function (a) { return UUID.test(a.id || ''); });
+    }).filter(a => UUID.test(a.id || ''));
   }
 
   function el(tag, className, text) {
-    var node = document.createElement(tag);
+    const node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
   }
 
   function pendingTag() {
-    var tag = el('span', 'tag', 'pending');
+    const tag = el('span', 'tag', 'pending');
     tag.setAttribute('data-state', 'pending');
     return tag;
   }
@@ -65,11 +68,11 @@
   // ---- a fresh record id per freshly loaded form -------------------------------------------
 
   Array.prototype.forEach.call(document.querySelectorAll('form[data-capture] input[data-record-id]'),
-    function (input) { input.value = Outbox.newId(); });
+    input => { input.value = Outbox.newId(); });
 
   // ---- before the outbox takes a capture form ------------------------------------------------
 
-  // Window, capture phase: runs before app.js's listener on the document.
+  // Window, capture phase: runs before form_capture.js's listener on the document.
   // The form's account field: a select or hidden input, or the chosen radio of the meeting
   // form's account choices (the first radio is not necessarily the chosen one).
   function accountField(form) {
@@ -77,13 +80,13 @@
       form.querySelector('select[name="account_id"], input[name="account_id"]:not([type=radio])');
   }
 
-  window.addEventListener('submit', function (event) {
-    var form = event.target;
+  window.addEventListener('submit', event => {
+    const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-outbox')) return;
-    var account = accountField(form);
-    var record = form.querySelector('input[name="uuid"]');
-    var then = form.querySelector('input[name="then"]');
-    var offline = !navigator.onLine && !(event.submitter && event.submitter.name) &&
+    const account = accountField(form);
+    const record = form.querySelector('input[name="uuid"]');
+    const then = form.querySelector('input[name="then"]');
+    const offline = !navigator.onLine && !(event.submitter && event.submitter.name) &&
       !form.hasAttribute('data-duplicates-checked');
     if (offline && form.getAttribute('data-capture') === 'contact') {
       event.preventDefault();
@@ -114,31 +117,29 @@
   // ---- offline: same company already in the saved territory? ------------------------------------
 
   function companyKey(name) {
-    var words = (name || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    const words = (name || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
       .replace(/&/g, ' and ').split(/[^a-z0-9]+/).filter(Boolean);
-    var kept = words.filter(function (w) { return LEGAL.indexOf(w) < 0; });
+    const kept = words.filter(w => LEGAL.indexOf(w) < 0);
     return (kept.length ? kept : words).join(' ');
   }
 
   function offlineDuplicates(form) {
-    var name = (form.querySelector('[name="name"]') || {}).value || '';
-    var key = companyKey(name);
+    const name = (form.querySelector('[name="name"]') || {}).value || '';
+    const key = companyKey(name);
     // The territory index the briefcase keeps: the whole territory, not the list's first page.
-    var lookup = key && window.caches
-      ? caches.match(INDEX_URL, { ignoreVary: true }).then(function (hit) {
-        return hit ? hit.json() : null;
-      }).catch(function () { return null; })
+    const lookup = key && window.caches
+      ? caches.match(INDEX_URL, { ignoreVary: true }).then(hit => hit ? hit.json() : null).catch(() => null)
       : Promise.resolve(null);
-    Promise.all([lookup, Outbox.all()]).then(function (both) {
-      var found = [];
-      var index = both[0] || { rows: [] };
-      (index.rows || []).forEach(function (row) {
+    Promise.all([lookup, Outbox.all()]).then(both => {
+      const found = [];
+      const index = both[0] || { rows: [] };
+      (index.rows || []).forEach(row => {
         if (companyKey(row[1]) === key) {
           found.push({ href: index.detail + row[0], name: row[1],
             detail: [row[2], row[3]].filter(Boolean).join(' · ') });
         }
       });
-      pendingAccounts(both[1]).forEach(function (p) {
+      pendingAccounts(both[1]).forEach(p => {
         if (companyKey(p.name) === key) found.push({ href: pendingPage(p.id), name: p.name, detail: 'on this phone' });
       });
       form.setAttribute('data-duplicates-checked', '');
@@ -149,27 +150,25 @@
 
   // A person with the same e-mail at this account (its saved page) or made on this phone.
   function offlineContactDuplicates(form) {
-    var email = ((form.querySelector('[name="email"]') || {}).value || '').trim().toLowerCase();
-    var account = (form.querySelector('[name="account_id"]') || {}).value || '';
-    var page = email && /^\d+$/.test(account) && window.caches
-      ? caches.match('/accounts/' + account, { ignoreVary: true }).then(function (hit) {
-        return hit ? hit.text() : '';
-      }).catch(function () { return ''; })
+    const email = ((form.querySelector('[name="email"]') || {}).value || '').trim().toLowerCase();
+    const account = (form.querySelector('[name="account_id"]') || {}).value || '';
+    const page = email && /^\d+$/.test(account) && window.caches
+      ? caches.match(path('account', account), { ignoreVary: true }).then(hit => hit ? hit.text() : '').catch(() => '')
       : Promise.resolve('');
-    Promise.all([page, Outbox.all()]).then(function (both) {
-      var found = [];
+    Promise.all([page, Outbox.all()]).then(both => {
+      const found = [];
       if (email) {
-        var doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
-        Array.prototype.forEach.call(doc.querySelectorAll('a[data-contact-edit]'), function (a) {
+        const doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
+        Array.prototype.forEach.call(doc.querySelectorAll('a[data-contact-edit]'), a => {
           if ((a.getAttribute('data-email') || '').trim().toLowerCase() === email) {
-            found.push({ href: '/accounts/' + account + '#contacts', name: a.getAttribute('data-name'),
+            found.push({ href: path('account', account) + '#contacts', name: a.getAttribute('data-name'),
               detail: [a.getAttribute('data-title'), a.getAttribute('data-email')].filter(Boolean).join(' · ') });
           }
         });
-        mine(both[1]).forEach(function (e) {
-          var v = valuesOf(e);
+        mine(both[1]).forEach(e => {
+          const v = valuesOf(e);
           if (e.kind === 'contact' && (v.email || '').trim().toLowerCase() === email) {
-            found.push({ href: '/sync/pending#entry-' + e.id, name: v.name, detail: v.email + ' · on this phone' });
+            found.push({ href: path('syncPending') + '#entry-' + e.id, name: v.name, detail: v.email + ' · on this phone' });
           }
         });
       }
@@ -180,16 +179,16 @@
   }
 
   function offer(form, found) {
-    var old = document.getElementById('did-you-mean');
+    const old = document.getElementById('did-you-mean');
     if (old) old.remove();
-    var box = el('section', 'card warn-box');
+    const box = el('section', 'card warn-box');
     box.id = 'did-you-mean';
     box.tabIndex = -1;
     box.appendChild(el('h2', '', 'Did you mean…?'));
-    var list = el('ul', 'list');
-    found.slice(0, 5).forEach(function (f) {
-      var li = el('li');
-      var a = el('a', 'item');
+    const list = el('ul', 'list');
+    found.slice(0, 5).forEach(f => {
+      const li = el('li');
+      const a = el('a', 'item');
       a.href = f.href;
       a.appendChild(el('b', '', f.name));
       if (f.detail) a.appendChild(el('small', '', f.detail));
@@ -199,7 +198,7 @@
     box.appendChild(list);
     box.appendChild(el('p', 'muted', 'Nothing is saved yet. If this is someone or something new, use “Create anyway”.'));
     form.parentNode.insertBefore(box, form);
-    var submit = form.querySelector('button[type=submit]');
+    const submit = form.querySelector('button[type=submit]');
     if (submit) { submit.name = 'create_anyway'; submit.value = 'y'; submit.textContent = 'Create anyway'; }
     box.focus();
   }
@@ -210,46 +209,44 @@
   // at the new account, a meeting with the new contact) name the existing one instead, and
   // go (again: the server had answered them "not arrived yet").
   function existingRef(kind, href) {
-    var url = new URL(href, location.href);
-    var match = kind === 'contact' ? url.hash.match(/^#contact-(\d+)$/)
-      : url.pathname.match(/^\/accounts\/(\d+)\/?$/);
-    return match ? match[1] : '';
+    const url = new URL(href, location.href);
+    const match = kind === 'contact' ? url.hash.match(/^#contact-(\d+)$/) : null;
+    if (kind === 'contact') return match ? match[1] : '';
+    return idIn('account', url.pathname) || '';
   }
 
   function follow(oldRef, newRef) {
     if (!UUID.test(oldRef || '') || !newRef) return Promise.resolve();
-    return Outbox.all().then(function (entries) {
-      return Promise.all(mine(entries).map(function (e) {
-        var named = false;
-        var fields = (e.fields || []).map(function (pair) {
-          if (pair[1] !== oldRef || pair[0] === 'uuid' || pair[0] === 'client_id') return pair;
-          named = true;
-          return [pair[0], newRef];
-        });
-        if (!named) return null;
-        var patch = { fields: fields };
-        if (e.accountId === oldRef) patch.accountId = newRef;
-        if (e.state === 'needs-attention') {
-          Object.assign(patch, { state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: '', screen: '' });
-        }
-        return Outbox.update(e.id, patch).catch(function () { /* sent meanwhile */ });
-      }));
-    });
+    return Outbox.all().then(entries => Promise.all(mine(entries).map(e => {
+      let named = false;
+      const fields = (e.fields || []).map(pair => {
+        if (pair[1] !== oldRef || pair[0] === 'uuid' || pair[0] === 'client_id') return pair;
+        named = true;
+        return [pair[0], newRef];
+      });
+      if (!named) return null;
+      const patch = { fields };
+      if (e.accountId === oldRef) patch.accountId = newRef;
+      if (e.state === 'needs-attention') {
+        Object.assign(patch, { state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: '', screen: '' });
+      }
+      return Outbox.update(e.id, patch).catch(() => { /* sent meanwhile */ });
+    })));
   }
 
-  document.addEventListener('click', function (event) {
-    var link = event.target.closest && event.target.closest('a[data-use-existing]');
+  document.addEventListener('click', event => {
+    const link = event.target.closest && event.target.closest('a[data-use-existing]');
     if (!link) return;
-    var scope = link.closest('.screen') || document.getElementById('main');
-    var form = scope && scope.querySelector('form[data-outbox-replaces]');
+    const scope = link.closest('.screen') || document.getElementById('main');
+    const form = scope && scope.querySelector('form[data-outbox-replaces]');
     if (!form) return;
     event.preventDefault();
-    var id = form.getAttribute('data-outbox-replaces');
-    Outbox.get(id).then(function (entry) {
-      var oldRef = entry ? valuesOf(entry).uuid : '';
-      var newRef = entry ? existingRef(entry.kind, link.href) : '';
-      return Outbox.discard(id).then(function () { return follow(oldRef, newRef); });
-    }).then(function () {
+    const id = form.getAttribute('data-outbox-replaces');
+    Outbox.get(id).then(entry => {
+      const oldRef = entry ? valuesOf(entry).uuid : '';
+      const newRef = entry ? existingRef(entry.kind, link.href) : '';
+      return Outbox.discard(id).then(() => follow(oldRef, newRef));
+    }).then(() => {
       Outbox.requestSync();
       location.assign(link.href);
     });
@@ -259,40 +256,40 @@
 
   // The phone keeps one copy of the edit form (/contacts/edit); offline, an Edit link on an
   // account page opens it with the contact's details in the fragment.
-  var EDIT_SHELL = '/contacts/edit';
-  document.addEventListener('click', function (event) {
-    var link = event.target.closest && event.target.closest('a[data-contact-edit]');
+  const EDIT_SHELL = path('contactEditShell');
+  document.addEventListener('click', event => {
+    const link = event.target.closest && event.target.closest('a[data-contact-edit]');
     if (!link || navigator.onLine) return;
     event.preventDefault();
-    var account = location.pathname.match(/^\/accounts\/(\d+)/);
-    var details = new URLSearchParams({ id: link.getAttribute('data-contact-edit'),
-      account: account ? account[1] : '', account_name: (document.querySelector('main h1') || {}).textContent || '' });
-    ['name', 'title', 'phone', 'email', 'version'].forEach(function (name) {
+    const account = idIn('account', location.pathname);
+    const details = new URLSearchParams({ id: link.getAttribute('data-contact-edit'),
+      account: account || '', account_name: (document.querySelector('main h1') || {}).textContent || '' });
+    ['name', 'title', 'phone', 'email', 'version'].forEach(name => {
       details.set(name, link.getAttribute('data-' + name) || '');
     });
     location.assign(EDIT_SHELL + '#' + details.toString());
   });
 
   function fillEditShell() {
-    var form = document.querySelector('form[data-contact-shell]');
+    const form = document.querySelector('form[data-contact-shell]');
     if (!form) return;
-    var details = new URLSearchParams(location.hash.slice(1));
-    var id = details.get('id') || '';
+    const details = new URLSearchParams(location.hash.slice(1));
+    const id = details.get('id') || '';
     if (!/^\d+$/.test(id)) return;
-    form.setAttribute('action', '/contacts/' + id);
+    form.setAttribute('action', path('contact', id));
     if (details.get('account')) {
       form.setAttribute('data-account-id', details.get('account'));
-      form.setAttribute('data-outbox-next', '/accounts/' + details.get('account'));
+      form.setAttribute('data-outbox-next', path('account', details.get('account')));
     }
     if (details.get('account_name')) form.setAttribute('data-account-name', details.get('account_name').trim());
     // The version and the details this copy shows: the server merges the edit with changes
     // made since (a colleague's, or this rep's own still queued).
-    var version = form.querySelector('[name="version"]');
+    const version = form.querySelector('[name="version"]');
     if (version && /^\d+$/.test(details.get('version') || '')) version.value = details.get('version');
-    ['name', 'title', 'phone', 'email'].forEach(function (name) {
-      var input = form.querySelector('[name="' + name + '"]');
+    ['name', 'title', 'phone', 'email'].forEach(name => {
+      const input = form.querySelector('[name="' + name + '"]');
       if (input && !input.value) input.value = details.get(name) || '';
-      var base = form.querySelector('[name="base_' + name + '"]');
+      const base = form.querySelector('[name="base_' + name + '"]');
       if (base) base.value = details.get(name) || '';
     });
   }
@@ -304,17 +301,17 @@
   // changes, where an offline write's answer is shown, it stays.)
   // The discard may not finish before the page is gone, so the next page finishes it (and
   // so updates its own count of unsynced changes).
-  var ABANDONED = 'groundwork-capture-abandoned';
-  window.addEventListener('pagehide', function () {
-    var box = document.querySelector('#main #did-you-mean');
-    var form = document.querySelector('#main form[data-capture][data-outbox-replaces]');
+  const ABANDONED = 'groundwork-capture-abandoned';
+  window.addEventListener('pagehide', () => {
+    const box = document.querySelector('#main #did-you-mean');
+    const form = document.querySelector('#main form[data-capture][data-outbox-replaces]');
     if (!box || !form || box.closest('.screen') || form.getAttribute('aria-busy') === 'true') return;
-    var id = form.getAttribute('data-outbox-replaces');
+    const id = form.getAttribute('data-outbox-replaces');
     try { sessionStorage.setItem(ABANDONED, id); } catch (err) { /* private mode: best effort */ }
     Outbox.discard(id);
   });
   try {
-    var abandoned = sessionStorage.getItem(ABANDONED);
+    const abandoned = sessionStorage.getItem(ABANDONED);
     if (abandoned) {
       sessionStorage.removeItem(ABANDONED);
       Outbox.discard(abandoned);
@@ -324,11 +321,11 @@
   // ---- pending accounts in every account picker -----------------------------------------------
 
   function offerInPickers(accounts) {
-    var wanted = new URLSearchParams(location.search).get('account_id') ||
+    const wanted = new URLSearchParams(location.search).get('account_id') ||
       new URLSearchParams(location.hash.slice(1)).get('account_id') || '';
     offerInChoices(accounts, wanted);
-    Array.prototype.forEach.call(document.querySelectorAll('main select[name="account_id"]'), function (select) {
-      var group = select.querySelector('optgroup[data-pending-accounts]');
+    Array.prototype.forEach.call(document.querySelectorAll('main select[name="account_id"]'), select => {
+      let group = select.querySelector('optgroup[data-pending-accounts]');
       if (!accounts.length) {
         if (group) group.remove();
         choose(select, wanted);
@@ -338,13 +335,13 @@
         group = el('optgroup');
         group.label = 'Made on this phone';
         group.setAttribute('data-pending-accounts', '');
-        var first = select.querySelector('optgroup, option:not([value=""])');
+        const first = select.querySelector('optgroup, option:not([value=""])');
         select.insertBefore(group, first);
       }
-      var chosen = select.value;
+      const chosen = select.value;
       group.replaceChildren();
-      accounts.forEach(function (a) {
-        var option = el('option', '', a.name + (a.city ? ' · ' + a.city : '') + ' (on this phone)');
+      accounts.forEach(a => {
+        const option = el('option', '', a.name + (a.city ? ' · ' + a.city : '') + ' (on this phone)');
         option.value = a.id;
         group.appendChild(option);
       });
@@ -356,14 +353,14 @@
   // offered first, and the one asked for in the address (Log meeting on a pending account's
   // page) is chosen, which loads its people (pending ones are added below).
   function offerInChoices(accounts, wanted) {
-    var box = document.querySelector('main #account-choices');
+    const box = document.querySelector('main #account-choices');
     if (!box) return;
-    var legend = box.querySelector('legend');
-    accounts.slice().reverse().forEach(function (a) {
+    const legend = box.querySelector('legend');
+    accounts.slice().reverse().forEach(a => {
       if (box.querySelector('input[name="account_id"][value="' + CSS.escape(a.id) + '"]')) return;
-      var label = el('label');
+      const label = el('label');
       label.setAttribute('data-pending-choice', '');
-      var input = el('input');
+      const input = el('input');
       input.type = 'radio';
       input.name = 'account_id';
       input.value = a.id;
@@ -373,7 +370,7 @@
       if (legend) legend.after(label); else box.prepend(label);
     });
     if (!wanted || !UUID.test(wanted) || box.querySelector('input[name="account_id"]:checked')) return;
-    var offered = box.querySelector('input[name="account_id"][value="' + CSS.escape(wanted) + '"]');
+    const offered = box.querySelector('input[name="account_id"][value="' + CSS.escape(wanted) + '"]');
     if (!offered || box.hasAttribute('data-capture-chose')) return;
     box.setAttribute('data-capture-chose', '');
     offered.checked = true;
@@ -383,7 +380,7 @@
   // The account asked for in the address, when the picker has it and nothing is chosen yet.
   function choose(select, wanted) {
     if (select.value || !wanted || select.hasAttribute('data-capture-chose')) return;
-    if (!Array.prototype.some.call(select.options, function (o) { return o.value === wanted; })) return;
+    if (!Array.prototype.some.call(select.options, o => o.value === wanted)) return;
     select.setAttribute('data-capture-chose', '');
     select.value = wanted;
     select.dispatchEvent(new Event('change', { bubbles: true }));
@@ -392,33 +389,31 @@
   // ---- the meeting form: people added on this phone can be ticked as there ---------------------
 
   function pendingContactsFor(entries, accountId) {
-    return entriesFor(entries, 'contact', accountId).map(function (e) {
-      var v = valuesOf(e);
+    return entriesFor(entries, 'contact', accountId).map(e => {
+      const v = valuesOf(e);
       return { id: v.uuid, name: v.name || 'New contact' };
-    }).filter(function (c) { return UUID.test(c.id || ''); });
+    }).filter(c => UUID.test(c.id || ''));
   }
 
-  var latest = [];
+  let latest = [];
   function offerPendingContacts() {
-    var box = document.getElementById('meeting-contacts');
-    var form = box && box.closest('form');
+    const box = document.getElementById('meeting-contacts');
+    const form = box && box.closest('form');
     if (!form) return;
-    var account = accountField(form);
-    var people = account && account.value ? pendingContactsFor(latest, account.value) : [];
+    const account = accountField(form);
+    const people = account && account.value ? pendingContactsFor(latest, account.value) : [];
     offerAddContact(box, account && account.value);
-    var missing = people.filter(function (c) {
-      return !box.querySelector('input[name="contact_ids"][value="' + CSS.escape(c.id) + '"]');
-    });
+    const missing = people.filter(c => !box.querySelector('input[name="contact_ids"][value="' + CSS.escape(c.id) + '"]'));
     if (!missing.length) return;
-    var chips = box.querySelector('fieldset.chips');
+    let chips = box.querySelector('fieldset.chips');
     if (!chips) {
       chips = el('fieldset', 'chips');
       chips.appendChild(el('legend', '', 'Who was there'));
       box.appendChild(chips);
     }
-    missing.forEach(function (c) {
-      var label = el('label');
-      var input = el('input');
+    missing.forEach(c => {
+      const label = el('label');
+      const input = el('input');
       input.type = 'checkbox';
       input.name = 'contact_ids';
       input.value = c.id;
@@ -430,10 +425,10 @@
 
   // "Add someone new": the contact form for this account, which comes back here afterwards.
   function offerAddContact(box, accountId) {
-    var link = box.querySelector('a[data-add-contact]');
-    var url = document.body.getAttribute('data-contact-url');
+    let link = box.querySelector('a[data-add-contact]');
+    const url = document.body.getAttribute('data-contact-url');
     if (!accountId || !url) { if (link) link.remove(); return; }
-    var href = url + '?account_id=' + encodeURIComponent(accountId) + '&then=meeting';
+    const href = url + '?account_id=' + encodeURIComponent(accountId) + '&then=meeting';
     if (link && link.getAttribute('href') === href) return;
     if (link) link.remove();
     link = el('a', 'button add-contact', 'Add someone new');
@@ -444,10 +439,10 @@
 
   // The contact form opened from the meeting form goes back there (a saved copy offline has
   // no ?then= of its own).
-  var then = document.querySelector('form[data-capture="contact"] input[name="then"]');
+  const then = document.querySelector('form[data-capture="contact"] input[name="then"]');
   if (then && !then.value) then.value = new URLSearchParams(location.search).get('then') === 'meeting' ? 'meeting' : '';
 
-  var meetingContacts = document.getElementById('meeting-contacts');
+  const meetingContacts = document.getElementById('meeting-contacts');
   if (meetingContacts && window.MutationObserver) {
     new MutationObserver(offerPendingContacts).observe(meetingContacts.closest('form') || meetingContacts,
       { childList: true, subtree: true });
@@ -456,17 +451,17 @@
   // ---- /accounts/pending?id=…: an account still on this phone -------------------------------------
 
   function renderPendingAccount(entries) {
-    var holder = document.querySelector('[data-pending-account]');
+    const holder = document.querySelector('[data-pending-account]');
     if (!holder) return;
-    var id = decodeURIComponent(location.hash.slice(1)) || new URLSearchParams(location.search).get('id') || '';
-    var account = pendingAccounts(entries).filter(function (a) { return a.id === id; })[0];
+    const id = decodeURIComponent(location.hash.slice(1)) || new URLSearchParams(location.search).get('id') || '';
+    const account = pendingAccounts(entries).filter(a => a.id === id)[0];
     if (!account && UUID.test(id) && navigator.onLine && !document.body.hasAttribute('data-offline-copy')
         && !new URLSearchParams(location.search).get('id')) {
       // Sent already: the server knows it now and answers with the account's own page.
       location.replace(PENDING_URL + '?id=' + encodeURIComponent(id));
       return;
     }
-    var shown = holder.querySelector('[data-pending-shown]');
+    let shown = holder.querySelector('[data-pending-shown]');
     holder.querySelector('[data-pending-empty]').hidden = !!account;
     if (!account) { if (shown) shown.remove(); return; }
     if (!shown) {
@@ -476,23 +471,23 @@
     }
     shown.replaceChildren();
     holder.querySelector('h1').textContent = account.name;
-    var facts = el('p', 'muted', (account.city ? account.city + ' · ' : '') + 'Saved on this phone, sent when you are online. ');
+    const facts = el('p', 'muted', (account.city ? account.city + ' · ' : '') + 'Saved on this phone, sent when you are online. ');
     facts.appendChild(pendingTag());
     shown.appendChild(facts);
-    var state = account.entry.state;
+    const state = account.entry.state;
     if (state === 'needs-attention' || state === 'conflict') {
       // E.g. the server asks "Did you mean …?": the answer is on the list of pending changes.
-      var attention = el('p', 'flash');
+      const attention = el('p', 'flash');
       attention.setAttribute('role', 'status');
-      var link = el('a', '', 'The server needs your answer about this account.');
-      link.href = '/sync/pending#entry-' + account.entry.id;
+      const link = el('a', '', 'The server needs your answer about this account.');
+      link.href = path('syncPending') + '#entry-' + account.entry.id;
       attention.appendChild(link);
       shown.appendChild(attention);
     }
-    var actions = el('div', 'actions');
+    const actions = el('div', 'actions');
     [['data-contact-url', 'Add contact'], ['data-opportunity-url', 'New opportunity'],
-      ['data-meeting-url', 'Log meeting']].forEach(function (pair) {
-      var a = el('a', 'button', pair[1]);
+      ['data-meeting-url', 'Log meeting']].forEach(pair => {
+      const a = el('a', 'button', pair[1]);
       a.href = holder.getAttribute(pair[0]) + '?account_id=' + encodeURIComponent(id);
       actions.appendChild(a);
     });
@@ -503,26 +498,24 @@
   }
 
   function entriesFor(entries, kind, accountId) {
-    return mine(entries).filter(function (e) {
-      return e.kind === kind && valuesOf(e).account_id === String(accountId) && !/\/contacts\/\d+$/.test(e.action);
-    });
+    return mine(entries).filter(e => e.kind === kind && valuesOf(e).account_id === String(accountId) && !/^\d+$/.test(idIn('contact', e.action) || ''));
   }
 
   function appendPendingList(container, title, entries, kind, accountId) {
-    var items = entriesFor(entries, kind, accountId);
+    const items = entriesFor(entries, kind, accountId);
     if (!items.length) return;
     container.appendChild(el('h2', '', title));
-    var list = el('ul', 'list');
+    const list = el('ul', 'list');
     list.setAttribute('data-pending-' + kind, '');
-    items.forEach(function (e) {
-      var v = valuesOf(e);
-      var li = el('li', 'pending');
+    items.forEach(e => {
+      const v = valuesOf(e);
+      const li = el('li', 'pending');
       li.setAttribute('data-outbox-entry', e.id);
-      var item = el('a', 'item');
+      const item = el('a', 'item');
       // A deal made here has a page of its own, where it can be changed before it is sent.
-      item.href = kind === 'new_opportunity' ? pendingDealPage(e.id) : '/sync/pending#entry-' + e.id;
+      item.href = kind === 'new_opportunity' ? pendingDealPage(e.id) : path('syncPending') + '#entry-' + e.id;
       item.appendChild(el('b', '', v.name || e.summary));
-      var small = el('small', '', [v.title, v.email].filter(Boolean).join(' · ') + ' ');
+      const small = el('small', '', [v.title, v.email].filter(Boolean).join(' · ') + ' ');
       small.appendChild(pendingTag());
       item.appendChild(small);
       li.appendChild(item);
@@ -535,38 +528,38 @@
 
   // The deal's client id is the id of the write that makes it. Its changes go to
   // /opportunities/<client id>: queued after the deal, they replay after it, and the server
-  // finds the deal by that id (app.js shows them as pending values, as on any deal's page).
-  var dealHolder = document.querySelector('[data-pending-deal]');
-  var dealId = dealHolder ? decodeURIComponent(location.hash.slice(1)) : '';
+  // finds the deal by that id (pending_view.js shows them as pending values, as on any deal's page).
+  const dealHolder = document.querySelector('[data-pending-deal]');
+  const dealId = dealHolder ? decodeURIComponent(location.hash.slice(1)) : '';
   if (dealHolder && UUID.test(dealId)) {
-    dealHolder.querySelector('#opp').setAttribute('data-opportunity-path', '/opportunities/' + dealId);
-    Array.prototype.forEach.call(dealHolder.querySelectorAll('form[data-outbox]'), function (form) {
-      form.setAttribute('action', '/opportunities/' + dealId);
+    dealHolder.querySelector('#opp').setAttribute('data-opportunity-path', path('opportunity', dealId));
+    Array.prototype.forEach.call(dealHolder.querySelectorAll('form[data-outbox]'), form => {
+      form.setAttribute('action', path('opportunity', dealId));
       form.setAttribute('data-outbox-next', pendingDealPage(dealId));
     });
   }
 
-  // As app.js writes money: the server's format of 0 ("$0") with the amount in its place.
+  // As form_capture.js writes money: the server's format of 0 ("$0") with the amount in its place.
   function moneyText(form, text) {
-    var n = Number(String(text || '0').replace(/[$,\s]/g, ''));
+    const n = Number(String(text || '0').replace(/[$,\s]/g, ''));
     if (!isFinite(n)) return text;
     return (form.getAttribute('data-money-format') || '$0').replace('0',
       n.toLocaleString('en-US', { minimumFractionDigits: n % 1 ? 2 : 0, maximumFractionDigits: 2 }));
   }
 
-  // The value the deal was made with, unless a pending change (app.js) shows a later one.
+  // The value the deal was made with, unless a pending change (pending_view.js) shows a later one.
   function madeWith(field, value, shows) {
     if (!field || field.hasAttribute('data-pending-value')) return;
     field.defaultValue = value;
     field.value = value;
-    Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + field.name + '"]'), function (node) {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + field.name + '"]'), node => {
       if (!node.classList.contains('pending')) node.textContent = shows;
     });
   }
 
   function renderPendingDeal(entries) {
     if (!dealHolder) return;
-    var entry = mine(entries).filter(function (e) { return e.kind === 'new_opportunity' && e.id === dealId; })[0];
+    const entry = mine(entries).filter(e => e.kind === 'new_opportunity' && e.id === dealId)[0];
     if (!entry && UUID.test(dealId) && navigator.onLine && !document.body.hasAttribute('data-offline-copy')
         && !new URLSearchParams(location.search).get('id')) {
       // Sent already: the server knows it now and answers with the deal's own page.
@@ -574,52 +567,52 @@
       return;
     }
     dealHolder.querySelector('[data-pending-empty]').hidden = !!entry;
-    Array.prototype.forEach.call(dealHolder.querySelectorAll('[data-pending-shown]'), function (node) {
+    Array.prototype.forEach.call(dealHolder.querySelectorAll('[data-pending-shown]'), node => {
       node.hidden = !entry;
     });
     if (!entry) return;
-    var v = valuesOf(entry);
-    var account = pendingAccounts(entries).filter(function (a) { return a.id === v.account_id; })[0];
-    var accountName = account ? account.name : (entry.accountName || 'Account').replace(/ \(on this phone\)$/, '');
+    const v = valuesOf(entry);
+    const account = pendingAccounts(entries).filter(a => a.id === v.account_id)[0];
+    const accountName = account ? account.name : (entry.accountName || 'Account').replace(/ \(on this phone\)$/, '');
     dealHolder.querySelector('h1').textContent = v.name || 'New opportunity';
-    var crumb = dealHolder.querySelector('a[data-deal-account]');
+    const crumb = dealHolder.querySelector('a[data-deal-account]');
     crumb.textContent = accountName;
     crumb.href = UUID.test(v.account_id || '') ? pendingPage(v.account_id)
-      : dealHolder.getAttribute('data-account-url') + encodeURIComponent(v.account_id || '');
-    Array.prototype.forEach.call(dealHolder.querySelectorAll('form[data-outbox]'), function (form) {
+      : path('account', v.account_id || '');
+    Array.prototype.forEach.call(dealHolder.querySelectorAll('form[data-outbox]'), form => {
       form.setAttribute('data-account-id', v.account_id || '');
       form.setAttribute('data-account-name', accountName);
     });
     if (dealHolder.hasAttribute('data-filled')) return;
     dealHolder.setAttribute('data-filled', '');
-    var stages = dealHolder.querySelector('form.stages');
+    const stages = dealHolder.querySelector('form.stages');
     if (!stages.hasAttribute('data-pending-value')) {
-      Array.prototype.forEach.call(stages.querySelectorAll('button[name="stage"]'), function (button) {
-        var on = button.value === (v.stage || 'first_meeting');
+      Array.prototype.forEach.call(stages.querySelectorAll('button[name="stage"]'), button => {
+        const on = button.value === (v.stage || 'first_meeting');
         button.setAttribute('aria-pressed', on ? 'true' : 'false');
         button.classList.toggle('primary', on);
       });
     }
-    var editor = dealHolder.querySelector('form.editor');
+    const editor = dealHolder.querySelector('form.editor');
     madeWith(editor.querySelector('[name="amount"]'), v.amount || '0', moneyText(editor, v.amount));
-    var closeOn = editor.querySelector('[name="close_on"]');
+    const closeOn = editor.querySelector('[name="close_on"]');
     madeWith(closeOn, v.close_on || '', v.close_on || '');
   }
 
   // ---- an account's page: contacts and deals still on this phone -------------------------------
 
   function renderAccountPage(entries) {
-    var match = location.pathname.match(/^\/accounts\/(\d+)\/?$/);
-    if (!match) return;
-    [['contacts', 'contact'], ['opportunities', 'new_opportunity']].forEach(function (pair) {
-      var section = document.getElementById(pair[0]);
+    const accountId = idIn('account', location.pathname);
+    if (!accountId || !/^\d+$/.test(accountId)) return;
+    [['contacts', 'contact'], ['opportunities', 'new_opportunity']].forEach(pair => {
+      const section = document.getElementById(pair[0]);
       if (!section) return;
-      var old = section.querySelector('[data-capture-pending]');
+      const old = section.querySelector('[data-capture-pending]');
       if (old) old.remove();
-      var holder = el('div');
+      const holder = el('div');
       holder.setAttribute('data-capture-pending', '');
-      appendPendingList(holder, '', entries, pair[1], match[1]);
-      var heading = holder.querySelector('h2');
+      appendPendingList(holder, '', entries, pair[1], accountId);
+      const heading = holder.querySelector('h2');
       if (heading) heading.remove();
       if (holder.childNodes.length) section.querySelector('h2').after(holder);
     });
@@ -627,14 +620,14 @@
 
   // ---- pending items say what was made, in the rep's words -------------------------------------
 
-  var CAPTURE_KINDS = { account: true, contact: true, new_opportunity: true };
+  const CAPTURE_KINDS = { account: true, contact: true, new_opportunity: true };
 
   function describe(entry, entries) {
-    var v = valuesOf(entry);
-    var at = '';
+    const v = valuesOf(entry);
+    let at = '';
     if (v.account_id) {
-      var pending = pendingAccounts(entries).filter(function (a) { return a.id === v.account_id; })[0];
-      var name = pending ? pending.name : entry.accountName;
+      const pending = pendingAccounts(entries).filter(a => a.id === v.account_id)[0];
+      const name = pending ? pending.name : entry.accountName;
       if (name) at = ' · at ' + name.replace(/ \(on this phone\)$/, '');
     }
     if (entry.kind === 'account') return [v.name, v.city].filter(Boolean).join(' · ');
@@ -642,17 +635,17 @@
     return (v.name || 'New opportunity') + at;
   }
 
-  // app.js sums a form up from its labelled fields, which here include raw account ids.
+  // form_capture.js sums a form up from its labelled fields, which here include raw account ids.
   function nameTheCaptures(entries) {
-    mine(entries).forEach(function (entry) {
+    mine(entries).forEach(entry => {
       if (!CAPTURE_KINDS[entry.kind] || entry.captureSummary) return;
       Outbox.update(entry.id, { summary: describe(entry, entries).slice(0, 200), captureSummary: true })
-        .catch(function () { /* sent meanwhile: nothing to rename */ });
+        .catch(() => { /* sent meanwhile: nothing to rename */ });
     });
   }
 
   function refresh() {
-    Outbox.all().then(function (entries) {
+    Outbox.all().then(entries => {
       latest = entries;
       nameTheCaptures(entries);
       offerInPickers(pendingAccounts(entries));

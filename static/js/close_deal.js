@@ -1,29 +1,29 @@
 /* Closing a deal in two steps: first how it ended and what a manager needs, then a separate
  * confirmation that says what will be saved. Without this script the confirm button shows
  * with the fields (one step); the server closes nothing without it either way. */
-(function () {
+(() => {
   'use strict';
 
 
   function value(form, name) {
-    var checked = form.querySelector('input[name="' + name + '"]:checked');
+    const checked = form.querySelector('input[name="' + name + '"]:checked');
     if (checked) return checked.value;
-    var input = form.querySelector('input[name="' + name + '"]:not([type=radio])');
+    const input = form.querySelector('input[name="' + name + '"]:not([type=radio])');
     return input ? input.value.trim() : '';
   }
 
   // The first thing missing, as [message, element to focus]; null when ready to confirm.
   function missing(form) {
-    var outcome = value(form, 'outcome');
+    const outcome = value(form, 'outcome');
     if (!outcome) return ['Choose won or lost.', form.querySelector('input[name=outcome]')];
     if (outcome === 'won') {
-      var amount = value(form, 'amount');
+      const amount = value(form, 'amount');
       if (!amount || isNaN(Number(amount.replace(/[,$\s]/g, '')))) {
         return ['Enter the final amount (0 if none).', form.querySelector('input[name=amount]')];
       }
       return null;
     }
-    var reason = value(form, 'reason');
+    const reason = value(form, 'reason');
     if (!reason) return ['Choose why it was lost.', form.querySelector('input[name=reason]')];
     if (reason === 'competitor' && !value(form, 'competitor')) {
       return ['Name the competitor who won it.', form.querySelector('input[name=competitor]')];
@@ -34,22 +34,22 @@
   // Money as the pages write it: the server renders its own (Babel) format of 0 for this
   // deal's currency ("$0", "€0", "CHF 0"), and the amount takes the 0's place.
   function money(form, amount) {
-    var format = form.getAttribute('data-money-format') || '$0';
-    var digits = amount.toLocaleString('en-US', { minimumFractionDigits: amount % 1 ? 2 : 0,
+    const format = form.getAttribute('data-money-format') || '$0';
+    const digits = amount.toLocaleString('en-US', { minimumFractionDigits: amount % 1 ? 2 : 0,
       maximumFractionDigits: 2 });
     return format.replace('0', digits);
   }
 
   function summary(form) {
     if (value(form, 'outcome') === 'won') {
-      var typed = value(form, 'amount');
-      var amount = Number(typed.replace(/[,$\s]/g, ''));
+      const typed = value(form, 'amount');
+      const amount = Number(typed.replace(/[,$\s]/g, ''));
       return 'Close as won at ' + (isNaN(amount) || !typed ? typed : money(form, amount)) + '?';
     }
     // The reason as the rep picked it: the text of its chip.
-    var picked = form.querySelector('input[name=reason]:checked');
-    var reason = picked && picked.nextElementSibling ? picked.nextElementSibling.textContent.trim() : '';
-    var competitor = value(form, 'competitor');
+    const picked = form.querySelector('input[name=reason]:checked');
+    const reason = picked && picked.nextElementSibling ? picked.nextElementSibling.textContent.trim() : '';
+    const competitor = value(form, 'competitor');
     return 'Close as lost: ' + reason + (competitor ? ', to ' + competitor : '') + '?';
   }
 
@@ -62,12 +62,12 @@
   function setUp(form) {
     if (form.hasAttribute('data-steps')) return;
     form.setAttribute('data-steps', '');
-    var next = form.querySelector('[data-close-next]');
-    var error = form.querySelector('[data-close-error]');
+    const next = form.querySelector('[data-close-next]');
+    const error = form.querySelector('[data-close-error]');
     next.hidden = false;
     show(form, false);
-    next.addEventListener('click', function () {
-      var problem = missing(form);
+    next.addEventListener('click', () => {
+      const problem = missing(form);
       error.hidden = !problem;
       if (problem) {
         error.textContent = problem[0];
@@ -78,7 +78,7 @@
       show(form, true);
       form.querySelector('[data-close-confirm] button[type=submit]').focus();
     });
-    form.querySelector('[data-close-back]').addEventListener('click', function () {
+    form.querySelector('[data-close-back]').addEventListener('click', () => {
       show(form, false);
       next.focus();
     });
@@ -89,5 +89,5 @@
   }
 
   init(document);
-  document.addEventListener('htmx:afterSettle', function (event) { init(event.target); });
+  document.addEventListener('htmx:afterSettle', event => { init(event.target); });
 })();

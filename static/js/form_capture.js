@@ -4,29 +4,29 @@
  * the history entry), so the same form sent twice, or brought back by Back, is one write. Only
  * a form the page found valid (form_check.js) is queued; the write is described in the rep's
  * words, then sent at once when online, and the rep goes where the server would send them. */
-(function () {
+(() => {
   'use strict';
 
-  var GW = window.Groundwork;
+  const GW = window.Groundwork;
   if (!GW) return;
-  var Outbox = GW.Outbox;
-  var user = GW.user;
-  var SKIP_FIELDS = GW.SKIP_FIELDS;
-  var el = GW.el;
-  var path = GW.path;
-  var idIn = GW.idIn;
-  var fieldLabel = GW.fieldLabel;
-  var validate = GW.validate;
-  var guardLengths = GW.guardLengths;
-  var showInPlace = GW.showInPlace;
+  const Outbox = GW.Outbox;
+  const user = GW.user;
+  const SKIP_FIELDS = GW.SKIP_FIELDS;
+  const el = GW.el;
+  const path = GW.path;
+  const idIn = GW.idIn;
+  const fieldLabel = GW.fieldLabel;
+  const validate = GW.validate;
+  const guardLengths = GW.guardLengths;
+  const showInPlace = GW.showInPlace;
 
-  var routes = GW.routes;
-  var ONLINE_WAIT = 5000;
+  const routes = GW.routes;
+  const ONLINE_WAIT = 5000;
 
   // ---- capture -------------------------------------------------------------------------
 
-  document.addEventListener('submit', function (event) {
-    var form = event.target;
+  document.addEventListener('submit', event => {
+    const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-outbox')) return;
     if ((form.getAttribute('method') || 'get').toLowerCase() !== 'post') return;
     // Before htmx or the browser: the outbox is the only way this write leaves the page.
@@ -40,18 +40,18 @@
 
   // ---- a form's client id: one per filled-in form, until it is saved ---------------------
 
-  var FORMS_KEY = 'groundwork-forms:';
-  var pageToken = null;
+  const FORMS_KEY = 'groundwork-forms:';
+  let pageToken = null;
 
   function restoredVisit() {
-    var nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+    const nav = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
     return !!nav && nav.type === 'back_forward';
   }
 
   // A token for this history entry: Back to it finds the same token (and the forms' ids).
   function historyToken() {
     if (pageToken) return pageToken;
-    var state = history.state && typeof history.state === 'object' ? history.state : {};
+    const state = history.state && typeof history.state === 'object' ? history.state : {};
     if (restoredVisit() && state.groundworkForms) {
       pageToken = state.groundworkForms;
     } else {
@@ -62,9 +62,7 @@
   }
 
   function formKey(form) {
-    var forms = Array.prototype.filter.call(document.querySelectorAll('form[data-outbox]'), function (f) {
-      return !f.hasAttribute('data-outbox-replaces');
-    });
+    const forms = Array.prototype.filter.call(document.querySelectorAll('form[data-outbox]'), f => !f.hasAttribute('data-outbox-replaces'));
     return FORMS_KEY + historyToken() + ':' + forms.indexOf(form);
   }
 
@@ -78,13 +76,13 @@
 
   function setClientId(form, id) {
     form.setAttribute('data-client-id', id);
-    var input = form.querySelector('input[name="client_id"]');
+    const input = form.querySelector('input[name="client_id"]');
     if (input) input.value = id;
   }
 
   function prepare(form) {
     if (form.hasAttribute('data-client-id')) return; // adopted (the entry's id) or prepared
-    var record = recall(form);
+    let record = recall(form);
     if (!record) {
       record = { id: Outbox.newId(), saved: false };
       remember(form, record);
@@ -101,10 +99,10 @@
   function startAfresh(form) {
     form.reset();
     form.removeAttribute('data-outbox-saved');
-    var id = Outbox.newId();
+    const id = Outbox.newId();
     setClientId(form, id);
-    remember(form, { id: id, saved: false });
-    var box = form.querySelector('[data-saved-notice]');
+    remember(form, { id, saved: false });
+    const box = form.querySelector('[data-saved-notice]');
     if (box) box.remove();
     busy(form, false);
   }
@@ -113,16 +111,16 @@
   function showSaved(form, focus) {
     form.setAttribute('data-outbox-saved', '');
     busy(form, false);
-    var box = form.querySelector('[data-saved-notice]');
+    let box = form.querySelector('[data-saved-notice]');
     if (!box) {
       box = el('div', 'flash saved-already');
       box.setAttribute('data-saved-notice', '');
       box.setAttribute('role', 'status');
       box.setAttribute('tabindex', '-1');
       box.appendChild(el('p', '', 'Already saved. Saving it again changes nothing.'));
-      var fresh = el('button', 'button', 'Start a new one');
+      const fresh = el('button', 'button', 'Start a new one');
       fresh.type = 'button';
-      fresh.addEventListener('click', function () { startAfresh(form); });
+      fresh.addEventListener('click', () => { startAfresh(form); });
       box.appendChild(fresh);
       form.insertBefore(box, form.firstChild);
     }
@@ -134,10 +132,10 @@
     guardLengths(root || document);
   }
 
-  window.addEventListener('pageshow', function (event) {
+  window.addEventListener('pageshow', event => {
     if (!event.persisted) return;
-    Array.prototype.forEach.call(document.querySelectorAll('form[data-outbox]'), function (form) {
-      var record = recall(form);
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-outbox]'), form => {
+      const record = recall(form);
       if (record && record.saved) showSaved(form, false); else busy(form, false);
     });
   });
@@ -152,8 +150,8 @@
   }
 
   function labelsOf(form) {
-    var labels = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
+    const labels = {};
+    Array.prototype.forEach.call(form.elements, el => {
       if (!el.name || labels[el.name] || SKIP_FIELDS[el.name] || el.type === 'hidden') return;
       labels[el.name] = fieldLabel(el);
     });
@@ -161,35 +159,35 @@
   }
 
   function kindOf(form, pathname) {
-    var kind = form.getAttribute('data-outbox');
+    const kind = form.getAttribute('data-outbox');
     if (kind) return kind;
     // A form without a kind of its own: the kind of record its address is under.
-    var under = [['meeting', 'meetingNew'], ['note', 'noteNew'], ['opportunity', 'opportunityNew']]
-      .filter(function (pair) { return pathname.indexOf(routes[pair[1]].replace(/[^/]*$/, '')) === 0; })[0];
+    const under = [['meeting', 'meetingNew'], ['note', 'noteNew'], ['opportunity', 'opportunityNew']]
+      .filter(pair => pathname.indexOf(routes[pair[1]].replace(/[^/]*$/, '')) === 0)[0];
     return under ? under[0] : 'write';
   }
 
   function accountOf(form, fields) {
-    var id = form.getAttribute('data-account-id') || '';
-    var name = form.getAttribute('data-account-name') || '';
+    let id = form.getAttribute('data-account-id') || '';
+    let name = form.getAttribute('data-account-name') || '';
     if (!id) {
-      fields.forEach(function (pair) { if (pair[0] === 'account_id' && pair[1]) id = pair[1]; });
+      fields.forEach(pair => { if (pair[0] === 'account_id' && pair[1]) id = pair[1]; });
     }
-    var onAccountPage = idIn('account', location.pathname);
+    const onAccountPage = idIn('account', location.pathname);
     if (!id && onAccountPage) id = onAccountPage;
     if (!name) {
-      var select = form.querySelector('select[name="account_id"]');
+      const select = form.querySelector('select[name="account_id"]');
       if (select && select.selectedOptions[0]) name = select.selectedOptions[0].textContent.trim();
     }
     if (!name) {
-      var named = document.querySelector('[data-account-name]');
+      const named = document.querySelector('[data-account-name]');
       if (named) name = named.getAttribute('data-account-name');
       else if (onAccountPage && id === onAccountPage) {
-        var h1 = document.querySelector('main h1');
+        const h1 = document.querySelector('main h1');
         if (h1) name = h1.textContent.trim();
       }
     }
-    return { id: id, name: name };
+    return { id, name };
   }
 
   // ---- the change in the rep's words ---------------------------------------------------
@@ -197,9 +195,9 @@
   // Money as the pages write it: the form carries the server's (Babel) format of 0 for the
   // record's currency ("$0", "€0"), and the amount takes the 0's place.
   function money(form, text) {
-    var n = Number(String(text).replace(/[$,\s]/g, ''));
+    const n = Number(String(text).replace(/[$,\s]/g, ''));
     if (text === '' || !isFinite(n)) return text;
-    var format = form.getAttribute('data-money-format') || '$0';
+    const format = form.getAttribute('data-money-format') || '$0';
     return format.replace('0', n.toLocaleString('en-US', { minimumFractionDigits: n % 1 ? 2 : 0,
       maximumFractionDigits: 2 }));
   }
@@ -208,7 +206,7 @@
     if (value === '') return '—';
     if (field.getAttribute('inputmode') === 'decimal') return money(form, value);
     if (field.type === 'date') {
-      var day = new Date(value + 'T12:00:00Z');
+      const day = new Date(value + 'T12:00:00Z');
       // 'Mon Dec 7 2026', as the pages write a date (webapp/display.py)
       return isNaN(day) ? value : day.toLocaleDateString('en-US', { weekday: 'short', month: 'short', day: 'numeric',
         year: 'numeric', timeZone: 'UTC' }).replace(/,/g, '');
@@ -219,35 +217,35 @@
   function optionText(option) { return option ? option.textContent.trim() : '—'; }
 
   function radioText(radio) {
-    var label = radio && radio.labels && radio.labels[0];
+    const label = radio && radio.labels && radio.labels[0];
     return radio ? (label ? label.textContent.trim() : radio.value) : '—';
   }
 
   /* [{name, label, old, now, value}] for what the rep changed in this form: the tapped button
    * (a stage) and every field whose value differs from what the page showed. */
   function changesOf(form, submitter) {
-    var changes = [];
-    var seen = {};
+    const changes = [];
+    const seen = {};
     if (submitter && submitter.name && !SKIP_FIELDS[submitter.name]) {
       seen[submitter.name] = true;
-      var pressed = form.querySelector('[name="' + CSS.escape(submitter.name) + '"][aria-pressed="true"]');
+      const pressed = form.querySelector('[name="' + CSS.escape(submitter.name) + '"][aria-pressed="true"]');
       changes.push({ name: submitter.name, label: fieldLabel(submitter), value: submitter.value,
         old: pressed && pressed !== submitter ? pressed.textContent.trim() : '', now: submitter.textContent.trim() });
     }
-    Array.prototype.forEach.call(form.elements, function (field) {
-      var name = field.name;
+    Array.prototype.forEach.call(form.elements, field => {
+      const name = field.name;
       if (!name || seen[name] || SKIP_FIELDS[name] || field.type === 'hidden' || field.type === 'submit'
           || field.tagName === 'BUTTON' || field.tagName === 'FIELDSET') return;
-      var change = null;
+      let change = null;
       if (field.type === 'radio') {
         seen[name] = true;
-        var group = Array.prototype.filter.call(form.elements, function (f) { return f.type === 'radio' && f.name === name; });
-        var was = group.filter(function (f) { return f.defaultChecked; })[0];
-        var now = group.filter(function (f) { return f.checked; })[0];
+        const group = Array.prototype.filter.call(form.elements, f => f.type === 'radio' && f.name === name);
+        const was = group.filter(f => f.defaultChecked)[0];
+        const now = group.filter(f => f.checked)[0];
         if (was !== now && now) change = { old: was ? radioText(was) : '', now: radioText(now), value: now.value };
       } else if (field.tagName === 'SELECT') {
-        var selected = field.selectedOptions[0];
-        var initial = Array.prototype.filter.call(field.options, function (o) { return o.defaultSelected; })[0] || field.options[0];
+        const selected = field.selectedOptions[0];
+        const initial = Array.prototype.filter.call(field.options, o => o.defaultSelected)[0] || field.options[0];
         if (selected !== initial) change = { old: initial && initial.value ? optionText(initial) : '', now: optionText(selected), value: field.value };
       } else if (field.type === 'checkbox') {
         if (field.checked !== field.defaultChecked) change = { old: '', now: field.checked ? 'Yes' : 'No', value: field.checked ? field.value : '' };
@@ -264,37 +262,37 @@
   }
 
   function describe(changes) {
-    return changes.map(function (c) { return c.label + ': ' + (c.old ? c.old + ' → ' : '') + c.now; }).join(' · ');
+    return changes.map(c => c.label + ': ' + (c.old ? c.old + ' → ' : '') + c.now).join(' · ');
   }
 
   function summaryOf(form, kind, fields, changes) {
-    var values = {};
-    fields.forEach(function (pair) { values[pair[0]] = pair[1]; });
+    const values = {};
+    fields.forEach(pair => { values[pair[0]] = pair[1]; });
     if (kind === 'meeting') return values.notes || 'Meeting';
     if (kind === 'note') return values.body || 'Note';
     return form.getAttribute('data-outbox-summary') || describe(changes) || 'No change';
   }
 
   function capture(form, submitter) {
-    var action = new URL(form.getAttribute('action') || location.href, location.href);
-    var fields = [];
-    formData(form, submitter).forEach(function (value, name) {
+    const action = new URL(form.getAttribute('action') || location.href, location.href);
+    let fields = [];
+    formData(form, submitter).forEach((value, name) => {
       if (typeof value === 'string') fields.push([name, value]);
     });
     // The form's own id (one per filled-in form, see prepare()): sent twice, it is one write.
-    var id = form.getAttribute('data-client-id') || Outbox.newId();
-    fields = fields.filter(function (pair) { return pair[0] !== 'client_id'; });
+    const id = form.getAttribute('data-client-id') || Outbox.newId();
+    fields = fields.filter(pair => pair[0] !== 'client_id');
     fields.push(['client_id', id]);
-    var kind = kindOf(form, action.pathname);
-    var labels = labelsOf(form);
-    var account = accountOf(form, fields);
-    var changes = changesOf(form, submitter);
-    var heading = document.querySelector('main h1');
+    const kind = kindOf(form, action.pathname);
+    const labels = labelsOf(form);
+    const account = accountOf(form, fields);
+    const changes = changesOf(form, submitter);
+    const heading = document.querySelector('main h1');
     return {
-      id: id, kind: kind, action: action.pathname + action.search, fields: fields,
-      labels: labels, accountId: account.id, accountName: account.name, userId: user,
+      id, kind, action: action.pathname + action.search, fields,
+      labels, accountId: account.id, accountName: account.name, userId: user,
       subject: kind === 'opportunity' && heading ? heading.textContent.trim() : '',
-      changes: changes,
+      changes,
       summary: summaryOf(form, kind, fields, changes).slice(0, 200), from: location.pathname + location.search,
       createdAt: new Date().toISOString(), state: 'pending', attempts: 0, lastError: '',
     };
@@ -302,7 +300,7 @@
 
   function busy(form, on) {
     form.setAttribute('aria-busy', on ? 'true' : 'false');
-    Array.prototype.forEach.call(form.querySelectorAll('button, input[type=submit]'), function (b) {
+    Array.prototype.forEach.call(form.querySelectorAll('button, input[type=submit]'), b => {
       b.disabled = on;
     });
   }
@@ -310,16 +308,16 @@
   function queue(form, submitter) {
     // Capture before disabling the buttons: a disabled submitter (the stage button that was
     // tapped) is left out of FormData, and its value is the whole point of the write.
-    var entry = capture(form, submitter);
+    const entry = capture(form, submitter);
     busy(form, true);
-    var destination = destinationOf(entry, form);
-    Outbox.add(entry, form.getAttribute('data-outbox-replaces') || null).then(function () {
+    const destination = destinationOf(entry, form);
+    Outbox.add(entry, form.getAttribute('data-outbox-replaces') || null).then(() => {
       markSaved(form);
       Outbox.requestSync();
       if (!navigator.onLine) return null;
       return Promise.race([Outbox.replay(), wait(ONLINE_WAIT)]);
-    }).then(function (outcome) {
-      var result = outcome && outcome.results && outcome.results[entry.id];
+    }).then(outcome => {
+      const result = outcome && outcome.results && outcome.results[entry.id];
       if (result && result.state === 'confirmed') {
         go(destination);
         return null;
@@ -327,18 +325,16 @@
       if (result && result.state === 'needs-attention') {
         // Refused while the rep is here: the server's errors in place, as a plain form would
         // show them, and nothing left waiting on the phone (it was never saved).
-        return Outbox.get(entry.id).then(function (stored) {
-          return Outbox.discard(entry.id).then(function () {
-            stored.replace = false;
-            showInPlace(stored);
-          });
-        });
+        return Outbox.get(entry.id).then(stored => Outbox.discard(entry.id).then(() => {
+          stored.replace = false;
+          showInPlace(stored);
+        }));
       }
       if (result && result.state === 'conflict') {
-        return Outbox.get(entry.id).then(function (stored) { showInPlace(stored); });
+        return Outbox.get(entry.id).then(stored => { showInPlace(stored); });
       }
       return leaveFor(destination, form);
-    }).catch(function (err) {
+    }).catch(err => {
       busy(form, false);
       if (err && err.name === 'ConstraintError') { showSaved(form, true); return; }
       notice('This phone could not store the change: ' + err + '. Nothing was sent; try again.');
@@ -348,7 +344,7 @@
   // Where the server sends the rep after this write: the opportunity's own page after an
   // update, the account's page after a meeting or note (its cached copy when offline).
   function destinationOf(entry, form) {
-    var next = form.getAttribute('data-outbox-next');
+    const next = form.getAttribute('data-outbox-next');
     if (next) return next;
     if (entry.kind === 'opportunity' && /^\d+$/.test(idIn('opportunity', entry.action) || '')) return entry.action;
     return entry.accountId ? path('account', entry.accountId) : path('home');
@@ -361,13 +357,13 @@
     else location.assign(url);
   }
 
-  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+  function wait(ms) { return new Promise(resolve => { setTimeout(resolve, ms); }); }
 
   // Offline, only go where the service worker has a copy; otherwise stay and say so.
   function leaveFor(url, form) {
-    var available = navigator.onLine || !window.caches ? Promise.resolve(true)
-      : caches.match(url, { ignoreVary: true }).then(function (hit) { return !!hit; }, function () { return false; });
-    return available.then(function (ok) {
+    const available = navigator.onLine || !window.caches ? Promise.resolve(true)
+      : caches.match(url, { ignoreVary: true }).then(hit => !!hit, () => false);
+    return available.then(ok => {
       if (ok) { go(url); return; }
       startAfresh(form);
       notice('Saved on this phone. It will be sent when you are back online.');
@@ -375,13 +371,13 @@
   }
 
   function notice(text) {
-    var main = document.getElementById('main') || document.body;
-    var p = document.createElement('p');
+    const main = document.getElementById('main') || document.body;
+    const p = document.createElement('p');
     p.className = 'flash';
     p.setAttribute('role', 'status');
     p.textContent = text;
     main.insertBefore(p, main.firstChild);
   }
 
-  Object.assign(GW, { prepareAll: prepareAll });
+  Object.assign(GW, { prepareAll });
 })();

@@ -1,35 +1,35 @@
 /* What the page can check before anything is queued (required fields, lengths, dates,
  * amounts: the form's own HTML attributes): the message next to the field, in view, with the
  * cursor in it. Text past a field's limit is never cut. */
-(function () {
+(() => {
   'use strict';
 
-  var GW = window.Groundwork;
+  const GW = window.Groundwork;
   if (!GW) return;
-  var el = GW.el;
+  const el = GW.el;
 
   function number(n) { return Number(n).toLocaleString('en-US'); }
 
   function fieldLabel(field) {
-    var label = field.labels && field.labels[0];
+    let label = field.labels && field.labels[0];
     if ((!label || field.type === 'radio' || field.type === 'checkbox') && field.closest) {
-      var fieldset = field.closest('fieldset');
+      const fieldset = field.closest('fieldset');
       if (fieldset && fieldset.querySelector('legend')) label = fieldset.querySelector('legend');
     }
-    var text = label ? label.textContent.trim().replace(/\s+/g, ' ') : '';
-    return text || field.name.replace(/_/g, ' ').replace(/^./, function (c) { return c.toUpperCase(); });
+    const text = label ? label.textContent.trim().replace(/\s+/g, ' ') : '';
+    return text || field.name.replace(/_/g, ' ').replace(/^./, c => c.toUpperCase());
   }
 
   function problemOf(field) {
-    var label = fieldLabel(field);
-    var max = Number(field.getAttribute('data-maxlength'));
+    const label = fieldLabel(field);
+    const max = Number(field.getAttribute('data-maxlength'));
     if (max && field.value.length > max) {
       return label + ' holds at most ' + number(max) + ' characters; this is ' + number(field.value.length)
         + '. Shorten it to save: nothing was cut.';
     }
-    var v = field.validity;
+    const v = field.validity;
     if (!v || v.valid) return '';
-    var isDate = /^(date|datetime-local|month|time)$/.test(field.type);
+    const isDate = /^(date|datetime-local|month|time)$/.test(field.type);
     if (v.valueMissing) {
       return (field.tagName === 'SELECT' || field.type === 'radio' ? 'Choose ' : 'Fill in ') + '“' + label + '”.';
     }
@@ -44,13 +44,13 @@
   }
 
   function clearError(field) {
-    var form = field.form;
-    var group = field.type === 'radio' && form ? form.querySelectorAll('input[type=radio][name="' + CSS.escape(field.name) + '"]') : [field];
-    Array.prototype.forEach.call(group, function (f) { f.removeAttribute('aria-invalid'); });
-    var error = document.getElementById(errorId(field));
+    const form = field.form;
+    const group = field.type === 'radio' && form ? form.querySelectorAll('input[type=radio][name="' + CSS.escape(field.name) + '"]') : [field];
+    Array.prototype.forEach.call(group, f => { f.removeAttribute('aria-invalid'); });
+    const error = document.getElementById(errorId(field));
     if (error && error.hasAttribute('data-client-error')) error.remove();
     else if (error) error.hidden = true;
-    var wrap = field.closest && field.closest('.field, fieldset');
+    const wrap = field.closest && field.closest('.field, fieldset');
     if (wrap) wrap.classList.remove('invalid');
   }
 
@@ -59,14 +59,14 @@
   }
 
   function showError(field, message) {
-    var id = errorId(field);
-    var error = document.getElementById(id);
-    var wrap = (field.closest && field.closest('.field, fieldset')) || field.parentNode;
+    const id = errorId(field);
+    let error = document.getElementById(id);
+    const wrap = (field.closest && field.closest('.field, fieldset')) || field.parentNode;
     if (!error) {
       error = el('p', 'error');
       error.id = id;
       error.setAttribute('data-client-error', '');
-      var after = field.type === 'radio' ? wrap.lastChild : field;
+      const after = field.type === 'radio' ? wrap.lastChild : field;
       if (after && after.parentNode === wrap) after.after(error); else wrap.appendChild(error);
     }
     error.hidden = false;
@@ -77,12 +77,12 @@
   }
 
   function validate(form) {
-    var first = null;
-    var seen = {};
-    Array.prototype.forEach.call(form.elements, function (field) {
+    let first = null;
+    const seen = {};
+    Array.prototype.forEach.call(form.elements, field => {
       if (!field.name || field.disabled || field.type === 'hidden' || !field.willValidate) return;
       if (field.type === 'radio') { if (seen[field.name]) return; seen[field.name] = true; }
-      var message = problemOf(field);
+      const message = problemOf(field);
       if (!message) { if (field.getAttribute('aria-invalid') === 'true') clearError(field); return; }
       showError(field, message);
       if (!first) first = field;
@@ -93,8 +93,8 @@
     return false;
   }
 
-  document.addEventListener('input', function (event) {
-    var field = event.target;
+  document.addEventListener('input', event => {
+    const field = event.target;
     if (field && field.form && field.form.hasAttribute('data-outbox') && field.getAttribute('aria-invalid') === 'true'
         && !problemOf(field)) {
       clearError(field);
@@ -104,18 +104,18 @@
   // Text past a field's limit is never cut (outbox forms): the browser's maxlength would cut a paste
   // silently, so the limit becomes a counter and a message, checked before saving.
   function guardLengths(root) {
-    Array.prototype.forEach.call(root.querySelectorAll('form[data-outbox] textarea[maxlength], form[data-outbox] input[maxlength]'), function (field) {
-      var max = field.maxLength;
+    Array.prototype.forEach.call(root.querySelectorAll('form[data-outbox] textarea[maxlength], form[data-outbox] input[maxlength]'), field => {
+      const max = field.maxLength;
       field.removeAttribute('maxlength');
       if (!(max > 0)) return;
       field.setAttribute('data-maxlength', String(max));
-      var counter = el('p', 'hint count');
+      const counter = el('p', 'hint count');
       counter.id = (field.id || field.name) + '-count';
       counter.setAttribute('aria-live', 'polite');
       counter.hidden = true;
       field.after(counter);
-      var update = function () {
-        var length = field.value.length;
+      const update = () => {
+        const length = field.value.length;
         counter.hidden = length < max * 0.8;
         counter.classList.toggle('error', length > max);
         counter.textContent = length > max
@@ -128,5 +128,5 @@
     });
   }
 
-  Object.assign(GW, { fieldLabel: fieldLabel, validate: validate, guardLengths: guardLengths });
+  Object.assign(GW, { fieldLabel, validate, guardLengths });
 })();

@@ -15,14 +15,14 @@
  *
  * The addresses come from the server (<body data-routes>, webapp/pwa.py): "{id}" stands for a
  * record's id. */
-(function () {
+(() => {
   'use strict';
 
-  var Outbox = window.GroundworkOutbox;
+  const Outbox = window.GroundworkOutbox;
   window.Groundwork = null;
   if (!Outbox || !window.indexedDB || !document.body) return;
 
-  var routes = JSON.parse(document.body.getAttribute('data-routes') || '{}');
+  const routes = JSON.parse(document.body.getAttribute('data-routes') || '{}');
 
   // The address of route `name` for a record (its id or client id).
   function path(name, id) {
@@ -31,51 +31,49 @@
 
   // The id in `pathname` when it is route `name`'s address, else null.
   function idIn(name, pathname) {
-    var parts = routes[name].split('{id}').map(function (part) {
-      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    });
-    var match = new RegExp('^' + parts.join('([^/]+)') + '/?$').exec(pathname);
+    const parts = routes[name].split('{id}').map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const match = new RegExp('^' + parts.join('([^/]+)') + '/?$').exec(pathname);
     return match ? decodeURIComponent(match[1]) : null;
   }
 
-  var user = document.body.getAttribute('data-user') || '';
-  var timeZone = document.body.getAttribute('data-timezone') || undefined;
-  var KIND_LABELS = {
+  const user = document.body.getAttribute('data-user') || '';
+  const timeZone = document.body.getAttribute('data-timezone') || undefined;
+  const KIND_LABELS = {
     meeting: 'Meeting', note: 'Note', filing: 'Filing a note', opportunity: 'Opportunity update',
     commitment: 'Commitment',
     // field capture (static/js/capture.js)
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
   };
-  var STATE_LABELS = {
+  const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
     conflict: 'conflict',
   };
-  var SKIP_FIELDS = { csrf_token: true, client_id: true };
+  const SKIP_FIELDS = { csrf_token: true, client_id: true };
 
   function mine(entries) {
-    return entries.filter(function (entry) { return !entry.userId || !user || entry.userId === user; });
+    return entries.filter(entry => !entry.userId || !user || entry.userId === user);
   }
 
   function el(tag, className, text) {
-    var node = document.createElement(tag);
+    const node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
   }
 
   function when(iso) {
-    var date = new Date(iso);
+    const date = new Date(iso);
     if (isNaN(date)) return '';
     try {
-      return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone });
+      return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone });
     } catch (err) { // an unknown zone name: the device's
       return date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' });
     }
   }
 
   function stateTag(entry) {
-    var attention = entry.state === 'needs-attention' || entry.state === 'conflict';
-    var tag = el('span', 'tag' + (attention ? ' warn' : ''), STATE_LABELS[entry.state] || entry.state);
+    const attention = entry.state === 'needs-attention' || entry.state === 'conflict';
+    const tag = el('span', 'tag' + (attention ? ' warn' : ''), STATE_LABELS[entry.state] || entry.state);
     tag.setAttribute('data-state', entry.state);
     return tag;
   }
@@ -84,8 +82,8 @@
   // restart without signal IndexedDB can take seconds to open, and the rep must see at once
 
   window.Groundwork = {
-    Outbox: Outbox, user: user, timeZone: timeZone, routes: routes, path: path, idIn: idIn,
-    KIND_LABELS: KIND_LABELS, STATE_LABELS: STATE_LABELS, SKIP_FIELDS: SKIP_FIELDS,
-    mine: mine, el: el, when: when, stateTag: stateTag,
+    Outbox, user, timeZone, routes, path, idIn,
+    KIND_LABELS, STATE_LABELS, SKIP_FIELDS,
+    mine, el, when, stateTag,
   };
 })();

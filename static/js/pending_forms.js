@@ -1,26 +1,26 @@
 /* A write queued on this phone shows where it was made: a form marked data-pending-label
  * whose write waits in the outbox is replaced by that label (a cached page offline still
  * shows the old state, so say what is on its way). */
-(function () {
+(() => {
   'use strict';
 
-  var Outbox = window.GroundworkOutbox;
+  const Outbox = window.GroundworkOutbox;
   if (!Outbox || !window.indexedDB) return;
-  var user = document.body && document.body.getAttribute('data-user');
+  const user = document.body && document.body.getAttribute('data-user');
 
   function pathOf(form) {
     return new URL(form.getAttribute('action') || location.href, location.href).pathname;
   }
 
   function mark(entries) {
-    var waiting = {};
-    entries.forEach(function (entry) {
+    const waiting = {};
+    entries.forEach(entry => {
       if (entry.userId && user && entry.userId !== user) return;
       waiting[entry.action.split('?')[0]] = entry;
     });
-    Array.prototype.forEach.call(document.querySelectorAll('form[data-pending-label]'), function (form) {
-      var entry = waiting[pathOf(form)];
-      var note = form.parentNode && form.parentNode.querySelector('[data-pending-for="' + pathOf(form) + '"]');
+    Array.prototype.forEach.call(document.querySelectorAll('form[data-pending-label]'), form => {
+      const entry = waiting[pathOf(form)];
+      let note = form.parentNode && form.parentNode.querySelector('[data-pending-for="' + pathOf(form) + '"]');
       if (!entry) {
         if (note) { note.remove(); form.hidden = false; }
         return;
@@ -32,16 +32,16 @@
         note.setAttribute('data-pending-for', pathOf(form));
         form.after(note);
       }
-      var choice = '';
-      (entry.fields || []).forEach(function (pair) { if (pair[0] === 'kept') choice = pair[1]; });
+      let choice = '';
+      (entry.fields || []).forEach(pair => { if (pair[0] === 'kept') choice = pair[1]; });
       note.textContent = form.getAttribute('data-pending-label-' + choice) || form.getAttribute('data-pending-label');
       form.hidden = true;
-      var folded = form.closest('details');
+      const folded = form.closest('details');
       if (folded) folded.open = true; // the label must be seen, not folded away
     });
   }
 
-  function refresh() { Outbox.all().then(mark, function () {}); }
+  function refresh() { Outbox.all().then(mark, () => {}); }
   Outbox.subscribe(refresh);
   refresh();
 })();

@@ -1,25 +1,25 @@
 /* Pending writes where the rep looks for them: the badge in the header (on every page, at
  * once, even the first one opened after a restart without signal), an account's and a deal's
  * page (the values the rep set, marked as waiting) and the list of pending changes. */
-(function () {
+(() => {
   'use strict';
 
-  var GW = window.Groundwork;
+  const GW = window.Groundwork;
   if (!GW) return;
-  var Outbox = GW.Outbox;
-  var user = GW.user;
-  var KIND_LABELS = GW.KIND_LABELS;
-  var STATE_LABELS = GW.STATE_LABELS;
-  var mine = GW.mine;
-  var el = GW.el;
-  var when = GW.when;
-  var stateTag = GW.stateTag;
-  var path = GW.path;
-  var idIn = GW.idIn;
-  var parseScreen = GW.parseScreen;
-  var guardLengths = GW.guardLengths;
+  const Outbox = GW.Outbox;
+  const user = GW.user;
+  const KIND_LABELS = GW.KIND_LABELS;
+  const STATE_LABELS = GW.STATE_LABELS;
+  const mine = GW.mine;
+  const el = GW.el;
+  const when = GW.when;
+  const stateTag = GW.stateTag;
+  const path = GW.path;
+  const idIn = GW.idIn;
+  const parseScreen = GW.parseScreen;
+  const guardLengths = GW.guardLengths;
 
-  var COUNT_KEY = 'groundwork-outbox-count:' + user;
+  const COUNT_KEY = 'groundwork-outbox-count:' + user;
 
   function mirrorCount(count, attention) {
     try {
@@ -29,25 +29,25 @@
   }
 
   function badgeFromMirror() {
-    var badge = document.getElementById('sync-status');
+    const badge = document.getElementById('sync-status');
     if (!badge || badge.firstChild) return;
-    var mirrored = null;
+    let mirrored = null;
     try { mirrored = JSON.parse(localStorage.getItem(COUNT_KEY) || 'null'); } catch (err) { return; }
     if (!mirrored || !mirrored[0]) return;
-    var entries = [];
-    for (var i = 0; i < mirrored[0]; i += 1) entries.push({ state: i < mirrored[1] ? 'conflict' : 'pending' });
+    const entries = [];
+    for (let i = 0; i < mirrored[0]; i += 1) entries.push({ state: i < mirrored[1] ? 'conflict' : 'pending' });
     renderBadge(entries, { state: 'idle' }, true);
   }
 
   function renderBadge(entries, status, provisional) {
-    var badge = document.getElementById('sync-status');
+    const badge = document.getElementById('sync-status');
     if (!badge) return;
-    var count = entries.length;
-    var attention = entries.filter(function (e) { return e.state === 'needs-attention' || e.state === 'conflict'; }).length;
+    const count = entries.length;
+    const attention = entries.filter(e => e.state === 'needs-attention' || e.state === 'conflict').length;
     if (!provisional) mirrorCount(count, attention);
     badge.replaceChildren();
     if (!count) return;
-    var link;
+    let link;
     if (status.state === 'signin') {
       link = el('a', 'signin', 'Sign in to sync');
       link.href = path('login') + '?next=' + encodeURIComponent(location.pathname + location.search);
@@ -63,49 +63,49 @@
 
   // Pending meetings and notes on their account's page (a cached copy offline), marked pending.
   function renderAccountPage(entries) {
-    var accountId = idIn('account', location.pathname);
+    const accountId = idIn('account', location.pathname);
     if (!accountId || !/^\d+$/.test(accountId)) return;
-    var sections = { meeting: 'meetings', note: 'notes', opportunity: 'opportunities' };
-    var shown = {};
-    Object.keys(sections).forEach(function (kind) {
-      var section = document.getElementById(sections[kind]);
+    const sections = { meeting: 'meetings', note: 'notes', opportunity: 'opportunities' };
+    const shown = {};
+    Object.keys(sections).forEach(kind => {
+      const section = document.getElementById(sections[kind]);
       if (!section) return;
-      var list = section.querySelector('ul[data-outbox-pending]');
-      var items = entries.filter(function (e) { return e.kind === kind && String(e.accountId) === accountId; });
+      let list = section.querySelector('ul[data-outbox-pending]');
+      const items = entries.filter(e => e.kind === kind && String(e.accountId) === accountId);
       if (!list) {
         if (!items.length) return;
         list = el('ul', 'list');
         list.setAttribute('data-outbox-pending', '');
-        var heading = section.querySelector('h2, h3');
+        const heading = section.querySelector('h2, h3');
         if (heading && heading.parentNode === section) heading.after(list); else section.prepend(list);
       }
-      var existing = {};
-      Array.prototype.forEach.call(list.children, function (li) { existing[li.getAttribute('data-outbox-entry')] = li; });
-      items.forEach(function (entry) {
+      const existing = {};
+      Array.prototype.forEach.call(list.children, li => { existing[li.getAttribute('data-outbox-entry')] = li; });
+      items.forEach(entry => {
         shown[entry.id] = true;
-        var li = existing[entry.id];
+        let li = existing[entry.id];
         if (!li) {
           li = el('li', 'pending');
           li.setAttribute('data-outbox-entry', entry.id);
-          var item = el('a', 'item');
+          const item = el('a', 'item');
           item.href = path('syncPending') + '#entry-' + entry.id;
           item.appendChild(el('b', '', entry.summary));
           item.appendChild(el('small', 'when', when(entry.createdAt) + ' '));
           li.appendChild(item);
           list.prepend(li);
         }
-        var small = li.querySelector('small');
-        var old = small.querySelector('.tag');
+        const small = li.querySelector('small');
+        const old = small.querySelector('.tag');
         if (old) old.remove();
         small.appendChild(stateTag(entry));
       });
-      Array.prototype.forEach.call(list.children, function (li) {
-        var id = li.getAttribute('data-outbox-entry');
+      Array.prototype.forEach.call(list.children, li => {
+        const id = li.getAttribute('data-outbox-entry');
         if (shown[id] || li.classList.contains('synced')) return;
         // Confirmed while the rep looked at this (maybe cached) page: say so, do not vanish.
         li.classList.remove('pending');
         li.classList.add('synced');
-        var tag = li.querySelector('.tag');
+        const tag = li.querySelector('.tag');
         if (tag) { tag.className = 'tag'; tag.textContent = 'saved'; tag.setAttribute('data-state', 'saved'); }
       });
     });
@@ -115,12 +115,12 @@
   // The page names the deal it shows (data-opportunity-path): /opportunities/<id>, or
   // /opportunities/<client id> for a deal made on this phone (capture.js).
   function renderOpportunityPage(entries) {
-    var named = document.querySelector('[data-opportunity-path]');
+    const named = document.querySelector('[data-opportunity-path]');
     if (!named) return;
-    var here = named.getAttribute('data-opportunity-path');
-    var main = document.getElementById('main');
-    var box = document.getElementById('outbox-opportunity');
-    var mineHere = entries.filter(function (e) { return e.kind === 'opportunity' && e.action === here; });
+    const here = named.getAttribute('data-opportunity-path');
+    const main = document.getElementById('main');
+    let box = document.getElementById('outbox-opportunity');
+    const mineHere = entries.filter(e => e.kind === 'opportunity' && e.action === here);
     showPendingValues(mineHere);
     if (!mineHere.length) { if (box) box.remove(); return; }
     if (!box) {
@@ -129,13 +129,13 @@
       main.insertBefore(box, main.querySelector('h1') ? main.querySelector('h1').nextSibling : main.firstChild);
     }
     box.replaceChildren();
-    mineHere.forEach(function (entry) {
-      var li = el('li', 'pending');
+    mineHere.forEach(entry => {
+      const li = el('li', 'pending');
       li.setAttribute('data-outbox-entry', entry.id);
-      var item = el('a', 'item');
+      const item = el('a', 'item');
       item.href = path('syncPending') + '#entry-' + entry.id;
       item.appendChild(el('b', '', entry.summary));
-      var small = el('small', '', when(entry.createdAt) + ' ');
+      const small = el('small', '', when(entry.createdAt) + ' ');
       small.appendChild(stateTag(entry));
       item.appendChild(small);
       li.appendChild(item);
@@ -147,21 +147,21 @@
   // update (the later of two changes of one field wins) holds the rep's value, marked as
   // waiting; the mark goes when the outbox no longer holds the change.
   function showPendingValues(entries) {
-    var latest = {};
-    entries.forEach(function (entry) {
-      (entry.changes || []).forEach(function (c) { latest[c.name] = { change: c, entry: entry }; });
+    const latest = {};
+    entries.forEach(entry => {
+      (entry.changes || []).forEach(c => { latest[c.name] = { change: c, entry }; });
     });
-    Array.prototype.forEach.call(document.querySelectorAll('[data-pending-mark]'), function (tag) {
-      var name = tag.getAttribute('data-pending-mark');
+    Array.prototype.forEach.call(document.querySelectorAll('[data-pending-mark]'), tag => {
+      const name = tag.getAttribute('data-pending-mark');
       if (latest[name]) return;
       tag.remove();
-      var field = pendingField(name);
+      const field = pendingField(name);
       if (field) field.removeAttribute('data-pending-value');
-      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), function (shows) {
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), shows => {
         shows.classList.remove('pending');
       });
     });
-    Object.keys(latest).forEach(function (name) { showPending(name, latest[name].change, latest[name].entry); });
+    Object.keys(latest).forEach(name => { showPending(name, latest[name].change, latest[name].entry); });
   }
 
   function pendingField(name) {
@@ -170,20 +170,20 @@
   }
 
   function showPending(name, change, entry) {
-    var field = pendingField(name);
+    const field = pendingField(name);
     if (!field) return;
     if (field.getAttribute('data-pending-value') !== change.value) {
       // Once per change: what the rep types afterwards is not overwritten.
       field.setAttribute('data-pending-value', change.value);
       if (name === 'stage') pressStage(field, change.value);
       else setDefault(field, change.value);
-      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), function (shows) {
+      Array.prototype.forEach.call(document.querySelectorAll('[data-shows="' + name + '"]'), shows => {
         shows.textContent = change.now;
         shows.classList.add('pending');
       });
     }
-    var id = 'pending-' + name;
-    var tag = document.getElementById(id);
+    const id = 'pending-' + name;
+    let tag = document.getElementById(id);
     if (!tag) {
       tag = el('span', 'tag pending');
       tag.id = id;
@@ -193,15 +193,15 @@
         field.setAttribute('aria-describedby', ((field.getAttribute('aria-describedby') || '') + ' ' + id).trim());
       }
     }
-    var waiting = entry.state === 'pending' || entry.state === 'sending';
+    const waiting = entry.state === 'pending' || entry.state === 'sending';
     tag.classList.toggle('warn', !waiting);
     tag.setAttribute('data-state', entry.state);
     tag.textContent = waiting ? 'waiting to sync' : STATE_LABELS[entry.state] || entry.state;
   }
 
   function pressStage(form, stage) {
-    Array.prototype.forEach.call(form.querySelectorAll('button[name="stage"]'), function (button) {
-      var on = button.value === stage;
+    Array.prototype.forEach.call(form.querySelectorAll('button[name="stage"]'), button => {
+      const on = button.value === stage;
       button.setAttribute('aria-pressed', on ? 'true' : 'false');
       button.classList.toggle('primary', on);
       if (on) button.setAttribute('data-pending', ''); else button.removeAttribute('data-pending');
@@ -211,7 +211,7 @@
   // The pending value becomes the field's own: a later edit is described from it.
   function setDefault(field, value) {
     if (field.tagName === 'SELECT') {
-      Array.prototype.forEach.call(field.options, function (option) { option.defaultSelected = option.value === value; });
+      Array.prototype.forEach.call(field.options, option => { option.defaultSelected = option.value === value; });
     } else {
       field.defaultValue = value;
     }
@@ -219,11 +219,11 @@
   }
 
   function renderPendingList(entries, status) {
-    var list = document.getElementById('outbox-list');
+    const list = document.getElementById('outbox-list');
     if (!list) return;
-    var summary = document.getElementById('outbox-summary');
+    const summary = document.getElementById('outbox-summary');
     if (summary) {
-      var text = entries.length
+      let text = entries.length
         ? entries.length + (entries.length === 1 ? ' change waits' : ' changes wait') + ' on this phone.'
         : 'Everything is synced.';
       if (entries.length && status.state === 'signin') text += ' Sign in to send them.';
@@ -232,15 +232,15 @@
         text += ' Trying again at ' + when(status.retryAt).split(', ').pop() + '.';
       }
       summary.textContent = text;
-      var signin = document.getElementById('outbox-signin');
+      const signin = document.getElementById('outbox-signin');
       if (signin) signin.hidden = !(entries.length && status.state === 'signin');
     }
-    var cards = {};
-    Array.prototype.forEach.call(list.querySelectorAll('[data-outbox-entry]'), function (card) {
+    const cards = {};
+    Array.prototype.forEach.call(list.querySelectorAll('[data-outbox-entry]'), card => {
       cards[card.getAttribute('data-outbox-entry')] = card;
     });
-    entries.forEach(function (entry) {
-      var card = cards[entry.id];
+    entries.forEach(entry => {
+      let card = cards[entry.id];
       delete cards[entry.id];
       if (!card) {
         card = el('article', 'card pending');
@@ -252,23 +252,23 @@
         card.appendChild(el('p', 'muted meta'));
         list.appendChild(card);
       }
-      var meta = card.querySelector('.meta');
+      const meta = card.querySelector('.meta');
       meta.replaceChildren(stateTag(entry), document.createTextNode(
         ' Saved ' + when(entry.createdAt)
         + (entry.attempts ? ' · ' + entry.attempts + (entry.attempts === 1 ? ' attempt' : ' attempts') : '')
         + (entry.lastError ? ' · ' + entry.lastError : '')));
-      var needsRep = entry.state === 'needs-attention' || entry.state === 'conflict';
+      const needsRep = entry.state === 'needs-attention' || entry.state === 'conflict';
       if (needsRep && card.getAttribute('data-screen') !== entry.state + (entry.attempts || 0)) {
         // Rendered once per answer, so what the rep is typing is never re-rendered away.
         card.setAttribute('data-screen', entry.state + (entry.attempts || 0));
-        var old = card.querySelector('.screen');
+        const old = card.querySelector('.screen');
         if (old) old.remove();
-        var holder = el('div', 'screen');
-        var screen = parseScreen(entry);
-        Array.prototype.slice.call(screen.childNodes).forEach(function (node) {
+        const holder = el('div', 'screen');
+        const screen = parseScreen(entry);
+        Array.prototype.slice.call(screen.childNodes).forEach(node => {
           holder.appendChild(document.importNode(node, true));
         });
-        var discard = el('button', 'button danger', 'Discard this change');
+        const discard = el('button', 'button danger', 'Discard this change');
         discard.type = 'button';
         discard.setAttribute('data-outbox-discard', entry.id);
         holder.appendChild(discard);
@@ -276,24 +276,24 @@
         if (window.htmx) window.htmx.process(holder);
         guardLengths(holder);
       } else if (!needsRep) {
-        var stale = card.querySelector('.screen');
+        const stale = card.querySelector('.screen');
         if (stale) { stale.remove(); card.removeAttribute('data-screen'); }
       }
     });
-    Object.keys(cards).forEach(function (id) { cards[id].remove(); });
+    Object.keys(cards).forEach(id => { cards[id].remove(); });
   }
 
-  var scheduled = false;
+  let scheduled = false;
   // While this page replays, the outbox changes with every write: redraw a few times a
   // second, not once per write.
-  var REPLAY_REDRAW_MS = 250;
+  const REPLAY_REDRAW_MS = 250;
   function refresh() {
     if (scheduled) return;
     scheduled = true;
-    setTimeout(function () {
+    setTimeout(() => {
       scheduled = false;
-      Promise.all([Outbox.all(), Outbox.status()]).then(function (both) {
-        var entries = mine(both[0]);
+      Promise.all([Outbox.all(), Outbox.status()]).then(both => {
+        const entries = mine(both[0]);
         renderBadge(entries, both[1]);
         renderAccountPage(entries);
         renderOpportunityPage(entries);
@@ -303,5 +303,5 @@
     }, Outbox.isReplaying() ? REPLAY_REDRAW_MS : 0);
   }
 
-  Object.assign(GW, { refresh: refresh, badgeFromMirror: badgeFromMirror });
+  Object.assign(GW, { refresh, badgeFromMirror });
 })();

@@ -1,25 +1,25 @@
 /* When the outbox is replayed: on page load, when the network comes back, when the app comes
  * to the front, on "Sync now" (Background Sync does the rest where the browser has it), and
  * again at the time a retry is due. */
-(function () {
+(() => {
   'use strict';
 
-  var GW = window.Groundwork;
+  const GW = window.Groundwork;
   if (!GW) return;
-  var Outbox = GW.Outbox;
-  var user = GW.user;
-  var refresh = GW.refresh;
-  var badgeFromMirror = GW.badgeFromMirror;
-  var prepareAll = GW.prepareAll;
+  const Outbox = GW.Outbox;
+  const user = GW.user;
+  const refresh = GW.refresh;
+  const badgeFromMirror = GW.badgeFromMirror;
+  const prepareAll = GW.prepareAll;
 
-  var retryTimer = null;
+  let retryTimer = null;
 
   // ---- triggers ----------------------------------------------------------------------------
 
   function sync(force) {
-    return Outbox.count().then(function (n) {
+    return Outbox.count().then(n => {
       if (!n) return null;
-      return Outbox.replay({ force: !!force }).then(function (outcome) {
+      return Outbox.replay({ force: !!force }).then(outcome => {
         clearTimeout(retryTimer);
         if (outcome && outcome.status === 'retry' && outcome.retryAt) {
           retryTimer = setTimeout(sync, Math.max(1000, outcome.retryAt - Date.now()));
@@ -29,24 +29,24 @@
     });
   }
 
-  document.addEventListener('click', function (event) {
-    var target = event.target.closest && event.target.closest('[data-sync-now], [data-outbox-discard]');
+  document.addEventListener('click', event => {
+    const target = event.target.closest && event.target.closest('[data-sync-now], [data-outbox-discard]');
     if (!target) return;
     event.preventDefault();
     if (target.hasAttribute('data-sync-now')) {
       target.disabled = true;
-      sync(true).then(function () { target.disabled = false; refresh(); });
+      sync(true).then(() => { target.disabled = false; refresh(); });
     } else if (window.confirm('Discard this change? It has not reached the server and will be lost.')) {
       Outbox.discard(target.getAttribute('data-outbox-discard'));
     }
   });
 
-  window.addEventListener('online', function () { sync(true); });
-  document.addEventListener('visibilitychange', function () {
+  window.addEventListener('online', () => { sync(true); });
+  document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') sync(false);
   });
   badgeFromMirror();
-  document.addEventListener('htmx:load', function (event) { prepareAll(event.target); });
+  document.addEventListener('htmx:load', event => { prepareAll(event.target); });
   prepareAll(document);
   Outbox.subscribe(refresh);
   refresh();

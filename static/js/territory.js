@@ -6,16 +6,16 @@
 // briefcase for offline use) is loaded once and the matching rows are drawn from it, at most
 // RENDER_LIMIT at a time. An index that does not hold every account (an admin's 60,000) leaves
 // the search to the server.
-(function () {
+(() => {
   "use strict";
 
-  var RENDER_LIMIT = 300;
+  const RENDER_LIMIT = 300;
 
   function label(iso) {
     if (!iso) return "";
-    var when = new Date(iso.replace("Z", ":00Z"));
+    const when = new Date(iso.replace("Z", ":00Z"));
     if (isNaN(when)) return "";
-    var sameYear = when.getFullYear() === new Date().getFullYear();
+    const sameYear = when.getFullYear() === new Date().getFullYear();
     return when.toLocaleDateString("en-US", sameYear ? { month: "short", day: "numeric" }
                                                      : { month: "short", year: "numeric" });
   }
@@ -23,21 +23,21 @@
   function init(form) {
     if (form.dataset.ready) return;
     form.dataset.ready = "1";
-    var list = document.getElementById("accounts");
-    var input = form.querySelector("input[type=search]");
-    var select = form.querySelector("select");
-    var status = document.getElementById("count");
+    const list = document.getElementById("accounts");
+    const input = form.querySelector("input[type=search]");
+    const select = form.querySelector("select");
+    const status = document.getElementById("count");
     if (!list || !input || !select || !status) return;
-    var paged = list.getAttribute("data-more") === "1";
-    var showOwner = list.getAttribute("data-owner") === "1";
-    var rows = null; // every account: {li?, data?, name, text, touch, potential}
-    var complete = true;
+    const paged = list.getAttribute("data-more") === "1";
+    const showOwner = list.getAttribute("data-owner") === "1";
+    let rows = null; // every account: {li?, data?, name, text, touch, potential}
+    let complete = true;
 
     function fromPage() {
-      return Array.prototype.map.call(list.children, function (li) {
-        var time = li.querySelector("time");
+      return Array.prototype.map.call(list.children, li => {
+        const time = li.querySelector("time");
         return {
-          li: li,
+          li,
           name: li.querySelector("b").textContent.toLowerCase(),
           text: (li.querySelector("b").textContent + " " +
                  li.querySelector("small").textContent).toLowerCase(),
@@ -48,10 +48,10 @@
     }
 
     function fromIndex(index) {
-      return index.rows.map(function (r) {
+      return index.rows.map(r => {
         // [id, name, city, industry, touch, potential, owner]
-        var small = r[2] + " · " + r[3] + (showOwner && r[6] ? " · " + r[6] : "");
-        return { data: r, href: index.detail + r[0], small: small,
+        const small = r[2] + " · " + r[3] + (showOwner && r[6] ? " · " + r[6] : "");
+        return { data: r, href: index.detail + r[0], small,
                  name: r[1].toLowerCase(), text: (r[1] + " " + small).toLowerCase(),
                  touch: r[4], potential: r[5] };
       });
@@ -59,26 +59,26 @@
 
     function rowElement(row) {
       if (row.li) return row.li;
-      var li = document.createElement("li");
-      var a = document.createElement("a");
+      const li = document.createElement("li");
+      const a = document.createElement("a");
       a.href = row.href;
-      var b = document.createElement("b");
+      const b = document.createElement("b");
       b.textContent = row.data[1];
-      var small = document.createElement("small");
+      const small = document.createElement("small");
       small.textContent = row.small;
       a.appendChild(b);
       a.appendChild(small);
       if (row.touch) {
-        var time = document.createElement("time");
+        const time = document.createElement("time");
         time.setAttribute("datetime", row.touch);
         time.textContent = label(row.touch);
         a.appendChild(time);
       } else {
-        var never = document.createElement("span");
+        const never = document.createElement("span");
         never.textContent = "never";
         a.appendChild(never);
       }
-      var i = document.createElement("i");
+      const i = document.createElement("i");
       i.textContent = String(row.potential);
       a.appendChild(i);
       li.appendChild(a);
@@ -86,20 +86,20 @@
       return li;
     }
 
-    var compare = {
-      name: function (a, b) { return a.name < b.name ? -1 : a.name > b.name ? 1 : 0; },
-      touch: function (a, b) {
+    const compare = {
+      name: (a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      touch: (a, b) => {
         if (a.touch !== b.touch) return a.touch < b.touch ? 1 : -1; // newest first, never last
         return compare.name(a, b);
       },
-      potential: function (a, b) { return b.potential - a.potential || compare.name(a, b); }
+      potential: (a, b) => b.potential - a.potential || compare.name(a, b)
     };
 
-    var announceTimer;
+    let announceTimer;
     function announce(n, capped) {
       // Debounced so a screen reader hears the result, not every keystroke.
       clearTimeout(announceTimer);
-      announceTimer = setTimeout(function () {
+      announceTimer = setTimeout(() => {
         status.textContent = (capped ? "First " + RENDER_LIMIT + " of " : "") + n +
           (n === 1 ? " account" : " accounts");
       }, 400);
@@ -110,24 +110,22 @@
     }
 
     function show() {
-      var wanted = words();
-      var matches = rows.filter(function (row) {
-        return wanted.every(function (w) { return row.text.indexOf(w) !== -1; });
-      });
+      const wanted = words();
+      const matches = rows.filter(row => wanted.every(w => row.text.indexOf(w) !== -1));
       if (!paged) { // every row is on the page: hide the others, keep the order
-        var set = new Set(matches);
-        rows.forEach(function (row) { row.li.hidden = !set.has(row); });
+        const set = new Set(matches);
+        rows.forEach(row => { row.li.hidden = !set.has(row); });
         announce(matches.length, false);
         return;
       }
-      var fragment = document.createDocumentFragment();
-      matches.slice(0, RENDER_LIMIT).forEach(function (row) {
-        var li = rowElement(row);
+      const fragment = document.createDocumentFragment();
+      matches.slice(0, RENDER_LIMIT).forEach(row => {
+        const li = rowElement(row);
         li.hidden = false;
         fragment.appendChild(li);
       });
       list.replaceChildren(fragment);
-      var more = document.getElementById("more-rows");
+      const more = document.getElementById("more-rows");
       if (more) more.hidden = true; // the index holds them all
       announce(matches.length, matches.length > RENDER_LIMIT);
     }
@@ -135,29 +133,29 @@
     function sort() {
       rows.sort(compare[select.value] || compare.name);
       if (!paged) {
-        var fragment = document.createDocumentFragment();
-        rows.forEach(function (row) { fragment.appendChild(row.li); });
+        const fragment = document.createDocumentFragment();
+        rows.forEach(row => { fragment.appendChild(row.li); });
         list.appendChild(fragment);
       } else {
         show();
       }
       // Keep the choice across reloads and Back without asking the server to sort.
-      var url = new URL(window.location.href);
+      const url = new URL(window.location.href);
       url.searchParams.set("sort", select.value);
       url.searchParams.delete("page");
       history.replaceState(history.state, "", url);
     }
 
     function ready() {
-      form.querySelectorAll("[data-nojs]").forEach(function (el) { el.hidden = true; });
-      input.addEventListener("input", function () {
+      form.querySelectorAll("[data-nojs]").forEach(el => { el.hidden = true; });
+      input.addEventListener("input", () => {
         if (complete) show();
       });
-      select.addEventListener("change", function () {
+      select.addEventListener("change", () => {
         if (complete) sort();
         else form.submit();
       });
-      form.addEventListener("submit", function (event) {
+      form.addEventListener("submit", event => {
         if (!complete) return; // the server searches what the phone does not hold
         event.preventDefault(); // everything already happened; just close the phone keyboard
         input.blur();
@@ -175,17 +173,17 @@
     fetch(list.getAttribute("data-index"), {
       credentials: "same-origin", headers: { Accept: "application/json, text/html;q=0.1" }
     })
-      .then(function (response) {
+      .then(response => {
         if (!response.ok) throw new Error("index " + response.status);
         return response.json();
       })
-      .then(function (index) {
+      .then(index => {
         complete = index.complete;
         rows = fromIndex(index);
         rows.sort(compare[select.value] || compare.name);
         ready();
       })
-      .catch(function () {
+      .catch(() => {
         complete = false; // no index: the form and the More link still work
         ready();
       });

@@ -57,6 +57,7 @@ RULES: dict[str, str] = {
     "meetings.contacts": "a_side",  # ?account_id= of A's account
     "meetings.accounts": "signed_in",  # the picker's search: only what the user may see
     "meetings.resolve_commitment": "a_side",
+    "meetings.detail": "a_side",  # a meeting on A's account
     "notes.new": "signed_in",
     "notes.file": "a_only",  # rep A's unfiled note, filed under A's account
     "opportunities.new": "a_side",  # with ?account_id= / account_id of A's account
@@ -68,6 +69,8 @@ RULES: dict[str, str] = {
     "contacts.edit_offline": "signed_in",
     "contacts.update": "a_side",
     "opportunities.detail": "a_side",
+    # A deal made on a phone, by ?id=<client id>: without one, the page the phone fills in.
+    "opportunities.pending": "signed_in",
     "opportunities.update": "a_side",
     "opportunities.close": "a_side",
     "opportunities.reopen": "a_side",
@@ -151,6 +154,8 @@ PARAMS = {
     "item_id": lambda w: w.item.id,
     "note_id": lambda w: w.note.id,
     "contact_id": lambda w: w.contact.id,
+    "meeting_id": lambda w: db.session.query(m.Meeting.id).filter_by(account_id=w.account.id)
+    .order_by(m.Meeting.id).limit(1).scalar(),
     "user_id": lambda w: w.target.id,
     "filename": lambda w: "css/app.css",
     "kind": lambda w: "accounts",
