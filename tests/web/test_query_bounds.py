@@ -122,3 +122,27 @@ def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
         ("Top", [("Soon deal", "Call", date(2026, 12, 1)), ("Later deal", "Demo", date(2026, 12, 9))]),
         ("Quiet", []),
     ]
+
+
+def test_the_balance_summed_by_the_database_matches_the_per_account_sums(make):
+    from webapp.queries import territories as tq
+    from webapp.territories import rules
+
+    manager = make.user("manager")
+    busy, idle = make.user("rep", manager=manager), make.user("rep", manager=manager)
+    outsider = make.user("rep")  # another manager's: not in the balance
+    for n, (owner, status, potential) in enumerate([(busy, "customer", 80), (busy, "prospect", 40),
+                                                    (busy, "customer", 0), (outsider, "customer", 99),
+                                                    (None, "prospect", 50)]):
+        account = make.account(owner, status=status, potential=potential)
+        make.opportunity(account, stage="proposal", qualified=True, amount=Decimal(f"{n + 1}000.25"))
+        make.opportunity(account, stage="qualified", qualified=False, amount=Decimal("7"))
+        make.opportunity(account, stage="won", qualified=True, amount=Decimal("9"),
+                         closed_at=datetime(2026, 11, 1))
+    expected = rules.balance(tq.rep_loads(tq.team_reps(db.session, manager),
+                                          tq.account_loads(db.session, manager)))
+    rows = tq.team_balance(db.session, manager)
+    assert rows == expected
+    assert [(row.load.name, row.load.accounts, row.load.customers, row.load.potential,
+             row.load.pipeline) for row in rows] == [
+        (busy.name, 3, 2, 120, Decimal("6000.75")), (idle.name, 0, 0, 0, Decimal("0"))]
