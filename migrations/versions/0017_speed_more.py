@@ -1,6 +1,6 @@
 """indexes for the plans at real size, second round: an account's meetings and notes newest
 first (account page, the last meeting of every open deal), a deal's history newest first, and
-the open commitments of one party soonest due first (Today)
+the open commitments of one party soonest due first (Today), first meetings per rep (team)
 
 Revision ID: 0017_speed_more
 Revises: 0016_speed
@@ -16,6 +16,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_meetings_account_started", "meetings", ["account_id", "started_at"])
+    op.create_index("ix_meetings_first", "meetings", ["user_id", "started_at"],
+                    postgresql_where=sa.text("is_first_meeting"),
+                    sqlite_where=sa.text("is_first_meeting"))
     op.create_index("ix_notes_account_created", "notes", ["account_id", "created_at"])
     op.create_index("ix_opportunity_changes_opportunity_changed", "opportunity_changes",
                     ["opportunity_id", "changed_at"])
@@ -27,4 +30,5 @@ def downgrade() -> None:
     op.drop_index("ix_commitments_open_due", table_name="commitments")
     op.drop_index("ix_opportunity_changes_opportunity_changed", table_name="opportunity_changes")
     op.drop_index("ix_notes_account_created", table_name="notes")
+    op.drop_index("ix_meetings_first", table_name="meetings")
     op.drop_index("ix_meetings_account_started", table_name="meetings")

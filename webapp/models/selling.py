@@ -102,7 +102,11 @@ class OpportunityChange(Base):
 class Meeting(Base):
     __tablename__ = "meetings"
     # An account's meetings newest first, and its last meeting (account page, open deals).
-    __table_args__ = (Index("ix_meetings_account_started", "account_id", "started_at"),)
+    __table_args__ = (Index("ix_meetings_account_started", "account_id", "started_at"),
+                      # First meetings per rep in a period (the team view).
+                      Index("ix_meetings_first", "user_id", "started_at",
+                            postgresql_where=text("is_first_meeting"),
+                            sqlite_where=text("is_first_meeting")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
