@@ -119,7 +119,8 @@ def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
                      next_step_on=date(2026, 11, 1), closed_at=datetime(2026, 11, 1))
     plan = q.territory_plan(manager, rep.id, limit=2)
     assert [(a.name, a.next_steps) for a in plan] == [
-        ("Top", [("Soon deal", "Call", date(2026, 12, 1)), ("Later deal", "Demo", date(2026, 12, 9))]),
+        ("Top", [("Soon deal", "Call", date(2026, 12, 1)),
+                 ("Later deal", "Demo", date(2026, 12, 9))]),
         ("Quiet", []),
     ]
 
@@ -131,11 +132,12 @@ def test_the_balance_summed_by_the_database_matches_the_per_account_sums(make):
     manager = make.user("manager")
     busy, idle = make.user("rep", manager=manager), make.user("rep", manager=manager)
     outsider = make.user("rep")  # another manager's: not in the balance
-    for n, (owner, status, potential) in enumerate([(busy, "customer", 80), (busy, "prospect", 40),
-                                                    (busy, "customer", 0), (outsider, "customer", 99),
-                                                    (None, "prospect", 50)]):
+    accounts = [(busy, "customer", 80), (busy, "prospect", 40), (busy, "customer", 0),
+                (outsider, "customer", 99), (None, "prospect", 50)]
+    for n, (owner, status, potential) in enumerate(accounts):
         account = make.account(owner, status=status, potential=potential)
-        make.opportunity(account, stage="proposal", qualified=True, amount=Decimal(f"{n + 1}000.25"))
+        make.opportunity(account, stage="proposal", qualified=True,
+                         amount=Decimal(f"{n + 1}000.25"))
         make.opportunity(account, stage="qualified", qualified=False, amount=Decimal("7"))
         make.opportunity(account, stage="won", qualified=True, amount=Decimal("9"),
                          closed_at=datetime(2026, 11, 1))
