@@ -1,6 +1,7 @@
 """indexes for the plans at real size, second round: an account's meetings and notes newest
 first (account page, the last meeting of every open deal), a deal's history newest first, and
-the open commitments of one party soonest due first (Today), first meetings per rep (team)
+the open commitments of one party soonest due first (Today), first meetings per rep (team), the
+territory list's potential sort per owner and overall
 
 Revision ID: 0017_speed_more
 Revises: 0016_speed
@@ -15,6 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    potential = sa.text("potential DESC")
+    name = sa.text("lower(name)")
+    op.create_index("ix_accounts_owner_potential", "accounts", ["owner_id", potential, name, "id"])
+    op.create_index("ix_accounts_potential", "accounts", [potential, name, "id"])
     op.create_index("ix_meetings_account_started", "meetings", ["account_id", "started_at"])
     op.create_index("ix_meetings_first", "meetings", ["user_id", "started_at"],
                     postgresql_where=sa.text("is_first_meeting"),
@@ -32,3 +37,5 @@ def downgrade() -> None:
     op.drop_index("ix_notes_account_created", table_name="notes")
     op.drop_index("ix_meetings_first", table_name="meetings")
     op.drop_index("ix_meetings_account_started", table_name="meetings")
+    op.drop_index("ix_accounts_potential", table_name="accounts")
+    op.drop_index("ix_accounts_owner_potential", table_name="accounts")
