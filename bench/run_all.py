@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["page_weight.py", "cold_visit.py", "scale.py", "briefcase.py", "replay.py", "import_50k.py",
-           "fault_campaign.py", "load.py"]
+SCRIPTS = ["page_weight.py", "cold_visit.py", "scale.py", "query_counts.py", "briefcase.py",
+           "replay.py", "import_50k.py", "fault_campaign.py", "load.py"]
 
 failed = []
 for name in SCRIPTS:

@@ -58,9 +58,10 @@ def index_json():
     body = {
         "complete": complete,
         "detail": url_for("accounts.detail", account_id=0)[:-1],
-        "rows": [[r.id, r.name, r.city, r.industry,
-                  r.last_touch_at.strftime("%Y-%m-%dT%H:%MZ") if r.last_touch_at else "",
-                  r.potential, r.owner_name or ""] for r in rows],
+        # Unpacked as tuples: a Row's attribute access costs more than the rest at 5,000 rows.
+        "rows": [[account_id, name, city, industry,
+                  f"{touched:%Y-%m-%dT%H:%MZ}" if touched else "", potential, owner or ""]
+                 for account_id, name, city, industry, touched, potential, owner in rows],
     }
     # HTML-safe JSON (<, >, &, ' as \u escapes): the same data, and nothing a user typed
     # reads as markup even if the file were opened as a page.

@@ -59,6 +59,11 @@ class Account(Base):
 # everyone (an admin): both read in index order, never a sort of the whole territory.
 Index("ix_accounts_owner_lower_name", Account.owner_id, func.lower(Account.name), Account.id)
 Index("ix_accounts_lower_name", func.lower(Account.name), Account.id)
+# The potential sort the same way (highest first), so a page of 300 is read in index order,
+# not sorted from every account.
+Index("ix_accounts_owner_potential", Account.owner_id, Account.potential.desc(),
+      func.lower(Account.name), Account.id)
+Index("ix_accounts_potential", Account.potential.desc(), func.lower(Account.name), Account.id)
 
 
 class Contact(Base):

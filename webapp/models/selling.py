@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -78,7 +79,10 @@ class OpportunityChange(Base):
     # Rebuilding "what the rep started from" in a conflict reads the changes after a version.
     __table_args__ = (Index("ix_opportunity_changes_opportunity_id_version", "opportunity_id", "version"),
                       # Changes per rep over a period (farming, one-to-ones, team).
-                      Index("ix_opportunity_changes_user_changed", "user_id", "changed_at"))
+                      Index("ix_opportunity_changes_user_changed", "user_id", "changed_at"),
+                      # A deal's history, newest first (the opportunity page).
+                      Index("ix_opportunity_changes_opportunity_changed", "opportunity_id",
+                            "changed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
@@ -98,6 +102,12 @@ class OpportunityChange(Base):
 
 class Meeting(Base):
     __tablename__ = "meetings"
+    # An account's meetings newest first, and its last meeting (account page, open deals).
+    __table_args__ = (Index("ix_meetings_account_started", "account_id", "started_at"),
+                      # First meetings per rep in a period (the team view).
+                      Index("ix_meetings_first", "user_id", "started_at",
+                            postgresql_where=text("is_first_meeting"),
+                            sqlite_where=text("is_first_meeting")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -128,7 +138,12 @@ class Commitment(Base):
 
     __tablename__ = "commitments"
     # Open commitments (kept IS NULL) per account, soonest due first: Today and the account page.
-    __table_args__ = (Index("ix_commitments_open", "kept", "account_id", "due_on"),)
+    __table_args__ = (Index("ix_commitments_open", "kept", "account_id", "due_on"),
+                      # Today: the open commitments of one party, soonest due first, read
+                      # in index order until a page of visible ones is found.
+                      Index("ix_commitments_open_due", "party", "due_on", "id",
+                            postgresql_where=text("kept IS NULL"),
+                            sqlite_where=text("kept IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -149,6 +164,8 @@ class Note(Base):
     """A quick note: one field, optionally about an account."""
 
     __tablename__ = "notes"
+    # An account's notes newest first (account page).
+    __table_args__ = (Index("ix_notes_account_created", "account_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)

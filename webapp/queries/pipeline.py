@@ -7,13 +7,12 @@ so a page can list it apart (see `webapp.pipeline.metrics`).
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import DateTime, Float, and_, case, func, literal, or_, select
+from sqlalchemy import DateTime, Float, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -64,9 +63,16 @@ class PipelineConfig:
 
 
 def pipeline_config() -> PipelineConfig:
-    """The team's settings and this feature's, with defaults where none were saved."""
-    team = db.session.scalar(select(TeamSettings).order_by(TeamSettings.id).limit(1))
-    own = db.session.scalar(select(PipelineSettings).order_by(PipelineSettings.id).limit(1))
+    """The team's settings and this feature's, with defaults where none were saved (one
+    query: the first row of each, either possibly missing)."""
+    one = select(literal(1).label("one")).subquery()
+    team, own = db.session.execute(
+        select(TeamSettings, PipelineSettings).select_from(one)
+        .outerjoin(TeamSettings,
+                   TeamSettings.id == select(func.min(TeamSettings.id)).scalar_subquery())
+        .outerjoin(PipelineSettings,
+                   PipelineSettings.id == select(func.min(PipelineSettings.id)).scalar_subquery())
+    ).one()
 
     def pick(name, default):
         value = getattr(own, name, None) if own is not None else None
@@ -167,26 +173,6 @@ def _dec(value) -> Decimal:
 
 # --- money per rep and period ----------------------------------------------------------------
 
-def quotas_by_rep(rep_ids: list[int], periods: list[Period],
-                  currency: str) -> dict[int, list[Decimal]]:
-    """{rep_id: [quota per period]}: quota rows starting inside each period are summed (so
-    monthly quotas add up to the quarter's)."""
-    if not rep_ids:
-        return {}
-    columns = [_sum_in(Quota.amount, _in_period(Quota.period_start, p)).label(f"p{i}")
-               for i, p in enumerate(periods)]
-    rows = db.session.execute(
-        select(Quota.user_id, *columns)
-        .where(Quota.user_id.in_(rep_ids), Quota.currency == currency,
-               Quota.period_start >= min(p.start for p in periods),
-               Quota.period_start <= max(p.end for p in periods))
-        .group_by(Quota.user_id))
-    result = {rep_id: [ZERO] * len(periods) for rep_id in rep_ids}
-    for row in rows:
-        result[row[0]] = [_dec(v) for v in row[1:]]
-    return result
-
-
 def won_by_rep(rep_ids: list[int], periods: list[Period],
                currency: str) -> dict[int, list[Decimal]]:
     """{rep_id: [closed-won amount per period]} in the team currency."""
@@ -234,19 +220,66 @@ class StageTotal:
     amount: Decimal
 
 
-def open_by_stage(rep_ids: list[int], currency: str) -> dict[int, dict[str, StageTotal]]:
-    """{rep_id: {stage: (open deals, amount in the team currency)}} for every open stage."""
+@dataclass(frozen=True)
+class RepTotals:
+    quotas: list[Decimal]  # per quota period, in the team currency
+    won: list[Decimal]  # closed won per won period, in the team currency
+    pipeline: dict[str, list[Decimal]]  # open qualified pipeline closing per period, per currency
+    stages: dict[str, StageTotal]  # open deals and their amount (team currency) per stage
+
+
+def rep_totals(rep_ids: list[int], currency: str, quota_periods: list[Period],
+               won_periods: list[Period], pipeline_periods: list[Period]) -> dict[int, RepTotals]:
+    """Per rep, in one query: quotas per period, closed won per period (as `won_by_rep`), open
+    qualified pipeline per period (as `qualified_pipeline_by_rep`) and open deals per stage.
+    One pass over the reps' open and closed-won deals grouped by stage and currency; the
+    quotas a subquery per period. A page costs one query for one rep or a whole team."""
     if not rep_ids:
         return {}
+    won_at = Opportunity.closed_at
+    won_range = false()
+    if won_periods:
+        won_range = and_(Opportunity.stage == "won",
+                         won_at >= _day_start(min(p.start for p in won_periods)),
+                         won_at < _day_start(max(p.end for p in won_periods) + timedelta(days=1)))
+    quota_columns = [
+        select(func.coalesce(func.sum(Quota.amount), 0))
+        .where(Quota.user_id == User.id, Quota.currency == currency,
+               _in_period(Quota.period_start, p)).correlate(User).scalar_subquery()
+        for p in quota_periods]
+    won_columns = [_sum_in(Opportunity.amount, _in_period(won_at, p)) for p in won_periods]
+    pipeline_columns = [
+        _sum_in(Opportunity.amount, and_(Opportunity.qualified,
+                                         _in_period(Opportunity.close_on, p)))
+        for p in pipeline_periods]
     rows = db.session.execute(
-        select(Opportunity.owner_id, Opportunity.stage, func.count(Opportunity.id),
-               _sum_in(Opportunity.amount, Opportunity.currency == currency))
-        .where(Opportunity.owner_id.in_(rep_ids), Opportunity.stage.in_(OPEN_STAGES))
-        .group_by(Opportunity.owner_id, Opportunity.stage))
-    result = {rep_id: {s: StageTotal(0, ZERO) for s in OPEN_STAGES} for rep_id in rep_ids}
-    for owner_id, stage, count, amount in rows:
-        result[owner_id][stage] = StageTotal(count, _dec(amount))
-    return result
+        select(User.id, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id),
+               func.coalesce(func.sum(Opportunity.amount), 0),
+               *quota_columns, *won_columns, *pipeline_columns)
+        .outerjoin(Opportunity, and_(Opportunity.owner_id == User.id,
+                                     or_(Opportunity.stage.in_(OPEN_STAGES), won_range)))
+        .where(User.id.in_(rep_ids))
+        .group_by(User.id, Opportunity.stage, Opportunity.currency))
+    nq, nw = len(quota_periods), len(won_periods)
+    quotas = {rep_id: [ZERO] * nq for rep_id in rep_ids}
+    won = {rep_id: [ZERO] * nw for rep_id in rep_ids}
+    pipeline: dict[int, dict[str, list[Decimal]]] = {rep_id: {} for rep_id in rep_ids}
+    stages = {rep_id: {s: StageTotal(0, ZERO) for s in OPEN_STAGES} for rep_id in rep_ids}
+    for rep_id, stage, deal_currency, count, amount, *values in rows:
+        quotas[rep_id] = [_dec(v) for v in values[:nq]]
+        if stage == "won":
+            if deal_currency == currency:
+                won[rep_id] = [_dec(v) for v in values[nq:nq + nw]]
+        elif stage in OPEN_STAGES:
+            sums = pipeline[rep_id].get(deal_currency, [ZERO] * len(pipeline_periods))
+            pipeline[rep_id][deal_currency] = [a + _dec(v)
+                                               for a, v in zip(sums, values[nq + nw:])]
+            total = stages[rep_id][stage]
+            stages[rep_id][stage] = StageTotal(
+                total.count + int(count),
+                total.amount + (_dec(amount) if deal_currency == currency else ZERO))
+    return {rep_id: RepTotals(quotas[rep_id], won[rep_id], pipeline[rep_id], stages[rep_id])
+            for rep_id in rep_ids}
 
 
 # --- history: won deals, funnel paths, movement ------------------------------------------------
@@ -417,7 +450,7 @@ def open_deals(viewer: User, rep_id: int, limit: int = DEAL_LIST_LIMIT) -> list[
     close date was pushed out and the last meeting on the account.
 
     Ownership of the deal decides, as it does for coverage, the stage totals and closed-won
-    credit (`qualified_pipeline_by_rep`, `open_by_stage`, `won_by_rep`): the list shows exactly
+    credit (`rep_totals`): the list shows exactly
     the deals behind the rep's numbers. A roll-forward moves an account's open deals owned by
     the account's owner with it, but a deal owned by someone else stays theirs; so a rep can own
     a deal on an account that is now another rep's. That deal still counts for the rep (it is
@@ -504,15 +537,15 @@ def overrides_by_rep(rep_ids: list[int], period_start: date) -> dict[int, Foreca
 
 # --- one-to-ones ------------------------------------------------------------------------------
 
-def one_to_one(rep_id: int, week: date) -> OneToOne | None:
-    return db.session.scalar(select(OneToOne).where(OneToOne.rep_id == rep_id,
-                                                    OneToOne.week_start == week))
-
-
-def previous_one_to_one_week(rep_id: int, week: date) -> date | None:
-    """The week of the last one-to-one with notes before `week`."""
-    return db.session.scalar(select(func.max(OneToOne.week_start))
-                             .where(OneToOne.rep_id == rep_id, OneToOne.week_start < week))
+def one_to_one_and_previous_week(rep_id: int, week: date) -> tuple[OneToOne | None, date | None]:
+    """The one-to-one of `week` (if held) and the week of the latest one before it, in one
+    query."""
+    rows = db.session.scalars(
+        select(OneToOne).where(OneToOne.rep_id == rep_id, OneToOne.week_start <= week)
+        .order_by(OneToOne.week_start.desc()).limit(2)).all()
+    record = rows[0] if rows and rows[0].week_start == week else None
+    earlier = [r.week_start for r in rows if r.week_start < week]
+    return record, (earlier[0] if earlier else None)
 
 
 def recent_one_to_one_weeks(rep_ids: list[int]) -> dict[int, date]:
@@ -534,22 +567,24 @@ class PlanAccount:
 
 
 def territory_plan(viewer: User, rep_id: int, limit: int = 8) -> list[PlanAccount]:
-    """The rep's top accounts by potential, each with its open deals' next steps (2 queries)."""
-    accounts = db.session.execute(
-        select(Account.id, Account.name, Account.potential, Account.city)
-        .where(Account.owner_id == rep_id, account_visibility(viewer))
-        .order_by(Account.potential.desc(), Account.name).limit(limit)).all()
-    if not accounts:
-        return []
-    steps = defaultdict(list)
-    for account_id, name, step, due in db.session.execute(
-            select(Opportunity.account_id, Opportunity.name, Opportunity.next_step,
-                   Opportunity.next_step_on)
-            .where(Opportunity.account_id.in_([a.id for a in accounts]),
-                   Opportunity.stage.in_(OPEN_STAGES))
-            .order_by(Opportunity.next_step_on, Opportunity.id)):
-        steps[account_id].append((name, step, due))
-    return [PlanAccount(a.id, a.name, a.potential, a.city, steps.get(a.id, [])) for a in accounts]
+    """The rep's top accounts by potential, each with its open deals' next steps (one query:
+    the top accounts, joined to their open deals)."""
+    top = (select(Account.id, Account.name, Account.potential, Account.city)
+           .where(Account.owner_id == rep_id, account_visibility(viewer))
+           .order_by(Account.potential.desc(), Account.name, Account.id).limit(limit).subquery())
+    rows = db.session.execute(
+        select(top.c.id, top.c.name, top.c.potential, top.c.city,
+               Opportunity.id, Opportunity.name, Opportunity.next_step, Opportunity.next_step_on)
+        .outerjoin(Opportunity, and_(Opportunity.account_id == top.c.id,
+                                     Opportunity.stage.in_(OPEN_STAGES)))
+        .order_by(top.c.potential.desc(), top.c.name, top.c.id, Opportunity.next_step_on,
+                  Opportunity.id))
+    accounts: dict[int, PlanAccount] = {}
+    for account_id, name, potential, city, deal_id, deal, step, due in rows:
+        plan = accounts.setdefault(account_id, PlanAccount(account_id, name, potential, city, []))
+        if deal_id is not None:
+            plan.next_steps.append((deal, step, due))
+    return list(accounts.values())
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,14 @@ class PeriodCoverage:
     other_currencies: tuple[tuple[str, Decimal], ...]
 
 
-def _coverages(rep_id: int, periods: list[Period], config: PipelineConfig,
+def _totals(rep_id: int, periods: list[Period], config: PipelineConfig) -> q.RepTotals:
+    """The rep's quotas, closed won and qualified pipeline per period, and open deals by stage."""
+    return q.rep_totals([rep_id], config.currency, periods, periods, periods)[rep_id]
+
+
+def _coverages(totals: q.RepTotals, periods: list[Period], config: PipelineConfig,
                average_deal: Decimal | None) -> list[PeriodCoverage]:
-    quotas = q.quotas_by_rep([rep_id], periods, config.currency)[rep_id]
-    won = q.won_by_rep([rep_id], periods, config.currency)[rep_id]
-    pipeline = q.qualified_pipeline_by_rep([rep_id], periods)[rep_id]
+    quotas, won, pipeline = totals.quotas, totals.won, totals.pipeline
     result = []
     for i, period in enumerate(periods):
         own = pipeline.get(config.currency, [metrics.ZERO] * len(periods))[i]
@@ -106,14 +109,15 @@ def my_pipeline(viewer: User, rep: User) -> MyPipeline:
     average, source = _average_deal(stats.get(rep.id, q.WonStats(0, 0.0, metrics.ZERO, 0)),
                                     q.combine_won_stats(list(stats.values())))
     deals = q.open_deals(viewer, rep.id)
-    stages = q.open_by_stage([rep.id], config.currency)[rep.id]
+    totals = _totals(rep.id, periods, config)
+    stages = totals.stages
     with_health = [(d, metrics.deal_health(
         today, d.close_on, d.stage_changed_at.date(), d.close_pushes,
         d.last_meeting_at.date() if d.last_meeting_at else None, config.flag_rules))
         for d in deals]
     return MyPipeline(
         rep=rep, config=config, today=today,
-        coverages=_coverages(rep.id, periods, config, average),
+        coverages=_coverages(totals, periods, config, average),
         average_deal=average, average_deal_source=source,
         stages=stages, deals=with_health,
         deal_total=max(len(deals), sum(t.count for t in stages.values())),
@@ -157,13 +161,14 @@ def farming(viewer: User, rep: User, window_months: int | None = None,
     own = metrics.conversion_rates(paths.get(rep.id, []), own_stats.cycle_days)
     team = metrics.conversion_rates([p for ps in paths.values() for p in ps],
                                     team_stats.cycle_days)
-    current_cov, next_cov = (c.coverage for c in _coverages(rep.id, [current, following],
+    totals = _totals(rep.id, [current, following], config)
+    current_cov, next_cov = (c.coverage for c in _coverages(totals, [current, following],
                                                                 config, average))
     if which is None:
         which = "next" if current_cov.quota_met else "current"
     period, coverage = (following, next_cov) if which == "next" else (current, current_cov)
     funnel = metrics.reverse_funnel(coverage.remaining, average, own, team, config.min_history)
-    stages = q.open_by_stage([rep.id], config.currency)[rep.id]
+    stages = totals.stages
     in_pipeline = {
         "first_meeting": stages["first_meeting"].count,
         "qualified": stages["qualified"].count,
@@ -319,24 +324,23 @@ def team_view(manager: User) -> TeamView:
     week_since = today - timedelta(days=7)
     week_since_at = datetime.combine(week_since, datetime.min.time())
     period_since_at = datetime.combine(period.start, datetime.min.time())
-    quotas = q.quotas_by_rep(ids, [period, following], config.currency)
-    won = q.won_by_rep(ids, past + [period, following], config.currency)
-    pipeline = q.qualified_pipeline_by_rep(ids, [period, following])
-    stages = q.open_by_stage(ids, config.currency)
+    totals = q.rep_totals(ids, config.currency, [period, following], past + [period, following],
+                          [period, following])
     meetings = q.first_meetings_by_rep(ids, week_since_at, period_since_at, utcnow())
     movement = q.movement_by_rep(ids, week_since_at)
     submissions = q.forecasts_by_rep(ids, [p.start for p in past])
     one_to_ones = q.recent_one_to_one_weeks(ids)
     rows = []
     for rep in reps:
+        rep_totals = totals[rep.id]
         history = metrics.forecast_results(
             past, {s: (f.commit, f.best_case) for s, f in submissions[rep.id].items()},
-            {p.start: won[rep.id][i] for i, p in enumerate(past)})
-        own = pipeline[rep.id].get(config.currency, [metrics.ZERO, metrics.ZERO])
+            {p.start: rep_totals.won[i] for i, p in enumerate(past)})
+        own = rep_totals.pipeline.get(config.currency, [metrics.ZERO, metrics.ZERO])
         coverage, next_coverage = (
-            metrics.coverage(quotas[rep.id][i], won[rep.id][len(past) + i], own[i],
+            metrics.coverage(rep_totals.quotas[i], rep_totals.won[len(past) + i], own[i],
                              config.coverage_target) for i in (0, 1))
-        rows.append(TeamRow(rep, coverage, next_coverage, stages[rep.id], *meetings[rep.id],
+        rows.append(TeamRow(rep, coverage, next_coverage, rep_totals.stages, *meetings[rep.id],
                             movement[rep.id], metrics.average_accuracy(history),
                             one_to_ones.get(rep.id)))
     return TeamView(config, period, following, week_since, rows)
@@ -366,10 +370,9 @@ def one_to_one_page(viewer: User, rep: User, week: date) -> OneToOnePage:
     config = q.pipeline_config()
     today = local_today(viewer.timezone)
     period = metrics.fiscal_quarter(min(today, week + timedelta(days=6)), config.fiscal_start_month)
-    record = q.one_to_one(rep.id, week)
-    previous = q.previous_one_to_one_week(rep.id, week)
+    record, previous = q.one_to_one_and_previous_week(rep.id, week)
     since = previous if previous else week - timedelta(days=7)
-    coverage = _coverages(rep.id, [period], config, None)[0]
+    coverage = _coverages(_totals(rep.id, [period], config), [period], config, None)[0]
     return OneToOnePage(
         rep=rep, config=config, week=week, record=record, since=since,
         since_last=previous is not None,

@@ -52,7 +52,9 @@ def open_commitments(session: Session, user: User, party: str) -> Section:
         .join(Commitment.account)
         .where(account_visibility(user), Commitment.party == party, Commitment.kept.is_(None))
         .options(contains_eager(Commitment.account).joinedload(Account.owner))
-        .order_by(Commitment.due_on.is_(None), Commitment.due_on, Commitment.id)
+        # NULLS LAST rather than "due_on IS NULL" first: the same order, read straight from
+        # ix_commitments_open_due (party, due_on, id; open ones only).
+        .order_by(Commitment.due_on.asc().nulls_last(), Commitment.id)
         .limit(SECTION_LIMIT + 1)
     ).all()
     return _capped(list(rows))
