@@ -34,9 +34,11 @@ demo: db
 run: install assets demo
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - "webapp:create_app()"
 
-# The whole suite. TEST_DATABASE_URL adds PostgreSQL; browser tests use /usr/bin/chromium.
+# The whole suite, on one pytest-xdist worker per core (TEST_WORKERS=0: in this process).
+# TEST_DATABASE_URL adds PostgreSQL; browser tests use /usr/bin/chromium.
+TEST_WORKERS ?= auto
 test: install assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install assets
 	$(BIN)/python bench/run_all.py

@@ -131,9 +131,15 @@ def test_new_version_waits_for_update_now_and_never_during_a_replay(demo_server,
     page.evaluate("""() => { navigator.locks.request('groundwork-outbox',
         () => new Promise((resolve) => { window.finishReplay = resolve; })); }""")
     page.wait_for_function("() => typeof window.finishReplay === 'function'")
+    page.evaluate("""() => { const outbox = window.GroundworkOutbox;
+        const busy = outbox.isReplayingAnywhere;
+        window.updateChecks = 0;
+        outbox.isReplayingAnywhere = function () {
+            window.updateChecks += 1; return busy.apply(this, arguments); }; }""")
     update.click()
     expect(page.get_by_text("Finishing sync first")).to_be_visible()
-    page.wait_for_timeout(1500)
+    # It asks again a second later, and holds back again.
+    page.wait_for_function("() => window.updateChecks >= 2")
     assert _controller_version(page) == old_version
 
     with page.expect_navigation():
@@ -158,9 +164,12 @@ def test_signing_out_with_unsynced_changes_asks_first(demo_server, page, phone):
         action: '/notes/new', fields: [['body', 'Parking garage on 5th']], summary: 'Note'})""")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.evaluate("""() => { const confirm = window.confirm; window.answered = 0;
+        window.confirm = (message) => { const yes = confirm(message); window.answered += 1;
+                                        return yes; }; }""")
     page.get_by_role("button", name="Sign out", exact=True).click()
+    page.wait_for_function("() => window.answered === 1")  # the question was answered: No
     expect(page.locator("[data-briefcase-result]")).to_be_visible()
-    page.wait_for_timeout(500)
     assert asked and "1 change" in asked[0]
     assert page.url.endswith("/more")
     assert _personal_caches(page)  # cancelled: nothing was wiped

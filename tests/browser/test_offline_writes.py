@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -146,7 +147,7 @@ def test_ten_offline_writes_survive_a_browser_restart_and_reach_the_server_once_
 
     browser.set_offline(False)  # the `online` event replays the queue
     wait_until_synced(page)
-    assert page.locator("#meetings li.pending").count() == 0
+    expect(page.locator("#meetings li.pending")).to_have_count(0)  # the list catches up
     with live_server.ctx() as session:
         meetings = session.scalars(select(Meeting.notes).order_by(Meeting.notes)).all()
         notes = session.scalars(select(Note.body).order_by(Note.body)).all()

@@ -92,7 +92,8 @@ class AppServer:
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}"
+                                   + (f":\n{self.log.read_text()[-3000:]}" if self.log else ""))
             try:
                 if requests.get(self.url + "/login", timeout=2).status_code == 200:
                     if len(self.worker_pids()) >= self.workers:

@@ -353,6 +353,13 @@ class Campaign:
             self.problem(f"rep {rep.email}: could not sign out everywhere")
         write = self.new_write(rep, rng)
         answer = self.send_once(phone, write)
+        for _ in range(MAX_ATTEMPTS):
+            # A connection cut by a kill elsewhere in the campaign is no answer yet: the phone
+            # sends the same write again once the server is back (as the outbox does).
+            if answer.status is not None and answer.status < 500:
+                break
+            self.wait_for_server()
+            answer = self.send_once(phone, write)
         with self._lock:
             self.report.ended_session_answers[answer.status] += 1
         if answer.status == 303:

@@ -1,23 +1,19 @@
-"""The app behind a real HTTP server (werkzeug's, threaded, on a free port) in this process:
+"""The app behind a real HTTP server in this process (werkzeug's, threaded, on a free port):
 requests go through sockets, and every request gets its own app and request context, as
-under gunicorn (the test client shares the test's app context and hides what that breaks)."""
+under gunicorn (the test client shares the test's app context and hides what that breaks).
+
+For gunicorn itself (the production server, in its own processes) see `gunicorn()` below and
+tests/support/appserver.py's `AppServer`, the one place that starts it."""
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import requests
 import werkzeug.serving
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.appserver import AppServer, free_port
 
 
 @contextlib.contextmanager
@@ -38,36 +34,16 @@ def serving(app) -> Iterator[str]:
 @contextlib.contextmanager
 def gunicorn(database_url: str, instance_path, workers: int = 2,
              **settings: str) -> Iterator[str]:
-    """The app as production runs it: gunicorn with `workers` processes on a free port, on
-    `database_url`, with `settings` as environment variables. Yields the base URL once it
-    answers; stops the server (its own process group) on leaving."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance_path),
-           "SECRET_KEY": "a-secret-shared-by-every-server", **settings}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--graceful-timeout", "2", "webapp:create_app()"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    """The app as `make run` serves it (an `AppServer`) with `workers` processes, on
+    `database_url`, with `settings` as environment variables. Yields the base URL once every
+    worker answers; stops the server on leaving."""
+    port = free_port()
+    server = AppServer(database_url, port=port, workers=workers,
+                       secret_key="a-secret-shared-by-every-server",
+                       env={"INSTANCE_PATH": str(instance_path), **settings},
+                       log=Path(instance_path) / f"gunicorn-{port}.log")
+    server.start()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read().decode()[-3000:]
-            try:
-                if requests.get(f"{base}/login", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.1)
-        yield base
+        yield server.url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
+        server.stop()

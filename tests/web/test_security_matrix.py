@@ -37,11 +37,11 @@ def _outcome(persona, endpoint, kind, response) -> str:
     if kind == "not_configured":
         return "refused" if status == 404 else f"answered {status}"
     location = response.headers.get("Location", "")
-    to_sign_in = status in (302, 303) and location.startswith("/login")
+    to_sign_in = status == 302 and location.startswith("/login")
     if persona == "anonymous" and (status == 401 or to_sign_in) \
             and endpoint not in SENDS_TO_SIGN_IN_BY_DESIGN:
         return "refused"
-    if persona != "anonymous" and status in (403, 404):
+    if persona != "anonymous" and status == 404:  # the same 404 as a thing that is not there
         return "refused"
     if status in (401, 403, 404):
         return f"refused oddly ({status})"
