@@ -3,14 +3,14 @@ first (account page, the last meeting of every open deal), a deal's history newe
 the open commitments of one party soonest due first (Today), first meetings per rep (team), the
 territory list's potential sort per owner and overall
 
-Revision ID: 0017_speed_more
-Revises: 0016_speed
+Revision ID: 0018_speed_more
+Revises: 0017_capture
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0017_speed_more"
-down_revision = "0016_speed"
+revision = "0018_speed_more"
+down_revision = "0017_capture"
 branch_labels = None
 depends_on = None
 
