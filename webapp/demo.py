@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from webapp.auth.passwords import hash_password
 from webapp.clock import to_utc, utcnow
+from webapp.domain.pipeline_metrics import fiscal_quarter, recent_periods, week_start
 from webapp.models import (
     Account,
     Commitment,
@@ -39,7 +40,6 @@ from webapp.models import (
     User,
     new_uuid,
 )
-from webapp.pipeline.metrics import fiscal_quarter, recent_periods, week_start
 
 DEMO_PASSWORD = "groundwork-demo"
 SEED = 20261

@@ -18,11 +18,11 @@ from flask import (
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from webapp.auth.session import role_required
+from webapp.domain.csv_mapping import ENCODING_LABELS, FIELDS, KIND_LABELS, KINDS
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.imports.csv_export import csv_lines
 from webapp.imports.forms import UploadForm, mapping_form
-from webapp.imports.mapping import ENCODING_LABELS, FIELDS, KIND_LABELS, KINDS
 from webapp.imports.runner import launch
 from webapp.models import ImportJob
 from webapp.queries.exports import export_batches

@@ -23,11 +23,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from webapp.meetings.forms import FriendlyDateField as DateField
+from webapp.domain.deal_closing import LOSS_REASON_LABELS, LOSS_REASONS, OUTCOMES
+from webapp.domain.opportunities import EDITABLE_FIELDS
+from webapp.domain.stages import CLOSED_STAGES
 from webapp.meetings.forms import MAX_ID, WriteForm, sane_date
+from webapp.meetings.forms import FriendlyDateField as DateField
 from webapp.models import FORECAST_CATEGORIES, FORECAST_LABELS, STAGE_LABELS, STAGES
-from webapp.opportunities.closing import LOSS_REASON_LABELS, LOSS_REASONS, OUTCOMES
-from webapp.opportunities.rules import CLOSED_STAGES, EDITABLE_FIELDS
 from webapp.services.opportunities import MAX_AMOUNT
 
 AMOUNT_PATTERN = r"\s*\$?\s*[0-9][0-9, ]*(\.[0-9]{1,2})?\s*"

@@ -11,19 +11,19 @@ from sqlalchemy import select
 from webapp.auth.session import login_required
 from webapp.clock import local_today, to_local, utcnow
 from webapp.display import change_value
+from webapp.domain.deal_closing import LOSS_REASON_LABELS, can_reopen, reopen_until
+from webapp.domain.opportunities import FIELD_LABELS, display_value, form_value
 from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
 from webapp.meetings.forms import MAX_ID
 from webapp.meetings.routes import account_id_arg
 from webapp.models import OPEN_STAGES, STAGES, Opportunity
-from webapp.opportunities.closing import LOSS_REASON_LABELS, can_reopen, reopen_until
 from webapp.opportunities.forms import (
     CloseDealForm,
     OpportunityCreateForm,
     OpportunityUpdateForm,
     ReopenForm,
 )
-from webapp.opportunities.rules import FIELD_LABELS, display_value, form_value
 from webapp.queries.access import get_visible_account
 from webapp.queries.capture import account_by_ref, account_for_new_form, get_account_by_ref
 from webapp.queries.meeting_form import account_choices

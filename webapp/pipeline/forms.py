@@ -14,8 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from webapp.domain.checklists import METHODOLOGY_LABELS, ChecklistItem
 from webapp.opportunities.forms import AmountField, finite_amount
-from webapp.pipeline.checklists import ChecklistItem, METHODOLOGY_LABELS
 
 MONEY = {"inputmode": "decimal", "autocomplete": "off"}
 AT_LEAST_ZERO = "Enter an amount of 0 or more."

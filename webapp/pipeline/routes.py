@@ -9,11 +9,13 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from webapp import display
 from webapp.auth.session import login_required, role_required
 from webapp.clock import local_today
+from webapp.domain import pipeline_metrics as metrics
+from webapp.domain.checklists import METHODOLOGY_LABELS, checklist_status
+from webapp.domain.stages import FUNNEL_LABELS
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import STAGE_LABELS
-from webapp.pipeline import charts, metrics
-from webapp.pipeline.checklists import METHODOLOGY_LABELS, checklist_status
+from webapp.pipeline import charts
 from webapp.pipeline.forms import (
     ChecklistItemForm,
     ForecastForm,
@@ -45,7 +47,7 @@ def ratio(value) -> str:
 
 @bp.context_processor
 def _labels():
-    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": metrics.FUNNEL_LABELS}
+    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": FUNNEL_LABELS}
 
 
 # --- My pipeline and the farming algorithm --------------------------------------------------

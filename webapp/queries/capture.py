@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import NotFound
 
-from webapp.accounts.matching import company_key, email_key, same_company, search_word
+from webapp.domain.account_matching import company_key, email_key, same_company, search_word
 from webapp.extensions import db
 from webapp.models import Account, Contact, User
 from webapp.queries.access import account_visibility, get_visible_account

@@ -3,7 +3,7 @@
 twelve, however much history there is.
 
 Money sums are in the team currency; open pipeline in other currencies is summed per currency
-so a page can list it apart (see `webapp.pipeline.metrics`).
+so a page can list it apart (see `webapp.domain.pipeline_metrics`).
 """
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from webapp.domain.checklists import ChecklistItem, checklist_for
+from webapp.domain.pipeline_metrics import ZERO, DealPath, FlagRules, Period
+from webapp.domain.stages import FUNNEL_LEVEL, STAGE_ORDER
 from webapp.extensions import db
 from webapp.models import (
     OPEN_STAGES,
@@ -38,13 +41,8 @@ from webapp.models import (
     TeamSettings,
     User,
 )
-from webapp.pipeline.checklists import ChecklistItem, checklist_for
-from webapp.pipeline.metrics import STAGE_LEVEL, DealPath, FlagRules, Period
 from webapp.queries.access import account_visibility, visible_user_ids
 
-ZERO = Decimal("0")
-# Stage order for "advanced": negotiation is further than proposal here, lost is no advance.
-STAGE_ORDER = {"first_meeting": 0, "qualified": 1, "proposal": 2, "negotiation": 3, "won": 4}
 DEAL_LIST_LIMIT = 120
 
 
@@ -295,7 +293,7 @@ def combine_won_stats(stats: list[WonStats]) -> WonStats:
 
 
 def _level(column) -> ColumnElement[int]:
-    return case({stage: level for stage, level in STAGE_LEVEL.items() if level}, value=column,
+    return case({stage: level for stage, level in FUNNEL_LEVEL.items() if level}, value=column,
                 else_=0)
 
 

@@ -1,5 +1,5 @@
 """One read per pipeline page: each function gathers what its page shows from the grouped
-queries in `webapp.queries.pipeline` and the arithmetic in `webapp.pipeline.metrics`.
+queries in `webapp.queries.pipeline` and the arithmetic in `webapp.domain.pipeline_metrics`.
 
 The query count of each function is fixed: it does not grow with deals, history or (for the
 team pages) the number of reps.
@@ -13,10 +13,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from webapp.clock import local_today, utcnow
-from webapp.extensions import db
-from webapp.models import ForecastOverride, ForecastSubmission, MarketIntel, OneToOne, User
-from webapp.pipeline import metrics
-from webapp.pipeline.metrics import (
+from webapp.domain import pipeline_metrics as metrics
+from webapp.domain.pipeline_metrics import (
     ConversionRates,
     Coverage,
     DealHealth,
@@ -24,6 +22,8 @@ from webapp.pipeline.metrics import (
     Period,
     ReverseFunnel,
 )
+from webapp.extensions import db
+from webapp.models import ForecastOverride, ForecastSubmission, MarketIntel, OneToOne, User
 from webapp.queries import pipeline as q
 from webapp.queries.pipeline import PipelineConfig
 

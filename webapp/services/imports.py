@@ -43,7 +43,8 @@ from sqlalchemy.orm import Session, scoped_session, undefer
 
 from webapp.clock import utcnow
 from webapp.database import reading
-from webapp.imports import mapping as m
+from webapp.domain import csv_mapping as m
+from webapp.domain.opportunities import stage_timestamps, to_text
 from webapp.models import (
     Account,
     Contact,
@@ -55,7 +56,6 @@ from webapp.models import (
     new_uuid,
 )
 from webapp.models.imports import RUNNING_STATUSES
-from webapp.opportunities.rules import stage_timestamps, to_text
 from webapp.queries.access import account_visibility, visible_user_ids
 from webapp.services import audit
 

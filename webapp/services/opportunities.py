@@ -13,18 +13,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
-from webapp.models import FORECAST_CATEGORIES, STAGES, Account, Opportunity, OpportunityChange, User
-from webapp.opportunities.rules import (
+from webapp.domain.opportunities import (
     EDITABLE_FIELDS,
     FieldConflict,
     base_values,
     changed_fields,
     current_values,
-    is_closed,
     merge_stale_edit,
     stage_timestamps,
     to_text,
 )
+from webapp.domain.stages import is_closed
+from webapp.models import FORECAST_CATEGORIES, STAGES, Account, Opportunity, OpportunityChange, User
 from webapp.services import audit
 from webapp.services.idempotency import ClientIdTaken
 

@@ -14,6 +14,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
+from webapp.domain.checklists import (
+    DEFAULT_ANSWERS_NEEDED,
+    ChecklistItem,
+    ChecklistStatus,
+    answers_needed,
+    checklist_status,
+)
+from webapp.domain.opportunities import to_text
+from webapp.domain.pipeline_metrics import Period, forecast_is_locked, forecast_lock_date
 from webapp.models import (
     METHODOLOGIES,
     OPEN_STAGES,
@@ -29,16 +38,7 @@ from webapp.models import (
     QualificationOverride,
     User,
 )
-from webapp.opportunities.rules import to_text
-from webapp.pipeline.checklists import (
-    DEFAULT_ANSWERS_NEEDED,
-    ChecklistItem,
-    ChecklistStatus,
-    answers_needed,
-    checklist_status,
-)
 from webapp.services import audit
-from webapp.pipeline.metrics import Period, forecast_is_locked, forecast_lock_date
 from webapp.services.opportunities import update_opportunity
 
 MAX_MONEY = Decimal("999999999999.99")
