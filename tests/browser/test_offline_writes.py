@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from webapp.extensions import db
 from webapp.models import ClientWrite, Meeting, Note, Opportunity, OpportunityChange, User
 from webapp.services.opportunities import update_opportunity
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from wtforms import StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from webapp.accounts.forms import NewRecordForm
-from webapp.meetings.forms import WriteForm
+from webapp.forms import NewRecordForm, WriteForm
 
 
 class ContactFieldsMixin:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from webapp.auth.session import login_required
 from webapp.contacts.forms import ContactEditForm, ContactForm
+from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.models import Contact
 from webapp.queries.capture import (
@@ -17,7 +17,7 @@ from webapp.queries.capture import (
 )
 from webapp.queries.meeting_form import account_choices
 from webapp.services.capture import CaptureError, ContactDetails, create_contact, update_contact
-from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+from webapp.sessions import login_required
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 

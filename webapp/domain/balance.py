@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import mean
 
-# --- Balance --------------------------------------------------------------------------------
-
 # A rep more than a fifth above or below the team mean is flagged: below that, differences
 # are noise of a few accounts in a team of four or five; beyond it, one rep has visibly more
 # (or less) to work with than peers, which is what a realignment should fix.

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# --- Fiscal quarters ------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class Quarter:
     start: date

@@ -3,7 +3,7 @@
 No Flask and no database here, so every rule can be tested on its own. Decisions, documented
 once:
 
-- **Periods** are fiscal quarters, as `webapp.territories.rules` defines them: a fiscal year
+- **Periods** are fiscal quarters, as `webapp.domain.fiscal` defines them: a fiscal year
   is named after the calendar year it *ends* in (start month 2: February 2026 - January 2027
   is FY2027). Period ends are inclusive dates.
 - **Money** is compared in the team's currency only. Deals in another currency are not

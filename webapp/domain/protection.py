@@ -51,8 +51,6 @@ MAJOR_FEDERAL_MODES = ("exempt", "standard", "extended")
 MOVES, PROTECTED, EXEMPT, STAYS = "moves", "protected", "exempt", "stays"
 
 
-# --- Protection -----------------------------------------------------------------------------
-
 @dataclass(frozen=True)
 class PlanDates:
     announced_on: date

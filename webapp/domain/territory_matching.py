@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# --- Territory rule matching ---------------------------------------------------------------
-
 POTENTIAL_BANDS = {"low": (0, 39), "medium": (40, 69), "high": (70, 100)}
 
 

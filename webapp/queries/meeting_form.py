@@ -101,3 +101,10 @@ def open_opportunities(account_id: int) -> list[Opportunity]:
 def has_meetings(account_id: int) -> bool:
     """Whether anyone has logged a meeting with this account (else the next is a first one)."""
     return bool(db.session.scalar(select(exists().where(Meeting.account_id == account_id))))
+
+
+def opportunity_of_account(account_id: int, opportunity_id: int) -> Opportunity | None:
+    """The opportunity a meeting names, if it belongs to the meeting's account (which the
+    caller has reached through the access filter)."""
+    return db.session.scalar(select(Opportunity).where(Opportunity.id == opportunity_id,
+                                                       Opportunity.account_id == account_id))

@@ -17,7 +17,7 @@ from webapp.models import (
     QualificationOverride,
     User,
 )
-from webapp.queries.pipeline import team_checklist
+from webapp.queries.pipeline_settings import team_checklist
 
 HISTORY_LIMIT = 60
 

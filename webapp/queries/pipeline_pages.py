@@ -24,8 +24,12 @@ from webapp.domain.pipeline_metrics import (
 )
 from webapp.extensions import db
 from webapp.models import ForecastOverride, ForecastSubmission, MarketIntel, OneToOne, User
+from webapp.queries import access
+from webapp.queries import forecasts
+from webapp.queries import one_to_ones as weekly
+from webapp.queries import pipeline_settings
 from webapp.queries import pipeline as q
-from webapp.queries.pipeline import PipelineConfig
+from webapp.queries.pipeline_settings import PipelineConfig
 
 ACCURACY_PERIODS = 6  # closed periods on the forecast chart
 TEAM_ACCURACY_PERIODS = 4
@@ -96,7 +100,7 @@ class MyPipeline:
 def my_pipeline(viewer: User, rep: User) -> MyPipeline:
     """Coverage for this period and the next, open pipeline by stage, and every open deal with
     its age in stage and flags."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     periods = [current, metrics.next_period(current, config.fiscal_start_month)]
@@ -142,7 +146,7 @@ def farming(viewer: User, rep: User, window_months: int | None = None,
     """The rep's conversion rates (and the team's), and the reverse funnel from the quota
     still to close in the current period ("current"), the next ("next"), or by default the
     current one unless its quota is already met."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     months = window_months or config.history_months
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
@@ -205,12 +209,12 @@ def _forecast_period(period: Period, today: date, config: PipelineConfig,
 def my_forecast(rep: User) -> MyForecast:
     """This period's and next period's forecast (with their lock dates), and accuracy over the
     closed periods."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     upcoming = [current, metrics.next_period(current, config.fiscal_start_month)]
     past = metrics.recent_periods(today, config.fiscal_start_month, ACCURACY_PERIODS)
-    submissions = q.forecasts_by_rep([rep.id], [p.start for p in past + upcoming])[rep.id]
+    submissions = forecasts.forecasts_by_rep([rep.id], [p.start for p in past + upcoming])[rep.id]
     won = q.won_by_rep([rep.id], past, config.currency)[rep.id]
     history = metrics.forecast_results(
         past, {start: (s.commit, s.best_case) for start, s in submissions.items()},
@@ -264,15 +268,15 @@ class Rollup:
 def forecast_rollup(manager: User, which: str = "current") -> Rollup:
     """The team's forecast for the current (or next) period: each rep's figures, what has
     closed, qualified pipeline, and the manager's override."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(manager.timezone)
     period = metrics.fiscal_quarter(today, config.fiscal_start_month)
     if which == "next":
         period = metrics.next_period(period, config.fiscal_start_month)
-    reps = q.team_reps(manager)
+    reps = access.team_reps(manager)
     ids = [r.id for r in reps]
-    submissions = q.forecasts_by_rep(ids, [period.start])
-    overrides = q.overrides_by_rep(ids, period.start)
+    submissions = forecasts.forecasts_by_rep(ids, [period.start])
+    overrides = forecasts.overrides_by_rep(ids, period.start)
     won = q.won_by_rep(ids, [period], config.currency)
     pipeline = q.qualified_pipeline_by_rep(ids, [period])
     rows = [RollupRow(rep, submissions[rep.id].get(period.start), overrides.get(rep.id),
@@ -309,12 +313,12 @@ class TeamView:
 def team_view(manager: User) -> TeamView:
     """Per rep: coverage, open pipeline by stage, first meetings held, deals advanced and
     slipped in the last seven days, and forecast accuracy over recent periods."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(manager.timezone)
     period = metrics.fiscal_quarter(today, config.fiscal_start_month)
     following = metrics.next_period(period, config.fiscal_start_month)
     past = metrics.recent_periods(today, config.fiscal_start_month, TEAM_ACCURACY_PERIODS)
-    reps = q.team_reps(manager)
+    reps = access.team_reps(manager)
     ids = [r.id for r in reps]
     week_since = today - timedelta(days=7)
     week_since_at = datetime.combine(week_since, datetime.min.time())
@@ -325,8 +329,8 @@ def team_view(manager: User) -> TeamView:
     stages = q.open_by_stage(ids, config.currency)
     meetings = q.first_meetings_by_rep(ids, week_since_at, period_since_at, utcnow())
     movement = q.movement_by_rep(ids, week_since_at)
-    submissions = q.forecasts_by_rep(ids, [p.start for p in past])
-    one_to_ones = q.recent_one_to_one_weeks(ids)
+    submissions = forecasts.forecasts_by_rep(ids, [p.start for p in past])
+    one_to_ones = weekly.recent_one_to_one_weeks(ids)
     rows = []
     for rep in reps:
         history = metrics.forecast_results(
@@ -353,8 +357,8 @@ class OneToOnePage:
     since: date
     since_last: bool  # `since` is the previous one-to-one (not just a week ago)
     coverage: PeriodCoverage
-    plan: list[q.PlanAccount]
-    changes: list[q.DealChange]
+    plan: list[weekly.PlanAccount]
+    changes: list[weekly.DealChange]
     commitments: list
     intel: list[MarketIntel]
     previous_week: date
@@ -363,21 +367,21 @@ class OneToOnePage:
 
 def one_to_one_page(viewer: User, rep: User, week: date) -> OneToOnePage:
     """Everything the weekly one-to-one walks through for `rep` and `week`."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(viewer.timezone)
     period = metrics.fiscal_quarter(min(today, week + timedelta(days=6)), config.fiscal_start_month)
-    record = q.one_to_one(rep.id, week)
-    previous = q.previous_one_to_one_week(rep.id, week)
+    record = weekly.one_to_one(rep.id, week)
+    previous = weekly.previous_one_to_one_week(rep.id, week)
     since = previous if previous else week - timedelta(days=7)
     coverage = _coverages(rep.id, [period], config, None)[0]
     return OneToOnePage(
         rep=rep, config=config, week=week, record=record, since=since,
         since_last=previous is not None,
         coverage=coverage,
-        plan=q.territory_plan(viewer, rep.id),
-        changes=q.deal_changes_since(viewer, rep.id, datetime.combine(since, datetime.min.time())),
-        commitments=q.commitments_owed(viewer, rep.id),
-        intel=q.intel_feed(rep),
+        plan=weekly.territory_plan(viewer, rep.id),
+        changes=weekly.deal_changes_since(viewer, rep.id, datetime.combine(since, datetime.min.time())),
+        commitments=weekly.commitments_owed(viewer, rep.id),
+        intel=weekly.intel_feed(rep),
         previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
     )
 
@@ -390,7 +394,7 @@ class OneToOneIndex:
 
 
 def one_to_one_index(manager: User) -> OneToOneIndex:
-    reps = q.team_reps(manager)
+    reps = access.team_reps(manager)
     return OneToOneIndex(metrics.week_start(local_today(manager.timezone)), reps,
-                         q.recent_one_to_one_weeks([r.id for r in reps]))
+                         weekly.recent_one_to_one_weeks([r.id for r in reps]))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.domain import balance, protection, territory_matching
@@ -27,28 +27,16 @@ from webapp.models import (
     TerritoryRule,
     User,
 )
-from webapp.queries.access import account_visibility, visible_accounts, visible_user_ids
+from webapp.queries.access import (
+    account_visibility,
+    plan_scope,
+    team_reps,
+    territory_scope,
+    visible_accounts,
+)
 from webapp.routing import MAX_DATABASE_ID
 
 # --- scope ----------------------------------------------------------------------------------
-
-def territory_scope(user: User) -> ColumnElement[bool]:
-    """Territories `user` may design: owned by their team, or by nobody yet (admin: all)."""
-    return or_(Territory.owner_id.is_(None), Territory.owner_id.in_(visible_user_ids(user)))
-
-
-def plan_scope(user: User) -> ColumnElement[bool]:
-    """Plans `user` may see and change: their own (admin: all)."""
-    if user.is_admin:
-        return ChangePlan.id.is_not(None)
-    return ChangePlan.created_by_id == user.id
-
-
-def team_reps(session: Session, user: User) -> list[User]:
-    """The active reps `user` plans for, by name."""
-    stmt = (select(User).where(User.id.in_(visible_user_ids(user)), User.role == "rep",
-                               User.active.is_(True)).order_by(User.name))
-    return list(session.scalars(stmt))
 
 
 def territories(session: Session, user: User) -> list[Territory]:
@@ -231,7 +219,7 @@ def rep_loads(reps: list[User], loads: list[AccountLoad],
 
 def team_balance(session: Session, user: User) -> list[balance.BalanceRow]:
     """The balance table of `user`'s team as it is today."""
-    return balance.balance(rep_loads(team_reps(session, user), account_loads(session, user)))
+    return balance.balance(rep_loads(team_reps(user), account_loads(session, user)))
 
 
 # --- plans ----------------------------------------------------------------------------------

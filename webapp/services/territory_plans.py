@@ -9,7 +9,6 @@ thrown away (`discard_plan`).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +20,6 @@ from webapp.domain import protection, territory_matching
 from webapp.models import (
     OPEN_STAGES,
     Account,
-    AuditEvent,
     ChangePlan,
     Opportunity,
     PlanAssignment,
@@ -30,6 +28,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.territories import MAJOR_FEDERAL_MODES, PROTECTION_MODES
+from webapp.queries import access
 from webapp.queries import territories as q
 from webapp.queries.access import visible_accounts
 from webapp.services import audit
@@ -112,7 +111,7 @@ def move_account(session: Session, user: User, plan: ChangePlan, *, account_id: 
     _require_draft(plan)
     account = session.scalar(visible_accounts(user).where(Account.id == account_id))
     territory = session.scalar(select(Territory).where(Territory.id == territory_id,
-                                                       q.territory_scope(user)))
+                                                       access.territory_scope(user)))
     if account is None or territory is None:
         raise PlanError("Choose one of your accounts and one of your territories.")
     if account.id in q.pending_account_ids(session, exclude_plan_id=plan.id):
@@ -163,9 +162,8 @@ def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
         a.decision, a.moves_on, a.protected_until = d.kind, d.moves_on, d.protected_until
         a.protecting_opportunity_id = d.opportunity_id
     plan.status, plan.scheduled_at = "scheduled", utcnow()
-    session.add(AuditEvent(actor_id=actor.id, action="territory.plan_scheduled",
-                           target_type="territory_plan", target_id=str(plan.id),
-                           detail=json.dumps({"plan_id": plan.id, "name": plan.name})))
+    audit.record(session, actor, "territory_plan.scheduled", "territory_plan", plan.id,
+                 plan_id=plan.id, name=plan.name)
     session.commit()
 
 
@@ -253,7 +251,7 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
             plan.status, plan.applied_at = "applied", now
         if assignment.territory_applied_at is None:
             if account.territory_id != assignment.to_territory_id:
-                _audit(session, actor_id, "territory.account_territory_changed", plan, account,
+                _audit(session, actor_id, "account.territory_changed_by_plan", plan, account,
                        from_territory=account.territory_id, to_territory=assignment.to_territory_id,
                        owner=account.owner_id)
                 account.territory_id = assignment.to_territory_id
@@ -266,7 +264,7 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
         if assignment.moves_on is None or assignment.moves_on > today:
             continue
         rolled = assignment.decision == protection.PROTECTED
-        _audit(session, actor_id, "territory.account_rolled" if rolled else "territory.account_moved",
+        _audit(session, actor_id, "account.rolled_by_plan" if rolled else "account.moved_by_plan",
                plan, account, from_owner=account.owner_id, to_owner=assignment.to_owner_id,
                territory=assignment.to_territory_id,
                protecting_opportunity=assignment.protecting_opportunity_id)
@@ -290,6 +288,5 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
 
 def _audit(session: Session, actor_id: int | None, action: str, plan: ChangePlan,
            account: Account, **detail) -> None:
-    session.add(AuditEvent(actor_id=actor_id, action=action, target_type="account",
-                           target_id=str(account.id),
-                           detail=json.dumps({"plan_id": plan.id, "plan": plan.name, **detail})))
+    audit.record(session, actor_id, action, "account", account.id, plan_id=plan.id,
+                 plan=plan.name, **detail)

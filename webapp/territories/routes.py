@@ -5,33 +5,26 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import click
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 
-from webapp.auth.session import login_required, role_required
 from webapp.clock import local_today
-from webapp.display import full_date
+from webapp.display import plan_date
 from webapp.domain import balance, protection, territory_matching
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import User
+from webapp.queries import access
 from webapp.queries import territories as q
 from webapp.queries.access import get_visible_account
 from webapp.routing import MAX_DATABASE_ID
 from webapp.services import territories as territory_service
 from webapp.services import territory_plans as plan_service
+from webapp.sessions import login_required, role_required
 from webapp.territories.chart import balance_chart
 from webapp.territories.forms import MoveForm, PinForm, PlanForm, RulesForm, TerritoryForm
 
 bp = Blueprint("territories", __name__, url_prefix="/territories")
 MANAGERS = ("manager", "admin")
-
-
-@bp.app_template_filter("plan_date")
-def plan_date(value: date | None) -> str:
-    """'Mon Nov 9 2026': plan dates are announced, so they carry the weekday and the year
-    (the app's one date family: webapp/display.py)."""
-    return full_date(value)
 
 
 def _today() -> date:
@@ -40,13 +33,13 @@ def _today() -> date:
 
 
 def _owner_choices() -> list[tuple[int, str]]:
-    return [(0, "Nobody yet")] + [(u.id, u.name) for u in q.team_reps(db.session, g.user)]
+    return [(0, "Nobody yet")] + [(u.id, u.name) for u in access.team_reps(g.user)]
 
 
 def _owner(owner_id: int) -> User | None:
     if not owner_id:
         return None
-    reps = {u.id: u for u in q.team_reps(db.session, g.user)}
+    reps = {u.id: u for u in access.team_reps(g.user)}
     if owner_id not in reps:
         abort(404)
     return reps[owner_id]
@@ -235,7 +228,7 @@ def _plan_page(plan, form=None, move_error: str = "", status: int = 200):
     rows = q.plan_decisions(db.session, plan)
     groups = {kind: [row for row in rows if row.decision.kind == kind]
               for kind in (protection.MOVES, protection.PROTECTED, protection.EXEMPT, protection.STAYS)}
-    reps = q.team_reps(db.session, g.user)
+    reps = access.team_reps(g.user)
     loads = q.account_loads(db.session, g.user)
     after = balance.balance(q.rep_loads(reps, loads, {row.assignment.account_id:
                                                 row.assignment.to_owner_id for row in rows
@@ -365,18 +358,4 @@ def my_changes():
 
 # --- cron -----------------------------------------------------------------------------------
 
-@bp.cli.command("apply-plans")
-@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
-              help="Apply as of this day (default: today in DEFAULT_TIMEZONE).")
-def apply_plans_command(today_text: str | None) -> None:
-    """Apply the territory change plans that are due (idempotent: run it daily from cron)."""
-    if today_text:
-        try:
-            today = date.fromisoformat(today_text)
-        except ValueError as error:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
-    else:
-        today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-    result = plan_service.apply_due_plans(db.session, today)
-    click.echo(f"{today.isoformat()}: {result}.")
 
