@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test assets install db demo bench clean
+.PHONY: run test lint assets install db demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,15 @@ demo: db
 run: install assets demo
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - "webapp:create_app()"
 
-# The whole suite, on one pytest-xdist worker per core (TEST_WORKERS=0: in this process).
-# TEST_DATABASE_URL adds PostgreSQL; browser tests use /usr/bin/chromium.
+# The layer contract (pyproject's [tool.importlinter]) and ruff: a broken arrow fails the build.
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+
+# The whole suite, after the lint, on one pytest-xdist worker per core (TEST_WORKERS=0: in this
+# process). TEST_DATABASE_URL adds PostgreSQL; browser tests use /usr/bin/chromium.
 TEST_WORKERS ?= auto
-test: install assets
+test: install assets lint
 	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install assets

@@ -29,7 +29,7 @@ from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from webapp import create_app  # noqa: E402
-from webapp.auth.passwords import hash_password  # noqa: E402
+from webapp.passwords import hash_password  # noqa: E402
 from webapp.database import upgrade_database  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Account, User  # noqa: E402

@@ -103,7 +103,7 @@ def _sqlite_value(value):
 def generate(url: str, scale: float = 1.0, big_rep: int = BIG_REP, full: bool = True) -> dict:
     """Fill an empty, migrated database; returns the counts. `full=False`: users and accounts
     only (what the list-size tests need)."""
-    from webapp.auth.passwords import hash_password
+    from webapp.passwords import hash_password
 
     rng = random.Random(13)
     writer = Writer(normalise_database_url(url))

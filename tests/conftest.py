@@ -27,8 +27,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, event, text
 
 from webapp import create_app
-from webapp.auth import passwords
-from webapp.auth.passwords import hash_password
+from webapp import passwords
+from webapp.passwords import hash_password
 from webapp.database import upgrade_database
 from webapp.extensions import db
 from webapp import models as m

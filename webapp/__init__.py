@@ -44,11 +44,12 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    from webapp import assets, errors, security
+    from webapp import assets, display, errors, hooks, security
+    from webapp import sessions as auth_session
     from webapp.auth import oidc
-    from webapp.auth import session as auth_session
 
     assets.init_app(app)
+    display.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     auth_session.init_app(app)
@@ -56,8 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webapp.accounts.routes import bp as accounts_bp
     from webapp.admin.routes import bp as admin_bp
-    from webapp.contacts.routes import bp as contacts_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.contacts.routes import bp as contacts_bp
     from webapp.imports.routes import bp as imports_bp
     from webapp.meetings.routes import bp as meetings_bp
     from webapp.notes.routes import bp as notes_bp
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.territories.routes import bp as territories_bp
     from webapp.today.routes import bp as today_bp
 
+    hooks.init_app(app)  # app-wide request hooks, after the CSRF check and g.user's loading
     for blueprint in (
         auth_bp, today_bp, accounts_bp, meetings_bp, notes_bp, opportunities_bp,  # the rep's day
         pwa_bp, sync_bp,  # installable app, briefcase, offline outbox and replay ledger

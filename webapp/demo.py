@@ -17,8 +17,8 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.auth.passwords import hash_password
 from webapp.clock import to_utc, utcnow
+from webapp.domain.pipeline_metrics import fiscal_quarter, recent_periods, week_start
 from webapp.models import (
     Account,
     Commitment,
@@ -39,7 +39,7 @@ from webapp.models import (
     User,
     new_uuid,
 )
-from webapp.pipeline.metrics import fiscal_quarter, recent_periods, week_start
+from webapp.passwords import hash_password
 
 DEMO_PASSWORD = "groundwork-demo"
 SEED = 20261

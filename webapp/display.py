@@ -4,7 +4,7 @@ tap-to links.
 Dates and money are written by Babel (CLDR month and day names, currency symbols and grouping)
 with one set of patterns, so every page reads the same: "Nov 20" in lists, "Mon Nov 23" for a
 day, "Mon Nov 23, 2:00 PM" for a moment, the year added when it is not this one; "$120,000".
-Registered as Jinja filters (see `register_filters`); plain functions, testable alone.
+Registered as Jinja filters, all of them (see `init_app`); plain functions, testable alone.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from babel.numbers import format_currency, get_currency_symbol
 from flask import g, has_app_context
 
 from webapp.clock import local_today, to_local
+from webapp.domain.csv_mapping import ENCODING_LABELS
 from webapp.models import STAGE_LABELS
 
 LOCALE = "en_US"
@@ -197,6 +198,25 @@ def directions_href(latitude: float | None, longitude: float | None, address: st
     return f"https://www.google.com/maps/dir/?api=1&destination={destination}"
 
 
+def plan_date(value: date | None) -> str:
+    """'Mon Nov 9 2026': plan dates are announced, so they carry the weekday and the year
+    (the app's one date family: webapp/display.py)."""
+    return full_date(value)
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{round(value * 100)}%"
+
+def ratio(value) -> str:
+    return "–" if value is None else f"{value:.1f}×"
+
+def thousands(number: int) -> str:
+    """12,000: counts of rows are read at a glance."""
+    return f"{number or 0:,}"
+
+def encoding_label(encoding: str) -> str:
+    return ENCODING_LABELS.get(encoding, encoding)
+
+
 FILTERS = {
     "money": money,
     "short_date": short_date,
@@ -206,9 +226,14 @@ FILTERS = {
     "change_value": change_value,
     "tel_href": tel_href,
     "mailto_href": mailto_href,
+    "plan_date": plan_date,
+    "pct": pct,
+    "ratio": ratio,
+    "thousands": thousands,
+    "encoding_label": encoding_label,
 }
 
 
-def register_filters(state) -> None:
-    """Blueprint `record_once` hook: make the filters available to every template."""
-    state.app.jinja_env.filters.update(FILTERS)
+def init_app(app) -> None:
+    """Make the filters available to every template (the app's one set of Jinja filters)."""
+    app.jinja_env.filters.update(FILTERS)

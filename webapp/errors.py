@@ -6,8 +6,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import BadHost, HTTPException, ServiceUnavailable, Unauthorized
 
-from webapp.auth.session import needs_sign_in
 from webapp.extensions import db
+from webapp.sessions import needs_sign_in
 
 
 def init_app(app: Flask) -> None:

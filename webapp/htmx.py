@@ -4,6 +4,11 @@ from __future__ import annotations
 from flask import make_response, render_template, request, session
 
 
+def htmx_request() -> bool:
+    """Any request htmx sends (a swap, a boosted link, a history restore)."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def wants_fragment() -> bool:
     """An htmx request that swaps part of a page (not a boosted link, not a history restore)."""
     headers = request.headers

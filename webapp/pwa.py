@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g, render_template, request, url_for
 
-from webapp.auth.session import login_required
+from webapp.sessions import login_required
 
 bp = Blueprint("pwa", __name__)
 
@@ -239,9 +239,8 @@ def offline():
 def briefcase_manifest():
     """Every URL the signed-in rep's phone should keep for offline use."""
     from webapp.clock import utcnow
-    from webapp.queries.briefcase import briefcase_ids
+    from webapp.queries.briefcase import briefcase_ids, unfiled_note_ids
     from webapp.queries.meeting_form import meeting_ids_with_open_commitments
-    from webapp.queries.write_targets import unfiled_note_ids
 
     account_ids, opportunity_ids = briefcase_ids(g.user)
     endpoints = current_app.view_functions

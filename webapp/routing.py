@@ -1,8 +1,11 @@
-"""URL converters: ids in URLs are bounded by what the database's integer columns hold; and
-which paths a redirect taken from input may go to."""
+"""URL converters: ids in URLs are bounded by what the database's integer columns hold; which
+paths a redirect taken from input may go to; ids read from the query string."""
 from urllib.parse import urlsplit
 
+from flask import abort, request
 from werkzeug.routing import IntegerConverter
+
+from webapp.domain.client_ids import parse_client_id
 
 MAX_DATABASE_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's is larger, the bound is the same
 
@@ -28,3 +31,16 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def account_id_arg(allow_client_id: bool = False) -> int | str | None:
+    """?account_id=N: None when absent; a 404 when it cannot be an account id. With
+    `allow_client_id`, the client id (UUID) of an account made on a phone is given back too."""
+    raw = request.args.get("account_id")
+    if raw is None or raw == "":
+        return None
+    if allow_client_id and parse_client_id(raw):
+        return parse_client_id(raw)
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_DATABASE_ID:
+        abort(404)
+    return int(raw)

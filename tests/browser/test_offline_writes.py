@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from webapp.extensions import db
 from webapp.models import ClientWrite, Meeting, Note, Opportunity, OpportunityChange, User
 from webapp.services.opportunities import update_opportunity
 

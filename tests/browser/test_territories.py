@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import DEMO_PASSWORD, PHONE
+from webapp.domain.protection import PlanDates
 from webapp.models import OPEN_STAGES, Account, Opportunity, Territory, TerritoryOverride, User
 from webapp.services import territory_plans
-from webapp.territories.rules import PlanDates
 
 # Buttons, button-like links, menus and disclosure toggles: what a thumb taps.
 SMALL_TAP_TARGETS = """() => Array.from(document.querySelectorAll(

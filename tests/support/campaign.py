@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from tests.support.appserver import AppServer, Answer, OutboxClient
-from webapp.auth.passwords import hash_password
+from webapp.passwords import hash_password
 from webapp.models import (Account, ClientWrite, Meeting, Note, Opportunity, OpportunityChange,
                            User)
 

@@ -38,7 +38,7 @@ def cleaned(app):
 
 def sign_in_as(app, client, user):
     """Sign `user` in on `client` the way /login does, minus the password check (fast)."""
-    from webapp.auth.session import sign_in
+    from webapp.sessions import sign_in
 
     with app.test_request_context("/login", method="POST"):
         from flask import session

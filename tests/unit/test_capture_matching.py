@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.accounts.matching import company_key, email_key, same_company, search_word
+from webapp.domain.account_matching import company_key, email_key, same_company, search_word
 
 
 @pytest.mark.parametrize("typed, known", [

@@ -1,7 +1,7 @@
 """Closing rules without Flask or a database: what a close needs, and how long it can be undone."""
 from datetime import datetime, timedelta
 
-from webapp.opportunities.closing import (
+from webapp.domain.deal_closing import (
     LOSS_REASON_LABELS,
     LOSS_REASONS,
     REOPEN_DAYS,

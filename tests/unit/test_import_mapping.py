@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from webapp.imports import mapping as m
+from webapp.domain import csv_mapping as m
 from webapp.imports.csv_export import csv_lines
 
 

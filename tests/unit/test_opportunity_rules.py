@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from webapp.opportunities.rules import (
+from webapp.domain.opportunities import (
     base_values,
     changed_fields,
     conflicting_fields,

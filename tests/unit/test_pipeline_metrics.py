@@ -4,13 +4,13 @@ from decimal import Decimal as D
 
 import pytest
 
-from webapp.pipeline.metrics import (
+from webapp.domain.pipeline_metrics import (
     FUNNEL,
     ConversionRates,
-    StepRate,
     DealPath,
     FlagRules,
     Period,
+    StepRate,
     average_accuracy,
     conversion_rates,
     coverage,
@@ -26,7 +26,6 @@ from webapp.pipeline.metrics import (
     split_by_currency,
     week_start,
 )
-
 
 # --- periods ---
 

@@ -1,6 +1,6 @@
 """When a deal counts as qualified: as many checklist answers as the manager set, or an
 override with a reason. An empty checklist qualifies nothing on its own."""
-from webapp.pipeline.checklists import (
+from webapp.domain.checklists import (
     BUILT_IN,
     ChecklistItem,
     answers_needed,

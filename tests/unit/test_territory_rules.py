@@ -4,25 +4,26 @@ from decimal import Decimal
 
 import pytest
 
-from webapp.territories.rules import (
+from webapp.domain.balance import RepLoad, balance
+from webapp.domain.fiscal import quarter_for
+from webapp.domain.protection import (
     AccountChange,
-    AccountFacts,
     Deal,
     PlanDates,
     PlanSettings,
-    Radius,
-    RepLoad,
-    TerritoryRules,
-    assign_territories,
     average_sales_cycle_days,
-    balance,
     decide,
     default_plan_dates,
+    plan_dates_problem,
+)
+from webapp.domain.territory_matching import (
+    AccountFacts,
+    Radius,
+    TerritoryRules,
+    assign_territories,
     haversine_km,
     match_summary,
     matches,
-    plan_dates_problem,
-    quarter_for,
     split_list,
 )
 

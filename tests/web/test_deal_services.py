@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from webapp.domain.checklists import checklist_for
 from webapp.extensions import db
 from webapp.models import DealClosure, Opportunity, OpportunityChange, QualificationAnswer
-from webapp.pipeline.checklists import checklist_for
 from webapp.services.deals import close_deal, latest_closure, reopen_deal
 from webapp.services.opportunities import OpportunityError
 from webapp.services.pipeline import requalify_open_deals, save_qualification

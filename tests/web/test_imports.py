@@ -565,7 +565,7 @@ def test_an_import_cut_off_by_a_restart_is_put_back_when_a_runner_carries_on(
 
     monkeypatch.setattr(service, "_batches", dies_after_two)
     with pytest.raises(_Killed):
-        service.run(db.session, _job_id(url))
+        service.run(db.session, _job_id(url), batch_size=app.config["IMPORT_BATCH_SIZE"])
     monkeypatch.setattr(service, "_batches", batches)
     db.session.rollback()
     assert _count(Account) == 4  # two batches were written before it stopped

@@ -138,7 +138,7 @@ def test_an_unfiled_note_is_filed_under_an_account_once(client, make, login):
 
 def test_a_note_is_filed_only_by_its_author_under_an_account_they_see(client, make, login):
     rep, other = make.user("rep"), make.user("other")
-    mine, theirs = make.account(owner=rep), make.account(owner=other)
+    _mine, theirs = make.account(owner=rep), make.account(owner=other)
     login(rep)
     client.post("/notes/new", data={"body": "Mine"})
     [note] = _notes()

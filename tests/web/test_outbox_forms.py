@@ -16,7 +16,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from tests.support.matrix import DATA, KINDS, PARAMS, build_world, kind_of
 from tests.support.security import sign_in_as
-from webapp.auth.routes import REPLAYABLE_WRITES
+from webapp.hooks import REPLAYABLE_WRITES
 from webapp.extensions import db
 from webapp.models import Opportunity
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from webapp.domain.pipeline_metrics import fiscal_quarter
 from webapp.extensions import db
 from webapp.models import (
     AuditEvent,
@@ -17,7 +18,6 @@ from webapp.models import (
     PipelineSettings,
     QualificationAnswer,
 )
-from webapp.pipeline.metrics import fiscal_quarter
 from webapp.queries.pipeline import qualified_pipeline_by_rep
 
 SETTINGS = {"methodology": "meddic", "slip_pushes": 2, "quiet_weeks": 4, "stuck_days": 60,

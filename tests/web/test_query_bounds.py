@@ -11,7 +11,7 @@ from pathlib import Path
 
 from webapp.extensions import db
 from webapp.models import OneToOne, Quota
-from webapp.pipeline.metrics import fiscal_quarter
+from webapp.domain.pipeline_metrics import fiscal_quarter
 from webapp.queries import pipeline as q
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.support.security import build_app, cleaned
-from webapp.auth.passwords import hash_password, needs_rehash
+from webapp.passwords import hash_password, needs_rehash
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services.users import password_problem

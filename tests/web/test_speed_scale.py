@@ -103,7 +103,7 @@ def test_revocation_is_immediate_in_every_process(app, client, make, login, revo
     if revoke == "sign_out":
         client.post("/logout")
     else:
-        from webapp.auth.session import end_all_sessions
+        from webapp.services.users import end_all_sessions
 
         user = db.session.get(User, rep.id)  # the test's own app context (make)
         user.active = False

@@ -118,22 +118,23 @@ def test_roll_forward_from_preview_to_protected_accounts_rolling(app, client, lo
     faked_deal = db.session.scalar(select(Opportunity).where(Opportunity.name == "Sudden deal"))
     assert faked_deal.owner_id == t["ben"].id  # open pipeline follows the account
 
-    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("territory.%"))))
-    moved = [e for e in events if e.action == "territory.account_moved"]
+    plan_events = AuditEvent.action.like("account.%_by_plan")
+    events = list(db.session.scalars(select(AuditEvent).where(plan_events)))
+    moved = [e for e in events if e.action == "account.moved_by_plan"]
     assert {e.target_id for e in moved} == {str(t["quiet"].id), str(t["faked"].id)}
     plan_id = db.session.scalar(select(ChangePlan.id))
     assert all(json.loads(e.detail)["plan_id"] == plan_id for e in moved)
 
     # Idempotent: the cron and the manager's button both run; nothing happens twice.
     assert "0 accounts moved, 0 rolled" in _apply(app, "2026-11-09")
-    assert db.session.query(AuditEvent).filter(AuditEvent.action.like("territory.%")).count() == len(events)
+    assert db.session.query(AuditEvent).filter(plan_events).count() == len(events)
 
     # The protection window ends on 31 March; the account rolls on 1 April.
     assert "0 rolled" in _apply(app, "2027-03-31")
     assert _owner_and_territory(t["deal"].id) == (t["ana"].id, t["south"].id)
     assert "1 rolled" in _apply(app, "2027-04-01")
     assert _owner_and_territory(t["deal"].id) == (t["ben"].id, t["south"].id)
-    rolled = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "territory.account_rolled"))
+    rolled = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.rolled_by_plan"))
     assert rolled.target_id == str(t["deal"].id)
     assert json.loads(rolled.detail)["plan_id"] == plan_id
 

@@ -1,22 +1,11 @@
 """The new-account form: only the company's name is required; the rep who met them owns it."""
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from webapp.meetings.forms import WriteForm, validate_client_id
+from webapp.forms import NewRecordForm
 from webapp.models import SEGMENTS
-
-
-class NewRecordForm(WriteForm):
-    """A form that makes a record: `uuid` is the record's own client id, made by the form (or
-    the phone, offline) so that later writes can name the record before it reaches the server."""
-
-    uuid = HiddenField()
-    create_anyway = BooleanField("Create anyway")
-
-    def validate_uuid(self, field):
-        validate_client_id(field)
 
 
 class AccountForm(NewRecordForm):

@@ -1,15 +1,26 @@
 """My territory (the list) and the account page (everything 60 seconds before a meeting)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from jinja2.utils import htmlsafe_json_dumps
 
 from webapp import display
 from webapp.accounts.forms import AccountForm
-from webapp.auth.session import login_required
 from webapp.clock import local_today
+from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.htmx import render
+from webapp.models import Account
 from webapp.queries.access import get_visible_account
 from webapp.queries.accounts import (
     PAGE_SIZE,
@@ -20,11 +31,9 @@ from webapp.queries.accounts import (
 )
 from webapp.queries.capture import account_by_ref, find_by_client_id, similar_accounts
 from webapp.services.capture import CaptureError, NewAccount, create_account
-from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
-from webapp.models import Account
+from webapp.sessions import login_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-bp.record_once(display.register_filters)
 
 
 @bp.get("/")

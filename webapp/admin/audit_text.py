@@ -6,36 +6,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-ACTIONS = {
-    "auth.sign_in": "signed in",
-    "auth.sign_in_failed": "sign-in failed",
-    "auth.sign_out": "signed out",
-    "auth.sign_out_everywhere": "signed out everywhere",
-    "auth.password_changed": "changed their password",
-    "auth.oidc_linked": "linked company sign-in",
-    "user.created": "added user",
-    "user.changed": "changed user",
-    "user.deactivated": "deactivated user",
-    "user.reactivated": "reactivated user",
-    "user.password_reset": "reset the password of",
-    "access.refused": "was refused",
-    "territory.created": "created territory",
-    "territory.owner_changed": "gave a territory to another rep:",
-    "territory.override_added": "pinned account",
-    "territory.override_removed": "unpinned account",
-    "territory_plan.scheduled": "scheduled plan",
-    "territory_plan.unscheduled": "took back plan",
-    "territory_plan.discarded": "discarded plan",
-    "account.owner_changed": "moved account",
-    "opportunity.owner_changed": "moved opportunity",
-}
+from webapp.domain.audit_actions import ACTIONS
+
 # Targets the actor acts on themselves: no need to name them twice.
 SELF_TARGETED = {"auth.sign_in", "auth.sign_in_failed", "auth.sign_out", "auth.sign_out_everywhere",
                  "auth.password_changed", "auth.oidc_linked"}
 # Detail keys holding user ids (shown as names); the rest are shown as they are.
-USER_KEYS = {"owner_id", "manager_id", "user_id", "to_owner_id", "from_owner_id"}
+USER_KEYS = {"owner_id", "manager_id", "user_id", "to_owner_id", "from_owner_id", "to_owner",
+             "from_owner"}
 KEY_LABELS = {"owner_id": "owner", "manager_id": "manager", "to_owner_id": "to",
-              "from_owner_id": "from", "territory_id": "territory", "via": "by",
+              "from_owner_id": "from", "to_owner": "to", "from_owner": "from", "territory_id": "territory", "via": "by",
               "replaces_territory_id": "replaces territory"}
 
 

@@ -1,22 +1,30 @@
 """Sign in (local password or the company's identity provider) and sign out."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
-                   render_template, request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
-from werkzeug.exceptions import Forbidden
 
 from webapp.auth import oidc
 from webapp.auth.forms import ChangePasswordForm, SignInForm
 from webapp.database import reading
-from webapp.auth.passwords import hash_password, needs_rehash, verify_password
-from webapp.auth.session import login_required, sign_in, sign_out
 from webapp.extensions import db, limiter
-from webapp.models import User
+from webapp.passwords import hash_password, needs_rehash, verify_password
+from webapp.queries.users import user_by_email
 from webapp.routing import local_path
 from webapp.services.audit import record, record_now
 from webapp.services.users import UserError, change_password, sign_out_everywhere
+from webapp.sessions import login_required, sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -57,7 +65,7 @@ def login():
         # password check: on SQLite a write transaction would hold the one write lock meanwhile.
         db.session.commit()  # whatever began this request: the lookup below starts afresh
         with reading():
-            user = db.session.scalar(select(User).where(User.email == email))
+            user = user_by_email(email)
             password_hash = user.password_hash if user else None
             db.session.commit()
         ok = verify_password(password_hash, form.password.data)
@@ -156,43 +164,6 @@ def change_password_page():
     status = 400 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form,
                            forced=g.user.must_change_password), status
-
-
-# While a temporary password is pending, these still answer (sign-out, the change itself,
-# static files, the app shell and the offline sync endpoints).
-_OPEN_WHILE_PENDING = {"auth.change_password_page", "auth.logout", "auth.logout_everywhere",
-                       "auth.login", "static"}
-_OPEN_BLUEPRINTS_WHILE_PENDING = {"pwa", "sync"}
-# Writes the offline outbox replays (forms marked data-outbox). They are accepted while a
-# password change is pending: they are the rep's own work on their own accounts, checked like
-# any write, and the outbox treats any redirect as "confirmed" and deletes its copy, so sending
-# them to the change page would lose them. Every other write is refused with a 403.
-REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.update",
-                     "opportunities.close", "opportunities.reopen", "meetings.resolve_commitment",
-                     # field capture (issue 10 item 12)
-                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new"}
-
-
-@bp.before_app_request
-def _password_change_first():
-    """A user with a temporary password changes it before using the app."""
-    user = g.get("user")
-    endpoint = request.endpoint or ""
-    if user is None or not user.must_change_password or endpoint in _OPEN_WHILE_PENDING \
-            or endpoint.partition(".")[0] in _OPEN_BLUEPRINTS_WHILE_PENDING \
-            or request.url_rule is None:
-        return None
-    target = url_for("auth.change_password_page")
-    if request.method in ("GET", "HEAD") and request.headers.get("HX-Request") != "true":
-        return redirect(url_for("auth.change_password_page",
-                                next=request.full_path.rstrip("?")), 303)
-    if request.method == "POST" and endpoint in REPLAYABLE_WRITES \
-            and request.headers.get("HX-Request") != "true":
-        return None
-    response = make_response(render_template(
-        "error.html", error=Forbidden(), message="Change your temporary password first."), 403)
-    response.headers["HX-Redirect"] = target  # htmx loads the change page instead
-    return response
 
 
 @bp.app_context_processor

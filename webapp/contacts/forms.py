@@ -11,8 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from webapp.accounts.forms import NewRecordForm
-from webapp.meetings.forms import WriteForm
+from webapp.forms import NewRecordForm, WriteForm
 
 
 class ContactFieldsMixin:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from webapp.auth.session import login_required
 from webapp.contacts.forms import ContactEditForm, ContactForm
+from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.models import Contact
 from webapp.queries.capture import (
@@ -24,7 +24,7 @@ from webapp.services.capture import (
     create_contact,
     update_contact,
 )
-from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+from webapp.sessions import login_required
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 FIELD_LABELS = {"name": "Name", "title": "Title", "phone": "Phone", "email": "E-mail"}

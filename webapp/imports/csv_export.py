@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from webapp.imports.mapping import safe_cell
+from webapp.domain.csv_mapping import safe_cell
 
 # (column name, row key) per kind; the names follow Salesforce's so a re-import maps itself.
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {

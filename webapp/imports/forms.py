@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
-from webapp.imports.mapping import FIELDS, KIND_LABELS
+from webapp.domain.csv_mapping import FIELDS, KIND_LABELS
 
 
 class UploadForm(FlaskForm):

@@ -17,18 +17,18 @@ from flask import (
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from webapp.auth.session import role_required
+from webapp.domain.csv_mapping import FIELDS, KIND_LABELS, KINDS
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.imports.csv_export import csv_lines
 from webapp.imports.forms import UploadForm, mapping_form
-from webapp.imports.mapping import ENCODING_LABELS, FIELDS, KIND_LABELS, KINDS
 from webapp.imports.runner import launch
 from webapp.models import ImportJob
 from webapp.queries.exports import export_batches
 from webapp.queries.imports import get_job, recent_jobs
 from webapp.services import exports as export_service
 from webapp.services import imports as import_service
+from webapp.sessions import role_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 MANAGERS = ("manager", "admin")
@@ -56,17 +56,6 @@ def index():
     return render("imports/index.html", "imports/index.html", status, form=form,
                   kinds=KIND_LABELS, jobs=recent_jobs(db.session, g.user),
                   max_mb=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))
-
-
-@bp.app_template_filter("thousands")
-def thousands(number: int) -> str:
-    """12,000: counts of rows are read at a glance."""
-    return f"{number or 0:,}"
-
-
-@bp.app_template_filter("encoding_label")
-def encoding_label(encoding: str) -> str:
-    return ENCODING_LABELS.get(encoding, encoding)
 
 
 def _job(token: str) -> ImportJob:

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
-import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from webapp.extensions import db
 from webapp.services import imports as service
 
 log = logging.getLogger(__name__)
-cli = AppGroup("imports", help="Run the CSV imports waiting for a runner.")
 
 
 def launch(job_id: int) -> None:
@@ -34,23 +30,10 @@ def launch(job_id: int) -> None:
 def _work(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
-            service.run(db.session, job_id)
+            service.run(db.session, job_id, batch_size=app.config.get("IMPORT_BATCH_SIZE"))
         except Exception:  # the job stays with a silent runner: the next runner takes it over
             log.exception("import job %s failed", job_id)
         finally:
             db.session.remove()
 
 
-@cli.command("work")
-@click.option("--loop", is_flag=True, help="Keep looking for new jobs (every 2 s).")
-def work_command(loop: bool) -> None:
-    """Run the imports waiting for a runner (or cut off), one after the other."""
-    while True:
-        for job_id in service.pending_jobs(db.session):
-            status = service.run(db.session, job_id)
-            if status:
-                click.echo(f"import {job_id}: {status}")
-        db.session.rollback()
-        if not loop:
-            return
-        time.sleep(2)

@@ -3,44 +3,44 @@ from __future__ import annotations
 
 import time
 
-from flask import (Blueprint, abort, flash, g, make_response, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from webapp.auth.session import login_required
 from webapp.clock import local_now, to_utc
+from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.htmx import wants_fragment
 from webapp.meetings.forms import DURATION_CHOICES, MAX_ID, MeetingForm, ResolveCommitmentForm
-from webapp.models import Meeting, Opportunity
-from webapp.queries.access import get_visible_account
-from webapp.queries.meeting_form import (
-    account_contacts,
+from webapp.models import Meeting
+from webapp.queries.access import (
+    get_visible_account,
+    get_visible_commitment,
     get_visible_meeting,
-    has_meetings,
-    open_opportunities,
-    picker_choices,
 )
 from webapp.queries.capture import account_by_ref, get_account_by_ref
-from webapp.queries.write_targets import get_visible_commitment
-from webapp.routing import local_path
+from webapp.queries.meeting_form import (
+    account_contacts,
+    meeting_page,
+    has_meetings,
+    open_opportunities,
+    opportunity_of_account,
+    picker_choices,
+)
+from webapp.routing import account_id_arg, local_path
 from webapp.services.commitments import resolve_commitment as resolve_commitment_service
-from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
 from webapp.services.meetings import MeetingError, Promise, find_logged_meeting, log_meeting
+from webapp.sessions import login_required
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-
-
-def account_id_arg(allow_client_id: bool = False) -> int | str | None:
-    """?account_id=N: None when absent; a 404 when it cannot be an account id. With
-    `allow_client_id`, the client id (UUID) of an account made on a phone is given back too."""
-    raw = request.args.get("account_id")
-    if raw is None or raw == "":
-        return None
-    if allow_client_id and parse_client_id(raw):
-        return parse_client_id(raw)
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        abort(404)
-    return int(raw)
 
 
 def _saved(meeting: Meeting, message: str):
@@ -110,8 +110,8 @@ def new():
 
     opportunity = None
     if form.opportunity_id.data:
-        opportunity = db.session.get(Opportunity, form.opportunity_id.data)
-        if opportunity is None or opportunity.account_id != account.id:
+        opportunity = opportunity_of_account(account.id, form.opportunity_id.data)
+        if opportunity is None:
             form.opportunity_id.errors.append("Choose an opportunity of this account.")
             return _render(form, account, 400)
     attendees = _attendees(form, account)
@@ -233,7 +233,8 @@ def _attendees(form: MeetingForm, account) -> str | None:
 def detail(meeting_id: int):
     """A logged meeting: what was said, with whom, and what each side promised, each promise
     with kept / not kept (queued by the outbox, offline too, like on Today)."""
-    meeting, commitments, opportunity = get_visible_meeting(g.user, meeting_id)
+    meeting = get_visible_meeting(g.user, meeting_id)
+    commitments, opportunity = meeting_page(meeting)
     return render_template("meetings/detail.html", meeting=meeting, account=meeting.account,
                            opportunity=opportunity, tz=g.user.timezone,
                            theirs=[c for c in commitments if c.party == "theirs"],

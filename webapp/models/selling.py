@@ -189,7 +189,7 @@ class DealClosure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(8))  # "won" | "lost"
-    # Lost: one of webapp.opportunities.closing.LOSS_REASONS, and who won it, if anyone.
+    # Lost: one of webapp.domain.deal_closing.LOSS_REASONS, and who won it, if anyone.
     loss_reason: Mapped[str | None] = mapped_column(String(20), index=True)
     competitor: Mapped[str] = mapped_column(String(120), default="")
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # the final amount (won) or last

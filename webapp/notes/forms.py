@@ -4,7 +4,7 @@ from __future__ import annotations
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from webapp.meetings.forms import MAX_ID, WriteForm
+from webapp.forms import MAX_ID, WriteForm
 from webapp.services.notes import MAX_NOTE_LENGTH
 
 

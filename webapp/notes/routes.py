@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from webapp.auth.session import login_required
+from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
-from webapp.meetings.forms import MAX_ID
-from webapp.meetings.routes import account_id_arg
+from webapp.forms import MAX_ID
 from webapp.models import Note
 from webapp.notes.forms import FileNoteForm, NoteForm
-from webapp.queries.access import get_visible_account
+from webapp.queries.access import get_own_note, get_visible_account
 from webapp.queries.meeting_form import picker_choices
-from webapp.queries.write_targets import get_own_note
-from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
+from webapp.routing import account_id_arg
 from webapp.services.notes import NoteError, add_note, file_note, find_note
+from webapp.sessions import login_required
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from wtforms import (
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -23,11 +22,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from webapp.meetings.forms import FriendlyDateField as DateField
-from webapp.meetings.forms import MAX_ID, WriteForm, sane_date
+from webapp.domain.deal_closing import LOSS_REASON_LABELS, LOSS_REASONS, OUTCOMES
+from webapp.domain.opportunities import EDITABLE_FIELDS
+from webapp.domain.stages import CLOSED_STAGES
+from webapp.forms import MAX_ID, AmountField, WriteForm, finite_amount, sane_date
+from webapp.forms import FriendlyDateField as DateField
 from webapp.models import FORECAST_CATEGORIES, FORECAST_LABELS, STAGE_LABELS, STAGES
-from webapp.opportunities.closing import LOSS_REASON_LABELS, LOSS_REASONS, OUTCOMES
-from webapp.opportunities.rules import CLOSED_STAGES, EDITABLE_FIELDS
 from webapp.services.opportunities import MAX_AMOUNT
 
 AMOUNT_PATTERN = r"\s*\$?\s*[0-9][0-9, ]*(\.[0-9]{1,2})?\s*"
@@ -40,23 +40,6 @@ def when_posted(form, field):
     if not field.raw_data:
         field.errors[:] = []
         raise StopValidation()
-
-
-def finite_amount(form, field):
-    if (field.data is None and field.process_errors) or (
-            field.data is not None and not field.data.is_finite()):
-        field.errors[:] = []
-        raise StopValidation("Enter an amount, like 25000.")
-
-
-class AmountField(DecimalField):
-    """An amount as reps type it: "25,000", "$25000" and "25 000" all mean 25000."""
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [v.replace(",", "").replace("$", "").replace(" ", "").strip()
-                         for v in valuelist]
-        super().process_formdata(valuelist)
 
 
 def amount_field(label="Amount", extra=()):

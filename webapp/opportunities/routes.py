@@ -7,43 +7,40 @@ from decimal import Decimal
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from webapp.auth.session import login_required
-from webapp.clock import local_today, to_local, utcnow
+from webapp.clock import local_today, utcnow
 from webapp.display import change_value
+from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
+from webapp.domain.deal_closing import LOSS_REASON_LABELS, can_reopen, reopen_until
+from webapp.domain.opportunities import FIELD_LABELS, display_value, form_value
 from webapp.extensions import db
 from webapp.htmx import render, wants_fragment
-from webapp.meetings.forms import MAX_ID
-from webapp.meetings.routes import account_id_arg
-from webapp.models import OPEN_STAGES, STAGES, Opportunity
-from webapp.opportunities.closing import LOSS_REASON_LABELS, can_reopen, reopen_until
+from webapp.models import OPEN_STAGES, Opportunity
 from webapp.opportunities.forms import (
     CloseDealForm,
     OpportunityCreateForm,
     OpportunityUpdateForm,
     ReopenForm,
 )
-from webapp.opportunities.rules import FIELD_LABELS, display_value, form_value
-from webapp.queries.access import get_visible_account
+from webapp.queries.access import get_visible_opportunity
 from webapp.queries.capture import (
     account_by_ref,
     account_for_new_form,
     get_account_by_ref,
     get_opportunity_by_ref,
+    opportunity_by_client_id,
     opportunity_by_ref,
 )
 from webapp.queries.meeting_form import picker_choices
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
-from webapp.queries.write_targets import get_visible_opportunity
 from webapp.services.deals import close_deal, reopen_deal
-from webapp.services.idempotency import ClientIdTaken, new_client_id, parse_client_id
 from webapp.services.opportunities import (
     OpportunityError,
     VersionConflict,
     create_opportunity,
     update_opportunity,
 )
+from webapp.sessions import login_required
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
 DEFAULT_CLOSE_DAYS = 90
@@ -214,7 +211,7 @@ def new():
     form = OpportunityCreateForm()
     client_id = parse_client_id(form.client_id.data)
     if client_id:  # a replay: answer as the first time, change nothing
-        made = db.session.scalar(select(Opportunity).where(Opportunity.uuid == client_id))
+        made = opportunity_by_client_id(client_id)
         if made is not None:
             if account_by_ref(g.user, made.account_id) is None:
                 abort(409)

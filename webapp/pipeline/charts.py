@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.pipeline.metrics import FUNNEL, FUNNEL_LABELS, ForecastResult, ReverseFunnel
+from webapp.domain.pipeline_metrics import ForecastResult, ReverseFunnel
+from webapp.domain.stages import FUNNEL, FUNNEL_LABELS
 
 FUNNEL_WIDTH = 300
 FUNNEL_ROW = 44

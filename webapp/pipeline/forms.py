@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -14,8 +13,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from webapp.opportunities.forms import AmountField, finite_amount
-from webapp.pipeline.checklists import ChecklistItem, METHODOLOGY_LABELS
+from webapp.domain.checklists import METHODOLOGY_LABELS, ChecklistItem
+from webapp.forms import AmountField, finite_amount
 
 MONEY = {"inputmode": "decimal", "autocomplete": "off"}
 AT_LEAST_ZERO = "Enter an amount of 0 or more."

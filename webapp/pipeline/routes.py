@@ -6,14 +6,14 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from webapp import display
-from webapp.auth.session import login_required, role_required
 from webapp.clock import local_today
+from webapp.domain import pipeline_metrics as metrics
+from webapp.domain.checklists import METHODOLOGY_LABELS, checklist_status
+from webapp.domain.stages import FUNNEL_LABELS
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import STAGE_LABELS
-from webapp.pipeline import charts, metrics
-from webapp.pipeline.checklists import METHODOLOGY_LABELS, checklist_status
+from webapp.pipeline import charts
 from webapp.pipeline.forms import (
     ChecklistItemForm,
     ForecastForm,
@@ -23,29 +23,20 @@ from webapp.pipeline.forms import (
     intel_form,
     qualification_form,
 )
-from webapp.queries import pipeline as q
+from webapp.queries import access
+from webapp.queries import pipeline_settings
 from webapp.queries import pipeline_pages as pages
 from webapp.services import pipeline as service
+from webapp.sessions import login_required, role_required
 
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
-bp.record_once(display.register_filters)
 MANAGERS = ("manager", "admin")
 WINDOWS = (6, 12, 18, 24)
 
 
-@bp.app_template_filter("pct")
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)}%"
-
-
-@bp.app_template_filter("ratio")
-def ratio(value) -> str:
-    return "–" if value is None else f"{value:.1f}×"
-
-
 @bp.context_processor
 def _labels():
-    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": metrics.FUNNEL_LABELS}
+    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": FUNNEL_LABELS}
 
 
 # --- My pipeline and the farming algorithm --------------------------------------------------
@@ -61,7 +52,7 @@ def index():
 @bp.get("/reps/<int:rep_id>")
 @login_required
 def rep_pipeline(rep_id: int):
-    return _pipeline_page(q.get_visible_rep(g.user, rep_id))
+    return _pipeline_page(access.get_visible_rep(g.user, rep_id))
 
 
 def _pipeline_page(rep):
@@ -80,7 +71,7 @@ def farming():
 @bp.get("/reps/<int:rep_id>/farming")
 @login_required
 def rep_farming(rep_id: int):
-    return _farming_page(q.get_visible_rep(g.user, rep_id))
+    return _farming_page(access.get_visible_rep(g.user, rep_id))
 
 
 def _farming_page(rep):
@@ -98,10 +89,10 @@ def _farming_page(rep):
 @bp.route("/opportunities/<int:opportunity_id>/qualify", methods=["GET", "POST"])
 @login_required
 def qualify(opportunity_id: int):
-    opportunity = q.get_visible_opportunity(g.user, opportunity_id)
-    config = q.pipeline_config()
-    items = q.team_checklist(config.methodology)
-    answers, override = q.qualification_answers(opportunity.id)
+    opportunity = access.get_visible_opportunity(g.user, opportunity_id)
+    config = pipeline_settings.pipeline_config()
+    items = pipeline_settings.team_checklist(config.methodology)
+    answers, override = pipeline_settings.qualification_answers(opportunity.id)
     reason = override.reason if override else None
     form = qualification_form(items, answers, reason,
                               formdata=request.form if request.method == "POST" else None)
@@ -176,7 +167,7 @@ def forecast_team():
     if request.method == "GET":
         return render("pipeline/rollup.html", "pipeline/_rollup.html", rollup=rollup,
                       which=which, failed=None)
-    rep = q.get_visible_rep(g.user, request.form.get("rep_id", type=int) or 0)
+    rep = access.get_visible_rep(g.user, request.form.get("rep_id", type=int) or 0)
     form = OverrideForm()
     if form.period.data != rollup.period.start.isoformat():
         flash("A new period has started since this page was loaded: check the numbers.", "error")
@@ -230,7 +221,7 @@ def _week(value: str) -> date:
 @bp.get("/one-to-ones/<int:rep_id>")
 @login_required
 def one_to_one_this_week(rep_id: int):
-    rep = q.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(g.user, rep_id)
     week = metrics.week_start(local_today(g.user.timezone))
     return redirect(url_for(".one_to_one", rep_id=rep.id, week=week.isoformat()))
 
@@ -238,7 +229,7 @@ def one_to_one_this_week(rep_id: int):
 @bp.route("/one-to-ones/<int:rep_id>/<week>", methods=["GET", "POST"])
 @login_required
 def one_to_one(rep_id: int, week: str):
-    rep = q.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(g.user, rep_id)
     day = _week(week)
     monday = metrics.week_start(day)
     if monday != day:
@@ -266,7 +257,7 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")
 @role_required(*MANAGERS)
 def post_intel(rep_id: int, week: str):
-    rep = q.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(g.user, rep_id)
     monday = metrics.week_start(_week(week))
     form = intel_form(g.user, formdata=request.form)
     if form.validate():
@@ -286,7 +277,7 @@ def post_intel(rep_id: int, week: str):
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def settings():
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     form = SettingsForm(data=None if request.method == "POST" else {
         "methodology": config.methodology, "slip_pushes": config.flag_rules.slip_pushes,
         "quiet_weeks": config.flag_rules.quiet_weeks, "stuck_days": config.flag_rules.stuck_days,
@@ -303,15 +294,15 @@ def settings():
         if (form.methodology.data, form.qualify_answers.data) != (config.methodology,
                                                                   config.qualify_answers):
             gained, lost = service.requalify_open_deals(
-                db.session, g.user, q.team_checklist(form.methodology.data),
+                db.session, g.user, pipeline_settings.team_checklist(form.methodology.data),
                 form.qualify_answers.data)
             message += f" Qualified now: {gained} more deal(s), {lost} fewer."
         flash(message, "ok")
         return redirect(url_for(".settings"), 303)
     return render("pipeline/settings.html", "pipeline/_settings.html",
                   status=400 if request.method == "POST" else 200, form=form,
-                  items=q.custom_checklist_items(), item_form=ChecklistItemForm(formdata=None),
-                  checklist=q.team_checklist(config.methodology), config=config)
+                  items=pipeline_settings.custom_checklist_items(), item_form=ChecklistItemForm(formdata=None),
+                  checklist=pipeline_settings.team_checklist(config.methodology), config=config)
 
 
 @bp.post("/settings/items")
@@ -342,7 +333,7 @@ def retire_item(item_id: int):
 
 def _requalify_when_own_list_changed() -> None:
     """The team's own list is the checklist in use: its deals follow the changed list."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     if config.methodology == "custom":
-        service.requalify_open_deals(db.session, g.user, q.team_checklist("custom"),
+        service.requalify_open_deals(db.session, g.user, pipeline_settings.team_checklist("custom"),
                                      config.qualify_answers)

@@ -1,8 +1,11 @@
-"""Who may see what: the one place access to accounts (and everything under them) is decided.
+"""Who may see what: the one place every scope is decided (accounts and everything under
+them, a manager's reps, territories, plans).
 
 Every read and write of an account, or of a record under an account, goes through
-`visible_accounts()` or `get_visible_account()`. A record outside the user's reach is a 404,
-so its existence is not revealed.
+`account_visibility()` (a filter to refine further) or one of the `get_visible_*` / `get_own_*`
+helpers here. "Not found" is said one way: those helpers, and only they, abort with a 404 for a
+record that does not exist or is outside the user's reach, so its existence is not revealed;
+every other query returns None (or an empty list) and lets the route decide.
 """
 from __future__ import annotations
 
@@ -10,7 +13,16 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from webapp.extensions import db
-from webapp.models import Account, User
+from webapp.models import (
+    Account,
+    ChangePlan,
+    Commitment,
+    Meeting,
+    Note,
+    Opportunity,
+    Territory,
+    User,
+)
 from webapp.routing import MAX_DATABASE_ID
 
 
@@ -50,3 +62,83 @@ def visible_user_ids(user: User) -> Select[tuple[int]]:
     if user.is_manager:
         return select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
     return select(User.id).where(User.id == user.id)
+
+
+def team_reps(user: User) -> list[User]:
+    """The reps whose pipeline `user` may see, by name: a manager's team, every rep for an
+    admin, a rep only themselves."""
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(visible_user_ids(user)), User.role == "rep", User.active)
+        .order_by(User.name)))
+
+
+def get_visible_rep(user: User, rep_id: int) -> User:
+    """The rep, or 404 when `user` may not see their work."""
+    rep = db.session.scalar(select(User).where(User.id == rep_id, User.role == "rep",
+                                               User.id.in_(visible_user_ids(user))))
+    if rep is None:
+        abort(404)
+    return rep
+
+
+def territory_scope(user: User) -> ColumnElement[bool]:
+    """Territories `user` may design: owned by their team, or by nobody yet (admin: all)."""
+    return or_(Territory.owner_id.is_(None), Territory.owner_id.in_(visible_user_ids(user)))
+
+
+def plan_scope(user: User) -> ColumnElement[bool]:
+    """Plans `user` may see and change: their own (admin: all)."""
+    if user.is_admin:
+        return ChangePlan.id.is_not(None)
+    return ChangePlan.created_by_id == user.id
+
+
+def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:
+    """The opportunity (with its account loaded), or 404 unless `user` may see its account."""
+    if not 0 < opportunity_id <= MAX_DATABASE_ID:
+        abort(404)
+    row = db.session.execute(
+        select(Opportunity, Account)
+        .join(Account, Opportunity.account_id == Account.id)
+        .where(Opportunity.id == opportunity_id, account_visibility(user))
+    ).first()
+    if row is None:
+        abort(404)
+    return row.Opportunity
+
+
+def get_visible_commitment(user: User, commitment_id: int) -> Commitment:
+    """The commitment, or 404 unless `user` may see its account."""
+    if not 0 < commitment_id <= MAX_DATABASE_ID:
+        abort(404)
+    commitment = db.session.scalar(
+        select(Commitment)
+        .join(Account, Commitment.account_id == Account.id)
+        .where(Commitment.id == commitment_id, account_visibility(user))
+    )
+    if commitment is None:
+        abort(404)
+    return commitment
+
+
+def get_own_note(user: User, note_id: int) -> Note:
+    """The user's own quick note, or 404 (an unfiled note is its author's alone)."""
+    if not 0 < note_id <= MAX_DATABASE_ID:
+        abort(404)
+    note = db.session.scalar(select(Note).where(Note.id == note_id, Note.user_id == user.id))
+    if note is None:
+        abort(404)
+    return note
+
+
+def get_visible_meeting(user: User, meeting_id: int) -> Meeting:
+    """The logged meeting (its account loaded with it), or 404 unless `user` may see the
+    account."""
+    if not 0 < meeting_id <= MAX_DATABASE_ID:
+        abort(404)
+    row = db.session.execute(
+        select(Meeting, Account).join(Account, Meeting.account_id == Account.id)
+        .where(Meeting.id == meeting_id, account_visibility(user))).first()
+    if row is None:
+        abort(404)
+    return row.Meeting

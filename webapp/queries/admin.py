@@ -18,11 +18,6 @@ def users_for_admin() -> Select:
             .order_by(User.active.desc(), User.name))
 
 
-def managers() -> Select[tuple[User]]:
-    """Active managers, the choices for a user's manager."""
-    return select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.name)
-
-
 def audit_events(before_id: int | None = None, action: str | None = None) -> Select:
     """The newest audit events, a page at a time, newest first, each with the actor's name
     and e-mail and, when the event is about a user, that user's name (one query)."""

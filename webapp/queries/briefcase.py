@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import OPEN_STAGES, Account, Opportunity, User
+from webapp.models import OPEN_STAGES, Account, Note, Opportunity, User
 from webapp.queries.access import account_visibility
 
 # An admin "sees" every account; a phone is not a replica of the database.
@@ -26,3 +26,10 @@ def briefcase_ids(user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int], lis
         .order_by(Opportunity.id)
     ))
     return account_ids, opportunity_ids
+
+
+def unfiled_note_ids(user: User, limit: int) -> list[int]:
+    """The ids of the user's newest unfiled notes (for the briefcase: filing them offline)."""
+    return list(db.session.scalars(
+        select(Note.id).where(Note.user_id == user.id, Note.account_id.is_(None))
+        .order_by(Note.created_at.desc(), Note.id.desc()).limit(limit)))

@@ -10,12 +10,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 from werkzeug.exceptions import NotFound
 
-from webapp.accounts.matching import company_key, email_key, same_company, search_word
+from webapp.domain.account_matching import company_key, email_key, same_company, search_word
+from webapp.domain.client_ids import parse_client_id
 from webapp.extensions import db
 from webapp.models import Account, Contact, Opportunity, User
 from webapp.queries.access import account_visibility, get_visible_account
 from webapp.routing import MAX_DATABASE_ID
-from webapp.services.idempotency import parse_client_id
 
 MAX_SUGGESTIONS = 5
 # Light rows compared by name in Python; a word shared by more accounts than this is rare.
@@ -175,3 +175,9 @@ def find_by_client_id(model, client_id: str):
 
 __all__ = ["similar_accounts", "contacts_with_email", "account_by_ref", "get_account_by_ref",
            "contact_by_ref", "account_for_new_form", "opportunity_by_ref", "get_opportunity_by_ref", "get_visible_contact", "find_by_client_id", "get_visible_account"]
+
+
+def opportunity_by_client_id(client_id: str) -> Opportunity | None:
+    """The opportunity a write with this client id made, if any (the caller checks that the
+    user may see its account)."""
+    return db.session.scalar(select(Opportunity).where(Opportunity.uuid == client_id))

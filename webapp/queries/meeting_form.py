@@ -3,7 +3,6 @@ that asks for an account) and what belongs to the chosen account (its contacts a
 opportunities); a meeting's own page."""
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import case, exists, or_, select
 
 from webapp.extensions import db
@@ -106,24 +105,16 @@ def has_meetings(account_id: int) -> bool:
 MEETING_PAGES_CAP = 200
 
 
-def get_visible_meeting(user: User, meeting_id: int):
-    """A logged meeting with its account, what was promised at it (open and closed, theirs
-    first, soonest due first) and the deal it was about: three queries whatever was said.
-    404 unless `user` may see the account."""
-    row = db.session.execute(
-        select(Meeting, Account).join(Account, Meeting.account_id == Account.id)
-        .where(Meeting.id == meeting_id, account_visibility(user))
-    ).first()
-    if row is None:
-        abort(404)
-    meeting = row.Meeting
+def meeting_page(meeting: Meeting) -> tuple[list[Commitment], Opportunity | None]:
+    """What was promised at a meeting (open and closed, theirs first, soonest due first) and the
+    deal it was about: two queries whatever was said."""
     commitments = list(db.session.scalars(
         select(Commitment).where(Commitment.meeting_id == meeting.id)
         .order_by(Commitment.party.desc(), Commitment.due_on.is_(None), Commitment.due_on,
                   Commitment.id)))
     opportunity = db.session.get(Opportunity, meeting.opportunity_id) \
         if meeting.opportunity_id else None
-    return meeting, commitments, opportunity
+    return commitments, opportunity
 
 
 def meeting_ids_with_open_commitments(user: User, limit: int = MEETING_PAGES_CAP) -> list[int]:
@@ -134,3 +125,10 @@ def meeting_ids_with_open_commitments(user: User, limit: int = MEETING_PAGES_CAP
         .where(account_visibility(user),
                exists().where(Commitment.meeting_id == Meeting.id, Commitment.kept.is_(None)))
         .order_by(Meeting.started_at.desc(), Meeting.id.desc()).limit(limit)))
+
+
+def opportunity_of_account(account_id: int, opportunity_id: int) -> Opportunity | None:
+    """The opportunity a meeting names, if it belongs to the meeting's account (which the
+    caller has reached through the access filter)."""
+    return db.session.scalar(select(Opportunity).where(Opportunity.id == opportunity_id,
+                                                       Opportunity.account_id == account_id))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from webapp.domain.checklists import DEFAULT_ANSWERS_NEEDED, ChecklistStatus, answers_needed
 from webapp.extensions import db
 from webapp.models import (
     DealClosure,
@@ -16,8 +17,7 @@ from webapp.models import (
     QualificationOverride,
     User,
 )
-from webapp.pipeline.checklists import DEFAULT_ANSWERS_NEEDED, ChecklistStatus, answers_needed
-from webapp.queries.pipeline import team_checklist
+from webapp.queries.pipeline_settings import team_checklist
 
 HISTORY_LIMIT = 60
 

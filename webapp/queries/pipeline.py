@@ -3,7 +3,7 @@
 twelve, however much history there is.
 
 Money sums are in the team currency; open pipeline in other currencies is summed per currency
-so a page can list it apart (see `webapp.pipeline.metrics`).
+so a page can list it apart (see `webapp.domain.pipeline_metrics`).
 """
 from __future__ import annotations
 
@@ -11,145 +11,28 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import abort
-from sqlalchemy import DateTime, Float, and_, case, false, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy import DateTime, and_, case, false, func, literal, or_, select
+from sqlalchemy.sql.expression import ColumnElement
 
+from webapp.domain.pipeline_metrics import ZERO, DealPath, Period
+from webapp.domain.stages import FUNNEL_LEVEL, STAGE_ORDER
 from webapp.extensions import db
 from webapp.models import (
     OPEN_STAGES,
     Account,
-    Commitment,
-    ForecastOverride,
-    ForecastSubmission,
-    MarketIntel,
     Meeting,
-    OneToOne,
     Opportunity,
     OpportunityChange,
-    PipelineSettings,
-    QualificationAnswer,
-    QualificationItem,
-    QualificationOverride,
     Quota,
-    TeamSettings,
     User,
 )
-from webapp.pipeline.checklists import ChecklistItem, checklist_for
-from webapp.pipeline.metrics import STAGE_LEVEL, DealPath, FlagRules, Period
-from webapp.queries.access import account_visibility, visible_user_ids
+from webapp.queries.access import account_visibility
+from webapp.queries.sql_functions import days_between
 
-ZERO = Decimal("0")
-# Stage order for "advanced": negotiation is further than proposal here, lost is no advance.
-STAGE_ORDER = {"first_meeting": 0, "qualified": 1, "proposal": 2, "negotiation": 3, "won": 4}
 DEAL_LIST_LIMIT = 120
 
 
-# --- settings -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    currency: str
-    fiscal_start_month: int
-    coverage_target: Decimal
-    methodology: str
-    flag_rules: FlagRules
-    forecast_lock_days: int
-    history_months: int
-    min_history: int
-    qualify_answers: int = 3  # checklist answers that qualify a deal
-
-
-def pipeline_config() -> PipelineConfig:
-    """The team's settings and this feature's, with defaults where none were saved (one
-    query: the first row of each, either possibly missing)."""
-    one = select(literal(1).label("one")).subquery()
-    team, own = db.session.execute(
-        select(TeamSettings, PipelineSettings).select_from(one)
-        .outerjoin(TeamSettings,
-                   TeamSettings.id == select(func.min(TeamSettings.id)).scalar_subquery())
-        .outerjoin(PipelineSettings,
-                   PipelineSettings.id == select(func.min(PipelineSettings.id)).scalar_subquery())
-    ).one()
-
-    def pick(name, default):
-        value = getattr(own, name, None) if own is not None else None
-        return default if value is None else value
-
-    return PipelineConfig(
-        currency=team.currency if team else "USD",
-        fiscal_start_month=team.fiscal_year_start_month if team else 1,
-        coverage_target=Decimal(team.coverage_target) if team else Decimal("4.0"),
-        methodology=pick("methodology", "meddic"),
-        flag_rules=FlagRules(slip_pushes=pick("slip_pushes", 2), quiet_weeks=pick("quiet_weeks", 4),
-                             stuck_days=pick("stuck_days", 60)),
-        forecast_lock_days=pick("forecast_lock_days", 30),
-        history_months=pick("history_months", 12),
-        min_history=pick("min_history", 5),
-        qualify_answers=pick("qualify_answers", 3),
-    )
-
-
-def custom_checklist_items() -> list[QualificationItem]:
-    """The team's own checklist items, in order (active ones only)."""
-    return list(db.session.scalars(
-        select(QualificationItem).where(QualificationItem.active)
-        .order_by(QualificationItem.position, QualificationItem.id)))
-
-
-def team_checklist(methodology: str) -> tuple[ChecklistItem, ...]:
-    """The checklist the team qualifies with (one query only for the team's own list)."""
-    custom = ()
-    if methodology == "custom":
-        custom = tuple(ChecklistItem(i.key, i.label, i.hint, i.required)
-                       for i in custom_checklist_items())
-    return checklist_for(methodology, custom)
-
-
-# --- who -------------------------------------------------------------------------------------
-
-def team_reps(user: User) -> list[User]:
-    """The reps whose pipeline `user` may see, by name: a manager's team, every rep for an
-    admin, a rep only themselves."""
-    return list(db.session.scalars(
-        select(User).where(User.id.in_(visible_user_ids(user)), User.role == "rep", User.active)
-        .order_by(User.name)))
-
-
-def get_visible_rep(user: User, rep_id: int) -> User:
-    """The rep, or 404 when `user` may not see their work."""
-    rep = db.session.scalar(select(User).where(User.id == rep_id, User.role == "rep",
-                                               User.id.in_(visible_user_ids(user))))
-    if rep is None:
-        abort(404)
-    return rep
-
-
 # --- building blocks --------------------------------------------------------------------------
-
-class days_between(FunctionElement):
-    """Days (fractional) from the first datetime to the second, on SQLite and PostgreSQL."""
-
-    type = Float()
-    inherit_cache = True
-    name = "days_between"
-
-
-@compiles(days_between, "sqlite")
-def _days_between_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    end, start = compiler.process(end, **kw), compiler.process(start, **kw)
-    return f"(julianday({end}) - julianday({start}))"
-
-
-@compiles(days_between)
-def _days_between_default(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-            f"{compiler.process(start, **kw)})) / 86400.0)")
-
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time())
@@ -328,7 +211,7 @@ def combine_won_stats(stats: list[WonStats]) -> WonStats:
 
 
 def _level(column) -> ColumnElement[int]:
-    return case({stage: level for stage, level in STAGE_LEVEL.items() if level}, value=column,
+    return case({stage: level for stage, level in FUNNEL_LEVEL.items() if level}, value=column,
                 else_=0)
 
 
@@ -486,154 +369,3 @@ def open_deals(viewer: User, rep_id: int, limit: int = DEAL_LIST_LIMIT) -> list[
                               close_pushes=int(row[11] or 0), last_meeting_at=row[12],
                               account_visible=shown))
     return deals
-
-
-# --- qualification ----------------------------------------------------------------------------
-
-def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:
-    """The opportunity, reached through an account `user` may see; 404 otherwise."""
-    opportunity = db.session.scalar(
-        select(Opportunity).join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.id == opportunity_id, account_visibility(user)))
-    if opportunity is None:
-        abort(404)
-    return opportunity
-
-
-def qualification_answers(opportunity_id: int
-                          ) -> tuple[dict[str, str], QualificationOverride | None]:
-    """The answers given for an opportunity ({item key: answer}) and the rep's override."""
-    answers = dict(db.session.execute(
-        select(QualificationAnswer.item_key, QualificationAnswer.answer)
-        .where(QualificationAnswer.opportunity_id == opportunity_id)).all())
-    override = db.session.scalar(select(QualificationOverride)
-                                 .where(QualificationOverride.opportunity_id == opportunity_id))
-    return answers, override
-
-
-# --- forecasts --------------------------------------------------------------------------------
-
-def forecasts_by_rep(rep_ids: list[int], period_starts: list[date]
-                     ) -> dict[int, dict[date, ForecastSubmission]]:
-    """{rep_id: {period start: submission}}."""
-    result: dict[int, dict[date, ForecastSubmission]] = {rep_id: {} for rep_id in rep_ids}
-    if not rep_ids or not period_starts:
-        return result
-    for row in db.session.scalars(
-            select(ForecastSubmission).where(ForecastSubmission.user_id.in_(rep_ids),
-                                             ForecastSubmission.period_start.in_(period_starts))):
-        result[row.user_id][row.period_start] = row
-    return result
-
-
-def overrides_by_rep(rep_ids: list[int], period_start: date) -> dict[int, ForecastOverride]:
-    """{rep_id: the manager's override} for one period."""
-    if not rep_ids:
-        return {}
-    return {row.rep_id: row for row in db.session.scalars(
-        select(ForecastOverride).where(ForecastOverride.rep_id.in_(rep_ids),
-                                       ForecastOverride.period_start == period_start))}
-
-
-# --- one-to-ones ------------------------------------------------------------------------------
-
-def one_to_one_and_previous_week(rep_id: int, week: date) -> tuple[OneToOne | None, date | None]:
-    """The one-to-one of `week` (if held) and the week of the latest one before it, in one
-    query."""
-    rows = db.session.scalars(
-        select(OneToOne).where(OneToOne.rep_id == rep_id, OneToOne.week_start <= week)
-        .order_by(OneToOne.week_start.desc()).limit(2)).all()
-    record = rows[0] if rows and rows[0].week_start == week else None
-    earlier = [r.week_start for r in rows if r.week_start < week]
-    return record, (earlier[0] if earlier else None)
-
-
-def recent_one_to_one_weeks(rep_ids: list[int]) -> dict[int, date]:
-    """{rep_id: week of their latest one-to-one}."""
-    if not rep_ids:
-        return {}
-    return dict(db.session.execute(
-        select(OneToOne.rep_id, func.max(OneToOne.week_start))
-        .where(OneToOne.rep_id.in_(rep_ids)).group_by(OneToOne.rep_id)).all())
-
-
-@dataclass(frozen=True)
-class PlanAccount:
-    id: int
-    name: str
-    potential: int
-    city: str
-    next_steps: list[tuple[str, str, date | None]]  # (deal, next step, due)
-
-
-def territory_plan(viewer: User, rep_id: int, limit: int = 8) -> list[PlanAccount]:
-    """The rep's top accounts by potential, each with its open deals' next steps (one query:
-    the top accounts, joined to their open deals)."""
-    top = (select(Account.id, Account.name, Account.potential, Account.city)
-           .where(Account.owner_id == rep_id, account_visibility(viewer))
-           .order_by(Account.potential.desc(), Account.name, Account.id).limit(limit).subquery())
-    rows = db.session.execute(
-        select(top.c.id, top.c.name, top.c.potential, top.c.city,
-               Opportunity.id, Opportunity.name, Opportunity.next_step, Opportunity.next_step_on)
-        .outerjoin(Opportunity, and_(Opportunity.account_id == top.c.id,
-                                     Opportunity.stage.in_(OPEN_STAGES)))
-        .order_by(top.c.potential.desc(), top.c.name, top.c.id, Opportunity.next_step_on,
-                  Opportunity.id))
-    accounts: dict[int, PlanAccount] = {}
-    for account_id, name, potential, city, deal_id, deal, step, due in rows:
-        plan = accounts.setdefault(account_id, PlanAccount(account_id, name, potential, city, []))
-        if deal_id is not None:
-            plan.next_steps.append((deal, step, due))
-    return list(accounts.values())
-
-
-@dataclass(frozen=True)
-class DealChange:
-    opportunity_id: int
-    opportunity_name: str
-    account_name: str
-    field: str
-    old_value: str | None
-    new_value: str | None
-    changed_at: datetime
-    currency: str = "USD"
-
-
-def deal_changes_since(viewer: User, rep_id: int, since: datetime,
-                       limit: int = 30) -> list[DealChange]:
-    """What moved on the rep's deals since `since` (stage, close date, amount, qualified), newest
-    first."""
-    rows = db.session.execute(
-        select(Opportunity.id, Opportunity.name, Account.name, OpportunityChange.field,
-               OpportunityChange.old_value, OpportunityChange.new_value,
-               OpportunityChange.changed_at, Opportunity.currency)
-        .join(Opportunity, Opportunity.id == OpportunityChange.opportunity_id)
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.owner_id == rep_id, account_visibility(viewer),
-               OpportunityChange.changed_at >= since,
-               OpportunityChange.field.in_(("stage", "close_on", "amount", "qualified")))
-        .order_by(OpportunityChange.changed_at.desc(), OpportunityChange.id.desc())
-        .limit(limit))
-    return [DealChange(*row) for row in rows]
-
-
-def commitments_owed(viewer: User, rep_id: int, limit: int = 15) -> list[tuple[Commitment, str]]:
-    """What prospects promised the rep and have not done yet, soonest due first."""
-    return list(db.session.execute(
-        select(Commitment, Account.name).join(Account, Account.id == Commitment.account_id)
-        .where(Account.owner_id == rep_id, account_visibility(viewer),
-               Commitment.party == "theirs", Commitment.kept.is_(None))
-        .order_by(Commitment.due_on.is_(None), Commitment.due_on, Commitment.id)
-        .limit(limit)).all())
-
-
-def intel_feed(rep: User, limit: int = 15) -> list[MarketIntel]:
-    """Market intel for a rep: shared with them, with their manager's whole team, or by an
-    admin with every rep (a post without a rep is for everyone its author leads)."""
-    by_admin = MarketIntel.author_id.in_(select(User.id).where(User.role == "admin"))
-    leader = or_(MarketIntel.author_id == rep.manager_id, by_admin) if rep.manager_id else by_admin
-    for_all = and_(MarketIntel.rep_id.is_(None), leader)
-    return list(db.session.scalars(
-        select(MarketIntel).where(or_(MarketIntel.rep_id == rep.id, for_all))
-        .order_by(MarketIntel.created_at.desc(), MarketIntel.id.desc()).limit(limit)
-        .options(joinedload(MarketIntel.author))))

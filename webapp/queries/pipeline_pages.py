@@ -1,5 +1,5 @@
 """One read per pipeline page: each function gathers what its page shows from the grouped
-queries in `webapp.queries.pipeline` and the arithmetic in `webapp.pipeline.metrics`.
+queries in `webapp.queries.pipeline` and the arithmetic in `webapp.domain.pipeline_metrics`.
 
 The query count of each function is fixed: it does not grow with deals, history or (for the
 team pages) the number of reps.
@@ -13,10 +13,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from webapp.clock import local_today, utcnow
-from webapp.extensions import db
-from webapp.models import ForecastOverride, ForecastSubmission, MarketIntel, OneToOne, User
-from webapp.pipeline import metrics
-from webapp.pipeline.metrics import (
+from webapp.domain import pipeline_metrics as metrics
+from webapp.domain.pipeline_metrics import (
     ConversionRates,
     Coverage,
     DealHealth,
@@ -24,8 +22,14 @@ from webapp.pipeline.metrics import (
     Period,
     ReverseFunnel,
 )
+from webapp.extensions import db
+from webapp.models import ForecastOverride, ForecastSubmission, MarketIntel, OneToOne, User
+from webapp.queries import access
+from webapp.queries import forecasts
+from webapp.queries import one_to_ones as weekly
+from webapp.queries import pipeline_settings
 from webapp.queries import pipeline as q
-from webapp.queries.pipeline import PipelineConfig
+from webapp.queries.pipeline_settings import PipelineConfig
 
 ACCURACY_PERIODS = 6  # closed periods on the forecast chart
 TEAM_ACCURACY_PERIODS = 4
@@ -99,7 +103,7 @@ class MyPipeline:
 def my_pipeline(viewer: User, rep: User) -> MyPipeline:
     """Coverage for this period and the next, open pipeline by stage, and every open deal with
     its age in stage and flags."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     periods = [current, metrics.next_period(current, config.fiscal_start_month)]
@@ -146,7 +150,7 @@ def farming(viewer: User, rep: User, window_months: int | None = None,
     """The rep's conversion rates (and the team's), and the reverse funnel from the quota
     still to close in the current period ("current"), the next ("next"), or by default the
     current one unless its quota is already met."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     months = window_months or config.history_months
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
@@ -210,12 +214,12 @@ def _forecast_period(period: Period, today: date, config: PipelineConfig,
 def my_forecast(rep: User) -> MyForecast:
     """This period's and next period's forecast (with their lock dates), and accuracy over the
     closed periods."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     upcoming = [current, metrics.next_period(current, config.fiscal_start_month)]
     past = metrics.recent_periods(today, config.fiscal_start_month, ACCURACY_PERIODS)
-    submissions = q.forecasts_by_rep([rep.id], [p.start for p in past + upcoming])[rep.id]
+    submissions = forecasts.forecasts_by_rep([rep.id], [p.start for p in past + upcoming])[rep.id]
     won = q.won_by_rep([rep.id], past, config.currency)[rep.id]
     history = metrics.forecast_results(
         past, {start: (s.commit, s.best_case) for start, s in submissions.items()},
@@ -269,15 +273,15 @@ class Rollup:
 def forecast_rollup(manager: User, which: str = "current") -> Rollup:
     """The team's forecast for the current (or next) period: each rep's figures, what has
     closed, qualified pipeline, and the manager's override."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(manager.timezone)
     period = metrics.fiscal_quarter(today, config.fiscal_start_month)
     if which == "next":
         period = metrics.next_period(period, config.fiscal_start_month)
-    reps = q.team_reps(manager)
+    reps = access.team_reps(manager)
     ids = [r.id for r in reps]
-    submissions = q.forecasts_by_rep(ids, [period.start])
-    overrides = q.overrides_by_rep(ids, period.start)
+    submissions = forecasts.forecasts_by_rep(ids, [period.start])
+    overrides = forecasts.overrides_by_rep(ids, period.start)
     won = q.won_by_rep(ids, [period], config.currency)
     pipeline = q.qualified_pipeline_by_rep(ids, [period])
     rows = [RollupRow(rep, submissions[rep.id].get(period.start), overrides.get(rep.id),
@@ -314,12 +318,12 @@ class TeamView:
 def team_view(manager: User) -> TeamView:
     """Per rep: coverage, open pipeline by stage, first meetings held, deals advanced and
     slipped in the last seven days, and forecast accuracy over recent periods."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(manager.timezone)
     period = metrics.fiscal_quarter(today, config.fiscal_start_month)
     following = metrics.next_period(period, config.fiscal_start_month)
     past = metrics.recent_periods(today, config.fiscal_start_month, TEAM_ACCURACY_PERIODS)
-    reps = q.team_reps(manager)
+    reps = access.team_reps(manager)
     ids = [r.id for r in reps]
     week_since = today - timedelta(days=7)
     week_since_at = datetime.combine(week_since, datetime.min.time())
@@ -328,8 +332,8 @@ def team_view(manager: User) -> TeamView:
                           [period, following])
     meetings = q.first_meetings_by_rep(ids, week_since_at, period_since_at, utcnow())
     movement = q.movement_by_rep(ids, week_since_at)
-    submissions = q.forecasts_by_rep(ids, [p.start for p in past])
-    one_to_ones = q.recent_one_to_one_weeks(ids)
+    submissions = forecasts.forecasts_by_rep(ids, [p.start for p in past])
+    one_to_ones = weekly.recent_one_to_one_weeks(ids)
     rows = []
     for rep in reps:
         rep_totals = totals[rep.id]
@@ -357,8 +361,8 @@ class OneToOnePage:
     since: date
     since_last: bool  # `since` is the previous one-to-one (not just a week ago)
     coverage: PeriodCoverage
-    plan: list[q.PlanAccount]
-    changes: list[q.DealChange]
+    plan: list[weekly.PlanAccount]
+    changes: list[weekly.DealChange]
     commitments: list
     intel: list[MarketIntel]
     previous_week: date
@@ -367,20 +371,20 @@ class OneToOnePage:
 
 def one_to_one_page(viewer: User, rep: User, week: date) -> OneToOnePage:
     """Everything the weekly one-to-one walks through for `rep` and `week`."""
-    config = q.pipeline_config()
+    config = pipeline_settings.pipeline_config()
     today = local_today(viewer.timezone)
     period = metrics.fiscal_quarter(min(today, week + timedelta(days=6)), config.fiscal_start_month)
-    record, previous = q.one_to_one_and_previous_week(rep.id, week)
+    record, previous = weekly.one_to_one_and_previous_week(rep.id, week)
     since = previous if previous else week - timedelta(days=7)
     coverage = _coverages(_totals(rep.id, [period], config), [period], config, None)[0]
     return OneToOnePage(
         rep=rep, config=config, week=week, record=record, since=since,
         since_last=previous is not None,
         coverage=coverage,
-        plan=q.territory_plan(viewer, rep.id),
-        changes=q.deal_changes_since(viewer, rep.id, datetime.combine(since, datetime.min.time())),
-        commitments=q.commitments_owed(viewer, rep.id),
-        intel=q.intel_feed(rep),
+        plan=weekly.territory_plan(viewer, rep.id),
+        changes=weekly.deal_changes_since(viewer, rep.id, datetime.combine(since, datetime.min.time())),
+        commitments=weekly.commitments_owed(viewer, rep.id),
+        intel=weekly.intel_feed(rep),
         previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
     )
 
@@ -393,7 +397,7 @@ class OneToOneIndex:
 
 
 def one_to_one_index(manager: User) -> OneToOneIndex:
-    reps = q.team_reps(manager)
+    reps = access.team_reps(manager)
     return OneToOneIndex(metrics.week_start(local_today(manager.timezone)), reps,
-                         q.recent_one_to_one_weeks([r.id for r in reps]))
+                         weekly.recent_one_to_one_weeks([r.id for r in reps]))
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from webapp.domain import balance, protection, territory_matching
 from webapp.models import (
     OPEN_STAGES,
     Account,
@@ -26,30 +27,16 @@ from webapp.models import (
     TerritoryRule,
     User,
 )
-from webapp.queries.access import account_visibility, visible_accounts, visible_user_ids
+from webapp.queries.access import (
+    account_visibility,
+    plan_scope,
+    team_reps,
+    territory_scope,
+    visible_accounts,
+)
 from webapp.routing import MAX_DATABASE_ID
-from webapp.territories import rules as r
-
 
 # --- scope ----------------------------------------------------------------------------------
-
-def territory_scope(user: User) -> ColumnElement[bool]:
-    """Territories `user` may design: owned by their team, or by nobody yet (admin: all)."""
-    return or_(Territory.owner_id.is_(None), Territory.owner_id.in_(visible_user_ids(user)))
-
-
-def plan_scope(user: User) -> ColumnElement[bool]:
-    """Plans `user` may see and change: their own (admin: all)."""
-    if user.is_admin:
-        return ChangePlan.id.is_not(None)
-    return ChangePlan.created_by_id == user.id
-
-
-def team_reps(session: Session, user: User) -> list[User]:
-    """The active reps `user` plans for, by name."""
-    stmt = (select(User).where(User.id.in_(visible_user_ids(user)), User.role == "rep",
-                               User.active.is_(True)).order_by(User.name))
-    return list(session.scalars(stmt))
 
 
 def territories(session: Session, user: User) -> list[Territory]:
@@ -81,25 +68,25 @@ def fiscal_start_month(session: Session) -> int:
 
 # --- design ---------------------------------------------------------------------------------
 
-def rules_of(row: TerritoryRule | None, territory_id: int) -> r.TerritoryRules:
+def rules_of(row: TerritoryRule | None, territory_id: int) -> territory_matching.TerritoryRules:
     """The pure rule set of a stored rule row (no row: matches nothing)."""
     if row is None:
-        return r.TerritoryRules(territory_id)
+        return territory_matching.TerritoryRules(territory_id)
     radius = None
     if None not in (row.center_latitude, row.center_longitude, row.radius_km):
-        radius = r.Radius(row.center_latitude, row.center_longitude, row.radius_km)
-    return r.TerritoryRules(
-        territory_id, countries=r.split_list(row.countries), regions=r.split_list(row.regions),
-        postal_prefixes=r.split_list(row.postal_prefixes), radius=radius,
-        industries=r.split_list(row.industries), segments=r.split_list(row.segments),
-        potential_bands=r.split_list(row.potential_bands))
+        radius = territory_matching.Radius(row.center_latitude, row.center_longitude, row.radius_km)
+    return territory_matching.TerritoryRules(
+        territory_id, countries=territory_matching.split_list(row.countries), regions=territory_matching.split_list(row.regions),
+        postal_prefixes=territory_matching.split_list(row.postal_prefixes), radius=radius,
+        industries=territory_matching.split_list(row.industries), segments=territory_matching.split_list(row.segments),
+        potential_bands=territory_matching.split_list(row.potential_bands))
 
 
 def rule_row(session: Session, territory_id: int) -> TerritoryRule | None:
     return session.scalar(select(TerritoryRule).where(TerritoryRule.territory_id == territory_id))
 
 
-def design_rules(session: Session, user: User) -> list[r.TerritoryRules]:
+def design_rules(session: Session, user: User) -> list[territory_matching.TerritoryRules]:
     """The rule sets of every territory in scope."""
     stmt = (select(Territory.id, TerritoryRule)
             .outerjoin(TerritoryRule, TerritoryRule.territory_id == Territory.id)
@@ -115,12 +102,12 @@ def overrides(session: Session, user: User) -> dict[int, int]:
     return dict(session.execute(stmt).all())
 
 
-def account_facts(session: Session, user: User) -> list[r.AccountFacts]:
+def account_facts(session: Session, user: User) -> list[territory_matching.AccountFacts]:
     """What the rules look at, for every account `user` may see."""
     stmt = select(Account.id, Account.country, Account.region, Account.postal_code,
                   Account.latitude, Account.longitude, Account.industry, Account.segment,
                   Account.potential, Account.territory_id).where(account_visibility(user))
-    return [r.AccountFacts(*row) for row in session.execute(stmt)]
+    return [territory_matching.AccountFacts(*row) for row in session.execute(stmt)]
 
 
 @dataclass
@@ -173,16 +160,16 @@ def accounts_named(session: Session, user: User, name: str, limit: int = 10) -> 
 
 @dataclass
 class RulePreview:
-    summary: r.MatchSummary
+    summary: territory_matching.MatchSummary
     names: dict[int, str]  # account id -> name, for the unmatched and double-matched lists
 
 
-def rule_preview(session: Session, user: User, candidate: r.TerritoryRules) -> RulePreview:
+def rule_preview(session: Session, user: User, candidate: territory_matching.TerritoryRules) -> RulePreview:
     """What the design would be with `candidate` replacing its territory's stored rules."""
     others = [t for t in design_rules(session, user) if t.territory_id != candidate.territory_id]
-    matched = r.assign_territories(account_facts(session, user), [*others, candidate],
+    matched = territory_matching.assign_territories(account_facts(session, user), [*others, candidate],
                                    overrides(session, user))
-    summary = r.match_summary(candidate.territory_id, matched)
+    summary = territory_matching.match_summary(candidate.territory_id, matched)
     wanted = set(summary.unmatched[:50]) | set(summary.conflicts[:50])
     names = dict(session.execute(select(Account.id, Account.name)
                                  .where(Account.id.in_(wanted))).all()) if wanted else {}
@@ -216,7 +203,7 @@ def account_loads(session: Session, user: User) -> list[AccountLoad]:
 
 
 def rep_loads(reps: list[User], loads: list[AccountLoad],
-              new_owner: dict[int, int | None] | None = None) -> list[r.RepLoad]:
+              new_owner: dict[int, int | None] | None = None) -> list[balance.RepLoad]:
     """Sum account loads per rep; `new_owner` (account id -> owner) projects a plan."""
     new_owner = new_owner or {}
     totals: dict[int, list] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
@@ -227,7 +214,7 @@ def rep_loads(reps: list[User], loads: list[AccountLoad],
         t[1] += load.customer
         t[2] += load.potential
         t[3] += load.pipeline
-    return [r.RepLoad(rep.id, rep.name, *totals[rep.id]) for rep in reps]
+    return [balance.RepLoad(rep.id, rep.name, *totals[rep.id]) for rep in reps]
 
 
 def owner_loads(session: Session, user: User) -> dict[int, tuple[int, int, int, Decimal]]:
@@ -253,11 +240,12 @@ def owner_loads(session: Session, user: User) -> dict[int, tuple[int, int, int, 
             for owner, n, customers, potential, amount in rows}
 
 
-def team_balance(session: Session, user: User) -> list[r.BalanceRow]:
+def team_balance(session: Session, user: User) -> list[balance.BalanceRow]:
     """The balance table of `user`'s team as it is today (summed per owner by the database)."""
     loads = owner_loads(session, user)
-    return r.balance([r.RepLoad(rep.id, rep.name, *loads.get(rep.id, (0, 0, 0, Decimal(0))))
-                      for rep in team_reps(session, user)])
+    empty = (0, 0, 0, Decimal(0))
+    return balance.balance([balance.RepLoad(rep.id, rep.name, *loads.get(rep.id, empty))
+                            for rep in team_reps(user)])
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -271,7 +259,7 @@ def get_plan(session: Session, user: User, plan_id: int) -> ChangePlan | None:
     return session.scalar(select(ChangePlan).where(ChangePlan.id == plan_id, plan_scope(user)))
 
 
-def plan_settings(session: Session, plan: ChangePlan) -> r.PlanSettings:
+def plan_settings(session: Session, plan: ChangePlan) -> protection.PlanSettings:
     """The pure settings of a plan: fiscal year, protection mode (with the team's average
     sales cycle from closed-won history when asked for), Major/Federal setting."""
     cycle = None
@@ -279,13 +267,13 @@ def plan_settings(session: Session, plan: ChangePlan) -> r.PlanSettings:
         won = session.execute(select(Opportunity.created_at, Opportunity.closed_at)
                               .where(Opportunity.stage == "won",
                                      Opportunity.closed_at.is_not(None)))
-        cycle = r.average_sales_cycle_days(won.all())
-    return r.PlanSettings(fiscal_start_month(session), plan.protection_mode,
+        cycle = protection.average_sales_cycle_days(won.all())
+    return protection.PlanSettings(fiscal_start_month(session), plan.protection_mode,
                           plan.major_federal, cycle)
 
 
-def plan_dates(plan: ChangePlan) -> r.PlanDates:
-    return r.PlanDates(plan.announced_on, plan.cutoff_on, plan.effective_on)
+def plan_dates(plan: ChangePlan) -> protection.PlanDates:
+    return protection.PlanDates(plan.announced_on, plan.cutoff_on, plan.effective_on)
 
 
 @dataclass
@@ -295,7 +283,7 @@ class PreviewRow:
     from_name: str
     to_name: str
     to_territory: str
-    decision: r.Decision
+    decision: protection.Decision
 
 
 def plan_decisions(session: Session, plan: ChangePlan) -> list[PreviewRow]:
@@ -313,7 +301,7 @@ def plan_decisions(session: Session, plan: ChangePlan) -> list[PreviewRow]:
             .order_by(func.lower(Account.name), Account.id))
     rows = list(session.execute(stmt))
     frozen = plan.status != "draft"
-    deals: dict[int, list[r.Deal]] = defaultdict(list)
+    deals: dict[int, list[protection.Deal]] = defaultdict(list)
     names: dict[int, str] = {}
     if frozen:
         opp_ids = [a.protecting_opportunity_id for a, *_ in rows if a.protecting_opportunity_id]
@@ -330,19 +318,19 @@ def plan_decisions(session: Session, plan: ChangePlan) -> list[PreviewRow]:
             .join(PlanAssignment, PlanAssignment.account_id == Opportunity.account_id)
             .where(PlanAssignment.plan_id == plan.id))
         for oid, aid, name, created, close_on, stage, closed in opps:
-            deals[aid].append(r.Deal(oid, name, created.date(), close_on, stage,
+            deals[aid].append(protection.Deal(oid, name, created.date(), close_on, stage,
                                      closed.date() if closed else None))
     result = []
     for assignment, account_name, segment, from_name, to_name, territory_name in rows:
         if frozen:
-            decision = r.Decision(assignment.decision or r.STAYS, assignment.moves_on,
+            decision = protection.Decision(assignment.decision or protection.STAYS, assignment.moves_on,
                                   assignment.protected_until,
                                   assignment.protecting_opportunity_id,
                                   names.get(assignment.protecting_opportunity_id, ""))
         else:
-            change = r.AccountChange(assignment.account_id, segment, assignment.from_owner_id,
+            change = protection.AccountChange(assignment.account_id, segment, assignment.from_owner_id,
                                      assignment.to_owner_id, tuple(deals[assignment.account_id]))
-            decision = r.decide(change, dates, settings)
+            decision = protection.decide(change, dates, settings)
         result.append(PreviewRow(assignment, account_name, from_name or "nobody",
                                  to_name or "nobody", territory_name or "", decision))
     return result
@@ -369,7 +357,7 @@ def pending_account_ids(session: Session, exclude_plan_id: int | None = None) ->
             .join(ChangePlan, ChangePlan.id == PlanAssignment.plan_id)
             .where(ChangePlan.status.in_(("scheduled", "applied")),
                    PlanAssignment.applied_at.is_(None),
-                   PlanAssignment.decision.in_((r.MOVES, r.PROTECTED))))
+                   PlanAssignment.decision.in_((protection.MOVES, protection.PROTECTED))))
     if exclude_plan_id is not None:
         stmt = stmt.where(ChangePlan.id != exclude_plan_id)
     return set(session.scalars(stmt))
@@ -424,7 +412,7 @@ def my_changes(session: Session, user: User, today: date) -> MyChanges:
                 func.nullif(PlanAssignment.to_owner_id, user.id), PlanAssignment.from_owner_id))
             .where(mine, ChangePlan.status.in_(("scheduled", "applied")),
                    ChangePlan.announced_on <= today, PlanAssignment.applied_at.is_(None),
-                   PlanAssignment.decision.in_((r.MOVES, r.PROTECTED)))
+                   PlanAssignment.decision.in_((protection.MOVES, protection.PROTECTED)))
             .order_by(PlanAssignment.moves_on, func.lower(Account.name)))
     rows = list(session.execute(stmt))
     opp_ids = [a.protecting_opportunity_id for a, *_ in rows if a.protecting_opportunity_id]
@@ -438,7 +426,7 @@ def my_changes(session: Session, user: User, today: date) -> MyChanges:
                         opp_names.get(a.protecting_opportunity_id, ""), other_name or "")
         if a.to_owner_id == user.id:
             result.gaining.setdefault(a.moves_on, []).append(item)
-        elif a.decision == r.PROTECTED:
+        elif a.decision == protection.PROTECTED:
             result.keeping.setdefault(a.protected_until, []).append(item)
         else:
             result.losing.setdefault(a.moves_on, []).append(item)

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
+from webapp.domain.client_ids import ClientIdTaken
 from webapp.models import SEGMENTS, Account, AuditEvent, Contact, User
 from webapp.services import audit
-from webapp.services.idempotency import ClientIdTaken
 
 CONTACT_FIELDS = ("name", "title", "phone", "email")
 

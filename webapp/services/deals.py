@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
+from webapp.domain.deal_closing import can_reopen, check_close
 from webapp.models import DealClosure, Opportunity, User
-from webapp.opportunities.closing import can_reopen, check_close
 from webapp.services import audit
 from webapp.services.opportunities import (
     MAX_AMOUNT,

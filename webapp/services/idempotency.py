@@ -6,31 +6,14 @@ creating another; two concurrent repeats cannot both insert, the unique constrai
 the second, which then returns the first one's row."""
 from __future__ import annotations
 
-import uuid
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.domain.client_ids import ClientIdTaken
+
 T = TypeVar("T")
-
-
-class ClientIdTaken(ValueError):
-    """The client id belongs to another user's record: never reveal or reuse it."""
-
-
-def new_client_id() -> str:
-    return str(uuid.uuid4())
-
-
-def parse_client_id(value: str | None) -> str | None:
-    """The canonical form of a client id, or None when absent or not a UUID."""
-    if not value:
-        return None
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        return None
 
 
 def existing_for(session: Session, model: type[T], client_id: str, user_id: int) -> T | None:

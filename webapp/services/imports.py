@@ -36,14 +36,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy import case, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session, undefer
 
 from webapp.clock import utcnow
 from webapp.database import reading
-from webapp.imports import mapping as m
+from webapp.domain import csv_mapping as m
+from webapp.domain.opportunities import stage_timestamps, to_text
 from webapp.models import (
     Account,
     Contact,
@@ -55,7 +55,6 @@ from webapp.models import (
     new_uuid,
 )
 from webapp.models.imports import RUNNING_STATUSES
-from webapp.opportunities.rules import stage_timestamps, to_text
 from webapp.queries.access import account_visibility, visible_user_ids
 from webapp.services import audit
 
@@ -291,9 +290,11 @@ def pending_jobs(session: Session) -> list[int]:
     return list(session.scalars(stmt.order_by(ImportJob.id)))
 
 
-def run(session: Session, job_id: int, runner: str | None = None) -> str | None:
+def run(session: Session, job_id: int, runner: str | None = None,
+        batch_size: int | None = None) -> str | None:
     """Do what job `job_id` waits for (check, import, or put back a failed import) as
-    `runner`, writing progress as it goes. Returns the job's status at the end, or None when
+    `runner`, writing progress as it goes (`batch_size` rows at a time: the defaults unless
+    given, as the app's IMPORT_BATCH_SIZE). Returns the job's status at the end, or None when
     the job was not this runner's to do (already taken, finished, or gone)."""
     runner = runner or secrets.token_hex(8)
     if isinstance(session, scoped_session):
@@ -306,7 +307,7 @@ def run(session: Session, job_id: int, runner: str | None = None) -> str | None:
         if job is None:
             return None
         work = {"checking": _check, "importing": _import, "undoing": _undo}[job.status]
-        work(session, job, runner)
+        work(session, job, runner, batch_size)
         return job.status
     except _Superseded:
         session.rollback()
@@ -347,7 +348,7 @@ def _beat(session: Session, job: ImportJob, me: str, **values) -> None:
         raise _Superseded()
 
 
-def _check(session: Session, job: ImportJob, runner: str) -> None:
+def _check(session: Session, job: ImportJob, runner: str, batch_size: int | None) -> None:
     """Check every row; writes nothing but the progress and, at the end, the review."""
     user, review = session.get(User, job.user_id), Review(job.kind)
     review.problems = m.mapping_problems(job.kind, job.mapping)
@@ -357,7 +358,7 @@ def _check(session: Session, job: ImportJob, runner: str) -> None:
             with reading():
                 context = _Context(session, user, job, build=False)
             session.commit()  # a read transaction must end before anything is written
-            for batch in _batches(_rows(job)):
+            for batch in _batches(_rows(job), batch_size or BATCH_SIZE):
                 with reading():
                     planned = context.plan(batch)
                 session.commit()  # ends the read: the progress below is a short write
@@ -375,7 +376,7 @@ def _check(session: Session, job: ImportJob, runner: str) -> None:
     session.commit()
 
 
-def _import(session: Session, job: ImportJob, runner: str) -> None:
+def _import(session: Session, job: ImportJob, runner: str, batch_size: int | None) -> None:
     """Write every row, a batch per transaction, each checked just before it is written, with
     an undo log. Any error stops the writing (the rest is still checked, so the list is
     complete) and puts back what was written: all or nothing."""
@@ -385,7 +386,7 @@ def _import(session: Session, job: ImportJob, runner: str) -> None:
     session.commit()
     pause = SQLITE_PAUSE_SECONDS if session.get_bind().dialect.name == "sqlite" else 0
     try:
-        for batch in _batches(_rows(job), WRITE_BATCH_SIZE) if not done.problems else ():
+        for batch in _batches(_rows(job), batch_size or WRITE_BATCH_SIZE) if not done.problems else ():
             writing = not done.error_count
             with reading(enabled=not writing):
                 planned = context.plan(batch)
@@ -435,7 +436,7 @@ def _refresh_statistics(session: Session, kind: str) -> None:
         session.commit()
 
 
-def _undo(session: Session, job: ImportJob, runner: str) -> None:
+def _undo(session: Session, job: ImportJob, runner: str, _batch_size: int | None = None) -> None:
     """Put back what an import wrote, newest first, a batch per transaction; then the job has
     failed and says why (its review is kept)."""
     kept = put_back = 0
@@ -504,7 +505,6 @@ def _rows(job: ImportJob) -> Iterator[m.Row]:
 
 
 def _batches(rows: Iterable[m.Row], size: int = BATCH_SIZE) -> Iterator[list[m.Row]]:
-    size = current_app.config.get("IMPORT_BATCH_SIZE", size)
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch

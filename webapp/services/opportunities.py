@@ -13,20 +13,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
-from webapp.models import FORECAST_CATEGORIES, STAGES, Account, Opportunity, OpportunityChange, User
-from webapp.opportunities.rules import (
+from webapp.domain.client_ids import ClientIdTaken
+from webapp.domain.opportunities import (
     EDITABLE_FIELDS,
     FieldConflict,
     base_values,
     changed_fields,
     current_values,
-    is_closed,
     merge_stale_edit,
     stage_timestamps,
     to_text,
 )
+from webapp.domain.stages import is_closed
+from webapp.models import FORECAST_CATEGORIES, STAGES, Account, Opportunity, OpportunityChange, User
 from webapp.services import audit
-from webapp.services.idempotency import ClientIdTaken
 
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 
@@ -162,8 +162,10 @@ def values_at(session: Session, opportunity: Opportunity, version: int) -> dict[
 
 def update_opportunity(session: Session, user: User, opportunity: Opportunity,
                        changes: dict[str, Any], *, based_on_version: int,
-                       client_id: str | None, _retried: bool = False) -> Opportunity:
-    """Apply `changes` (only the fields given) made on `based_on_version`; commits.
+                       client_id: str | None, commit: bool = True,
+                       _retried: bool = False) -> Opportunity:
+    """Apply `changes` (only the fields given) made on `based_on_version`; commits, unless
+    `commit` is False (then it only flushes: the change is part of the caller's transaction).
 
     Each changed field writes an OpportunityChange (who, when, old -> new, client id, the new
     version) and the version goes up by one; a stage change stamps stage_changed_at and
@@ -212,14 +214,15 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        session.rollback()
+        if commit:  # else the caller's other changes in this transaction must stay
+            session.rollback()
         if _retried:
             raise VersionConflict(opportunity, [], based_on_version)
         session.refresh(opportunity)
         # Now either a replay of the winner (same client id) or a conflict with it.
         return update_opportunity(session, user, opportunity, changes,
                                   based_on_version=based_on_version, client_id=client_id,
-                                  _retried=True)
+                                  commit=commit, _retried=True)
     old_stage = opportunity.stage
     for field, (old, new) in diff.items():
         setattr(opportunity, field, new)
@@ -233,5 +236,8 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
             old_stage, opportunity.stage, now, opportunity.closed_at)
     opportunity.version = new_version
     opportunity.updated_at = now
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return opportunity

@@ -14,6 +14,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
+from webapp.domain.checklists import (
+    DEFAULT_ANSWERS_NEEDED,
+    ChecklistItem,
+    ChecklistStatus,
+    answers_needed,
+    checklist_status,
+)
+from webapp.domain.opportunities import to_text
+from webapp.domain.pipeline_metrics import Period, forecast_is_locked, forecast_lock_date
 from webapp.models import (
     METHODOLOGIES,
     OPEN_STAGES,
@@ -29,16 +38,7 @@ from webapp.models import (
     QualificationOverride,
     User,
 )
-from webapp.opportunities.rules import to_text
-from webapp.pipeline.checklists import (
-    DEFAULT_ANSWERS_NEEDED,
-    ChecklistItem,
-    ChecklistStatus,
-    answers_needed,
-    checklist_status,
-)
 from webapp.services import audit
-from webapp.pipeline.metrics import Period, forecast_is_locked, forecast_lock_date
 from webapp.services.opportunities import update_opportunity
 
 MAX_MONEY = Decimal("999999999999.99")
@@ -157,7 +157,7 @@ def save_qualification(session: Session, user: User, opportunity: Opportunity,
         audit.record(session, user, "qualification.override_removed", "opportunity",
                      opportunity.id, reason=override.reason)
         session.delete(override)
-    session.commit()
+    session.flush()
 
     after = before | {k: (v or "").strip() for k, v in answers.items() if k in keys}
     status = checklist_status(items, after, reason if qualified_anyway else None, needed)
@@ -168,7 +168,8 @@ def save_qualification(session: Session, user: User, opportunity: Opportunity,
         changes["stage"] = "qualified"
     if changes:
         update_opportunity(session, user, opportunity, changes,
-                           based_on_version=opportunity.version, client_id=None)
+                           based_on_version=opportunity.version, client_id=None, commit=False)
+    session.commit()  # the answers and the flag they set, together or not at all
     return status
 
 
@@ -286,7 +287,7 @@ def post_market_intel(session: Session, author: User, *, body: str,
                       rep: User | None = None) -> MarketIntel:
     """Share news with one rep, or, when `rep` is None, with everyone the author leads: a
     manager's own team, or every rep when the author is an admin (see
-    `webapp.queries.pipeline.intel_feed`)."""
+    `webapp.queries.one_to_ones.intel_feed`)."""
     body = body.strip()
     if not body:
         raise PipelineError("body", "Write the news to share.")

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
+from webapp.domain import territory_matching
 from webapp.models import Account, Territory, TerritoryOverride, TerritoryRule, User
 from webapp.services import audit
-from webapp.territories import rules as r
 
 
 class TerritoryError(ValueError):
@@ -57,7 +57,7 @@ def save_rules(session: Session, territory: Territory, values: dict, owner: User
         value = values.get(name) or ""
         if isinstance(value, (list, tuple)):
             value = ", ".join(value)
-        row.__setattr__(name, ", ".join(r.split_list(value)))
+        row.__setattr__(name, ", ".join(territory_matching.split_list(value)))
     row.center_latitude, row.center_longitude, row.radius_km = radius
     new_owner_id = owner.id if owner else None
     if new_owner_id != territory.owner_id:

@@ -9,7 +9,6 @@ thrown away (`discard_plan`).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,10 +16,10 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
+from webapp.domain import protection, territory_matching
 from webapp.models import (
     OPEN_STAGES,
     Account,
-    AuditEvent,
     ChangePlan,
     Opportunity,
     PlanAssignment,
@@ -29,18 +28,18 @@ from webapp.models import (
     User,
 )
 from webapp.models.territories import MAJOR_FEDERAL_MODES, PROTECTION_MODES
+from webapp.queries import access
 from webapp.queries import territories as q
 from webapp.queries.access import visible_accounts
 from webapp.services import audit
-from webapp.territories import rules as r
 
 
 class PlanError(ValueError):
     """A plan change was refused; the message says why, in plain words."""
 
 
-def _check_settings(dates: r.PlanDates, protection_mode: str, major_federal: str) -> None:
-    problem = r.plan_dates_problem(dates)
+def _check_settings(dates: protection.PlanDates, protection_mode: str, major_federal: str) -> None:
+    problem = protection.plan_dates_problem(dates)
     if problem:
         raise PlanError(problem)
     if protection_mode not in PROTECTION_MODES:
@@ -49,7 +48,7 @@ def _check_settings(dates: r.PlanDates, protection_mode: str, major_federal: str
         raise PlanError("Choose how Major and Federal accounts are handled.")
 
 
-def draft_plan(session: Session, user: User, *, name: str, dates: r.PlanDates,
+def draft_plan(session: Session, user: User, *, name: str, dates: protection.PlanDates,
                protection_mode: str = "quarters", major_federal: str = "exempt") -> ChangePlan:
     """A draft plan holding every account (of `user`'s scope) whose territory or owner the
     current design changes; commits. Accounts already promised to another scheduled plan
@@ -65,7 +64,7 @@ def draft_plan(session: Session, user: User, *, name: str, dates: r.PlanDates,
     session.add(plan)
     session.flush()
     owners = {t.id: t.owner_id for t in q.territories(session, user)}
-    design = r.assign_territories(q.account_facts(session, user), q.design_rules(session, user),
+    design = territory_matching.assign_territories(q.account_facts(session, user), q.design_rules(session, user),
                                   q.overrides(session, user))
     current = dict((aid, (owner, territory)) for aid, owner, territory in session.execute(
         select(Account.id, Account.owner_id, Account.territory_id)
@@ -92,7 +91,7 @@ def _require_draft(plan: ChangePlan) -> None:
         raise PlanError("This plan is scheduled already; its decisions were announced.")
 
 
-def update_plan(session: Session, plan: ChangePlan, *, name: str, dates: r.PlanDates,
+def update_plan(session: Session, plan: ChangePlan, *, name: str, dates: protection.PlanDates,
                 protection_mode: str, major_federal: str) -> None:
     """Change a draft's name, dates and settings; commits."""
     _require_draft(plan)
@@ -112,7 +111,7 @@ def move_account(session: Session, user: User, plan: ChangePlan, *, account_id: 
     _require_draft(plan)
     account = session.scalar(visible_accounts(user).where(Account.id == account_id))
     territory = session.scalar(select(Territory).where(Territory.id == territory_id,
-                                                       q.territory_scope(user)))
+                                                       access.territory_scope(user)))
     if account is None or territory is None:
         raise PlanError("Choose one of your accounts and one of your territories.")
     if account.id in q.pending_account_ids(session, exclude_plan_id=plan.id):
@@ -151,7 +150,7 @@ def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
     # scheduled meanwhile): an account must never be promised to two reps at once.
     taken = q.pending_account_ids(session, exclude_plan_id=plan.id)
     clashes = [row.account_name for row in rows
-               if row.assignment.account_id in taken and row.decision.kind != r.EXEMPT]
+               if row.assignment.account_id in taken and row.decision.kind != protection.EXEMPT]
     if clashes:
         shown = ", ".join(clashes[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5
                                           else "")
@@ -163,9 +162,8 @@ def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
         a.decision, a.moves_on, a.protected_until = d.kind, d.moves_on, d.protected_until
         a.protecting_opportunity_id = d.opportunity_id
     plan.status, plan.scheduled_at = "scheduled", utcnow()
-    session.add(AuditEvent(actor_id=actor.id, action="territory.plan_scheduled",
-                           target_type="territory_plan", target_id=str(plan.id),
-                           detail=json.dumps({"plan_id": plan.id, "name": plan.name})))
+    audit.record(session, actor, "territory_plan.scheduled", "territory_plan", plan.id,
+                 plan_id=plan.id, name=plan.name)
     session.commit()
 
 
@@ -243,7 +241,7 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
             .where(ChangePlan.status.in_(("scheduled", "applied")),
                    ChangePlan.effective_on <= today,
                    PlanAssignment.applied_at.is_(None),
-                   PlanAssignment.decision.in_((r.MOVES, r.PROTECTED, r.STAYS)))
+                   PlanAssignment.decision.in_((protection.MOVES, protection.PROTECTED, protection.STAYS)))
             .order_by(PlanAssignment.id)
             .with_for_update(of=PlanAssignment))
     if plan_ids is not None:
@@ -253,20 +251,20 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
             plan.status, plan.applied_at = "applied", now
         if assignment.territory_applied_at is None:
             if account.territory_id != assignment.to_territory_id:
-                _audit(session, actor_id, "territory.account_territory_changed", plan, account,
+                _audit(session, actor_id, "account.territory_changed_by_plan", plan, account,
                        from_territory=account.territory_id, to_territory=assignment.to_territory_id,
                        owner=account.owner_id)
                 account.territory_id = assignment.to_territory_id
-                result.territory_only += assignment.decision != r.MOVES
+                result.territory_only += assignment.decision != protection.MOVES
             assignment.territory_applied_at = now
-        owner_changes = assignment.decision in (r.MOVES, r.PROTECTED)
+        owner_changes = assignment.decision in (protection.MOVES, protection.PROTECTED)
         if not owner_changes:
             assignment.applied_at = now
             continue
         if assignment.moves_on is None or assignment.moves_on > today:
             continue
-        rolled = assignment.decision == r.PROTECTED
-        _audit(session, actor_id, "territory.account_rolled" if rolled else "territory.account_moved",
+        rolled = assignment.decision == protection.PROTECTED
+        _audit(session, actor_id, "account.rolled_by_plan" if rolled else "account.moved_by_plan",
                plan, account, from_owner=account.owner_id, to_owner=assignment.to_owner_id,
                territory=assignment.to_territory_id,
                protecting_opportunity=assignment.protecting_opportunity_id)
@@ -290,6 +288,5 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
 
 def _audit(session: Session, actor_id: int | None, action: str, plan: ChangePlan,
            account: Account, **detail) -> None:
-    session.add(AuditEvent(actor_id=actor_id, action=action, target_type="account",
-                           target_id=str(account.id),
-                           detail=json.dumps({"plan_id": plan.id, "plan": plan.name, **detail})))
+    audit.record(session, actor_id, action, "account", account.id, plan_id=plan.id,
+                 plan=plan.name, **detail)

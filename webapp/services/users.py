@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.auth.passwords import hash_password
-from webapp.models import ROLES, User
+from webapp.clock import utcnow
+from webapp.models import ROLES, User, UserSession
+from webapp.passwords import hash_password, verify_password
+from webapp.services.audit import record
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -86,7 +88,6 @@ def invite_user(session: Session, admin: User, *, email: str, name: str, role: s
                 timezone: str = "America/Chicago") -> User:
     """An admin creates a user: with a temporary password, or (no password) company sign-in
     only, linked on their first OpenID Connect sign-in by their verified e-mail. Commits."""
-    from webapp.services.audit import record
 
     email = (email or "").strip().lower()
     name = (name or "").strip()
@@ -119,7 +120,6 @@ def invite_user(session: Session, admin: User, *, email: str, name: str, role: s
 def change_user(session: Session, admin: User, user: User, *, role: str,
                 manager_id: int | None) -> User:
     """Change a user's role and manager (takes effect on their next request). Commits."""
-    from webapp.services.audit import record
 
     if role not in ROLES:
         raise UserError("Choose a role.", "role")
@@ -148,8 +148,6 @@ def change_user(session: Session, admin: User, user: User, *, role: str,
 
 def set_active(session: Session, admin: User, user: User, active: bool) -> User:
     """Deactivate (every session of theirs ends at once) or reactivate a user. Commits."""
-    from webapp.auth.session import end_all_sessions
-    from webapp.services.audit import record
 
     if user.id == admin.id and not active:
         raise UserError("You cannot deactivate your own account.")
@@ -170,9 +168,6 @@ def change_password(session: Session, user: User, *, current: str, new: str,
 
     The caller starts a fresh session for the browser that made the change (the old one ended
     with the others). Raises UserError naming the field at fault."""
-    from webapp.auth.passwords import verify_password
-    from webapp.auth.session import end_all_sessions
-    from webapp.services.audit import record
 
     if user.password_hash is None:
         raise UserError("You sign in with your company account: change that password there.")
@@ -226,8 +221,6 @@ def reset_password(session: Session, admin: User, user: User, *, password: str |
     Like an invite's temporary password, it must be replaced at the next sign-in; every session
     of the user ends now. Returns the password (to show once; it is stored only hashed).
     Commits; raises UserError naming the field at fault."""
-    from webapp.auth.session import end_all_sessions
-    from webapp.services.audit import record
 
     refusal = password_reset_refusal(admin, user, local_login=local_login)
     if refusal:
@@ -250,9 +243,17 @@ def reset_password(session: Session, admin: User, user: User, *, password: str |
 
 def sign_out_everywhere(session: Session, user: User) -> None:
     """End every session of `user`, on every device, this one included. Commits."""
-    from webapp.auth.session import end_all_sessions
-    from webapp.services.audit import record
 
     end_all_sessions(session, user, "signed_out_everywhere")
     record(session, user, "auth.sign_out_everywhere", "user", user.id)
     session.commit()
+
+
+def end_all_sessions(db_session, user: User, reason: str) -> None:
+    """End every session of `user` now (deactivation, sign-out everywhere); no commit."""
+    user.session_version = (user.session_version or 0) + 1
+    db_session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason[:32])
+    )

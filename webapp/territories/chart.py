@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.territories.rules import BalanceRow
+from webapp.domain.balance import BalanceRow
 
 WIDTH = 320  # viewBox units; scales to the screen, readable at 360 px
 LABEL = 92  # left column for the rep's name

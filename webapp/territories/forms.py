@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.territories.rules import POTENTIAL_BANDS
+from webapp.domain.territory_matching import POTENTIAL_BANDS
 
 
 class CheckboxesField(SelectMultipleField):

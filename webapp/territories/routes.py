@@ -5,33 +5,26 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import click
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 
-from webapp.auth.session import login_required, role_required
-from webapp.routing import MAX_DATABASE_ID
 from webapp.clock import local_today
-from webapp.display import full_date
+from webapp.display import plan_date
+from webapp.domain import balance, protection, territory_matching
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import User
+from webapp.queries import access
 from webapp.queries import territories as q
 from webapp.queries.access import get_visible_account
+from webapp.routing import MAX_DATABASE_ID
 from webapp.services import territories as territory_service
 from webapp.services import territory_plans as plan_service
-from webapp.territories import rules as r
+from webapp.sessions import login_required, role_required
 from webapp.territories.chart import balance_chart
 from webapp.territories.forms import MoveForm, PinForm, PlanForm, RulesForm, TerritoryForm
 
 bp = Blueprint("territories", __name__, url_prefix="/territories")
 MANAGERS = ("manager", "admin")
-
-
-@bp.app_template_filter("plan_date")
-def plan_date(value: date | None) -> str:
-    """'Mon Nov 9 2026': plan dates are announced, so they carry the weekday and the year
-    (the app's one date family: webapp/display.py)."""
-    return full_date(value)
 
 
 def _today() -> date:
@@ -40,13 +33,13 @@ def _today() -> date:
 
 
 def _owner_choices() -> list[tuple[int, str]]:
-    return [(0, "Nobody yet")] + [(u.id, u.name) for u in q.team_reps(db.session, g.user)]
+    return [(0, "Nobody yet")] + [(u.id, u.name) for u in access.team_reps(g.user)]
 
 
 def _owner(owner_id: int) -> User | None:
     if not owner_id:
         return None
-    reps = {u.id: u for u in q.team_reps(db.session, g.user)}
+    reps = {u.id: u for u in access.team_reps(g.user)}
     if owner_id not in reps:
         abort(404)
     return reps[owner_id]
@@ -63,7 +56,7 @@ def index():
     return render("territories/index.html", "territories/_balance.html",
                   territories=territories, counts=counts, rows=rows,
                   chart=balance_chart(rows), plans=q.plans(db.session, g.user),
-                  threshold=round(r.IMBALANCE_THRESHOLD * 100))
+                  threshold=round(balance.IMBALANCE_THRESHOLD * 100))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -92,7 +85,7 @@ def edit(territory_id: int):
     form.owner_id.choices = _owner_choices()
     if request.method == "GET":
         form.owner_id.data = territory.owner_id or 0
-        form.potential_bands.data = list(r.split_list(row.potential_bands)) if row else []
+        form.potential_bands.data = list(territory_matching.split_list(row.potential_bands)) if row else []
     preview = None
     status = 200
     if form.validate_on_submit():
@@ -119,17 +112,17 @@ def edit(territory_id: int):
                   pinned=q.pinned_count(db.session, g.user, territory.id))
 
 
-def _candidate_rules(territory_id: int, values: dict) -> r.TerritoryRules:
+def _candidate_rules(territory_id: int, values: dict) -> territory_matching.TerritoryRules:
     radius = None
     if None not in (values.get("center_latitude"), values.get("center_longitude"),
                     values.get("radius_km")):
-        radius = r.Radius(values["center_latitude"], values["center_longitude"], values["radius_km"])
-    return r.TerritoryRules(
-        territory_id, countries=r.split_list(values.get("countries") or ""),
-        regions=r.split_list(values.get("regions") or ""),
-        postal_prefixes=r.split_list(values.get("postal_prefixes") or ""), radius=radius,
-        industries=r.split_list(values.get("industries") or ""),
-        segments=r.split_list(values.get("segments") or ""),
+        radius = territory_matching.Radius(values["center_latitude"], values["center_longitude"], values["radius_km"])
+    return territory_matching.TerritoryRules(
+        territory_id, countries=territory_matching.split_list(values.get("countries") or ""),
+        regions=territory_matching.split_list(values.get("regions") or ""),
+        postal_prefixes=territory_matching.split_list(values.get("postal_prefixes") or ""), radius=radius,
+        industries=territory_matching.split_list(values.get("industries") or ""),
+        segments=territory_matching.split_list(values.get("segments") or ""),
         potential_bands=tuple(values.get("potential_bands") or ()))
 
 
@@ -204,9 +197,9 @@ def remove_override(territory_id: int, account_id: int):
 
 # --- change plans ---------------------------------------------------------------------------
 
-def _plan_dates(form: PlanForm) -> r.PlanDates:
-    defaults = r.default_plan_dates(form.announced_on.data)
-    return r.PlanDates(form.announced_on.data, form.cutoff_on.data or defaults.cutoff_on,
+def _plan_dates(form: PlanForm) -> protection.PlanDates:
+    defaults = protection.default_plan_dates(form.announced_on.data)
+    return protection.PlanDates(form.announced_on.data, form.cutoff_on.data or defaults.cutoff_on,
                        form.effective_on.data or defaults.effective_on)
 
 
@@ -234,12 +227,12 @@ def _plan_page(plan, form=None, move_error: str = "", status: int = 200):
         form = PlanForm(obj=plan)
     rows = q.plan_decisions(db.session, plan)
     groups = {kind: [row for row in rows if row.decision.kind == kind]
-              for kind in (r.MOVES, r.PROTECTED, r.EXEMPT, r.STAYS)}
-    reps = q.team_reps(db.session, g.user)
+              for kind in (protection.MOVES, protection.PROTECTED, protection.EXEMPT, protection.STAYS)}
+    reps = access.team_reps(g.user)
     loads = q.account_loads(db.session, g.user)
-    after = r.balance(q.rep_loads(reps, loads, {row.assignment.account_id:
+    after = balance.balance(q.rep_loads(reps, loads, {row.assignment.account_id:
                                                 row.assignment.to_owner_id for row in rows
-                                                if row.decision.kind in (r.MOVES, r.PROTECTED)}))
+                                                if row.decision.kind in (protection.MOVES, protection.PROTECTED)}))
     search = request.args.get("q", "").strip()[:80]
     found = q.movable_accounts(db.session, g.user, search) if search else []
     move_form = MoveForm()
@@ -249,7 +242,7 @@ def _plan_page(plan, form=None, move_error: str = "", status: int = 200):
         row.assignment.territory_applied_at or row.assignment.applied_at for row in rows)
     return render("territories/plan.html", "territories/_plan_preview.html", status,
                   plan=plan, form=form, groups=groups, total=len(rows),
-                  before=r.balance(q.rep_loads(reps, loads)), after=after, search=search,
+                  before=balance.balance(q.rep_loads(reps, loads)), after=after, search=search,
                   found=found, move_form=move_form, move_error=move_error, today=today,
                   can_unschedule=plan.status == "scheduled" and not started
                   and today < plan.effective_on)
@@ -365,18 +358,4 @@ def my_changes():
 
 # --- cron -----------------------------------------------------------------------------------
 
-@bp.cli.command("apply-plans")
-@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
-              help="Apply as of this day (default: today in DEFAULT_TIMEZONE).")
-def apply_plans_command(today_text: str | None) -> None:
-    """Apply the territory change plans that are due (idempotent: run it daily from cron)."""
-    if today_text:
-        try:
-            today = date.fromisoformat(today_text)
-        except ValueError as error:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
-    else:
-        today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-    result = plan_service.apply_due_plans(db.session, today)
-    click.echo(f"{today.isoformat()}: {result}.")
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
-from webapp.auth.session import login_required
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.queries.today import today_page
+from webapp.sessions import login_required
 
 bp = Blueprint("today", __name__)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+from webapp.domain.stages import is_closed
 from webapp.models.selling import FORECAST_LABELS, STAGE_LABELS
 from webapp.display import full_date, money
 
@@ -22,12 +23,7 @@ FIELD_LABELS = {
     "qualified": "Qualified",
     "forecast_category": "Forecast",
 }
-CLOSED_STAGES = ("won", "lost")
 _DATE_FIELDS = ("close_on", "next_step_on")
-
-
-def is_closed(stage: str) -> bool:
-    return stage in CLOSED_STAGES
 
 
 def current_values(opportunity: Any) -> dict[str, Any]:

@@ -27,15 +27,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.htmx import briefcase_fetch, outbox_replay
+from webapp.htmx import briefcase_fetch, htmx_request, outbox_replay
 from webapp.models import User, UserSession
-
 
 # The same for everyone and cached by content: they never read the session, so their answers
 # carry no `Vary: Cookie` (a cookie-less fetch by the service worker revalidates the same copy).
@@ -233,16 +232,6 @@ def sign_out() -> None:
     session.clear()
 
 
-def end_all_sessions(db_session, user: User, reason: str) -> None:
-    """End every session of `user` now (deactivation, sign-out everywhere); no commit."""
-    user.session_version = (user.session_version or 0) + 1
-    db_session.execute(
-        update(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason[:32])
-    )
-
-
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -263,7 +252,7 @@ def login_required(view):
         if g.get("user") is None:
             # htmx and the offline outbox get a 401 they can act on (ask the rep to sign in,
             # keep the queued writes); a page load gets the sign-in form.
-            if request.headers.get("HX-Request") == "true" or request.method != "GET":
+            if htmx_request() or request.method != "GET":
                 abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)

@@ -3,7 +3,7 @@
 No Flask and no database here, so every rule can be tested on its own. Decisions, documented
 once:
 
-- **Periods** are fiscal quarters, as `webapp.territories.rules` defines them: a fiscal year
+- **Periods** are fiscal quarters, as `webapp.domain.fiscal` defines them: a fiscal year
   is named after the calendar year it *ends* in (start month 2: February 2026 - January 2027
   is FY2027). Period ends are inclusive dates.
 - **Money** is compared in the team's currency only. Deals in another currency are not
@@ -26,25 +26,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from webapp.territories.rules import Quarter, next_quarter, quarter_for
+from webapp.domain.fiscal import Quarter, next_quarter, quarter_for
+from webapp.domain.stages import FUNNEL
 
 ZERO = Decimal("0")
 
-# Funnel levels of the farming algorithm. Negotiation is past the proposal: it counts as a
-# proposal that went on, not as a level of its own.
-FUNNEL = ("first_meeting", "qualified", "proposal", "won")
-FUNNEL_LABELS = {
-    "first_meeting": "First meetings",
-    "qualified": "Qualified",
-    "proposal": "Proposals",
-    "won": "Won",
-}
-STAGE_LEVEL = {"first_meeting": 0, "qualified": 1, "proposal": 2, "negotiation": 2, "won": 3,
-               "lost": 0}
-
 
 # --- Fiscal periods -------------------------------------------------------------------------
-# Fiscal quarters come from the territory rules (one definition for the whole app); a
+# Fiscal quarters come from webapp.domain.fiscal (one definition for the whole app); a
 # forecast or quota period is such a quarter.
 Period = Quarter
 
