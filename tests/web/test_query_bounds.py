@@ -12,6 +12,7 @@ from pathlib import Path
 from webapp.extensions import db
 from webapp.models import OneToOne, Quota
 from webapp.domain.pipeline_metrics import fiscal_quarter
+from webapp.queries import one_to_ones
 from webapp.queries import pipeline as q
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -101,10 +102,10 @@ def test_the_one_to_one_reads_its_week_and_the_one_before(make):
                                             (date(2026, 11, 16), "Prep Acme"),
                                             (date(2026, 11, 30), "Later"))])
     db.session.commit()
-    assert q.one_to_one_and_previous_week(rep.id, date(2026, 11, 23)) == (None, date(2026, 11, 16))
-    record, previous = q.one_to_one_and_previous_week(rep.id, date(2026, 11, 16))
+    assert one_to_ones.one_to_one_and_previous_week(rep.id, date(2026, 11, 23)) == (None, date(2026, 11, 16))
+    record, previous = one_to_ones.one_to_one_and_previous_week(rep.id, date(2026, 11, 16))
     assert record.notes == "Prep Acme" and previous == date(2026, 11, 2)
-    assert q.one_to_one_and_previous_week(rep.id, date(2026, 10, 26)) == (None, None)
+    assert one_to_ones.one_to_one_and_previous_week(rep.id, date(2026, 10, 26)) == (None, None)
 
 
 def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
@@ -117,7 +118,7 @@ def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
     make.opportunity(top, name="Soon deal", next_step="Call", next_step_on=date(2026, 12, 1))
     make.opportunity(top, name="Won deal", stage="won", next_step="x",
                      next_step_on=date(2026, 11, 1), closed_at=datetime(2026, 11, 1))
-    plan = q.territory_plan(manager, rep.id, limit=2)
+    plan = one_to_ones.territory_plan(manager, rep.id, limit=2)
     assert [(a.name, a.next_steps) for a in plan] == [
         ("Top", [("Soon deal", "Call", date(2026, 12, 1)),
                  ("Later deal", "Demo", date(2026, 12, 9))]),
@@ -127,7 +128,7 @@ def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
 
 def test_the_balance_summed_by_the_database_matches_the_per_account_sums(make):
     from webapp.queries import territories as tq
-    from webapp.territories import rules
+    from webapp.domain import balance
 
     manager = make.user("manager")
     busy, idle = make.user("rep", manager=manager), make.user("rep", manager=manager)
@@ -141,8 +142,8 @@ def test_the_balance_summed_by_the_database_matches_the_per_account_sums(make):
         make.opportunity(account, stage="qualified", qualified=False, amount=Decimal("7"))
         make.opportunity(account, stage="won", qualified=True, amount=Decimal("9"),
                          closed_at=datetime(2026, 11, 1))
-    expected = rules.balance(tq.rep_loads(tq.team_reps(db.session, manager),
-                                          tq.account_loads(db.session, manager)))
+    expected = balance.balance(tq.rep_loads(tq.team_reps(manager),
+                                            tq.account_loads(db.session, manager)))
     rows = tq.team_balance(db.session, manager)
     assert rows == expected
     assert [(row.load.name, row.load.accounts, row.load.customers, row.load.potential,
