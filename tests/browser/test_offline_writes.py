@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -31,7 +32,7 @@ def wait_until_synced(page, timeout=30.0) -> None:
 
 
 def ready(page) -> None:
-    """app.js has rendered the outbox into this page."""
+    """The page's outbox code (pending_view.js) has rendered the outbox into this page."""
     page.wait_for_selector("html[data-outbox-ready]", state="attached")
 
 
@@ -146,7 +147,8 @@ def test_ten_offline_writes_survive_a_browser_restart_and_reach_the_server_once_
 
     browser.set_offline(False)  # the `online` event replays the queue
     wait_until_synced(page)
-    assert page.locator("#meetings li.pending").count() == 0
+    # The page redraws a moment after the outbox empties (a few times a second while replaying).
+    expect(page.locator("#meetings li.pending")).to_have_count(0)
     with live_server.ctx() as session:
         meetings = session.scalars(select(Meeting.notes).order_by(Meeting.notes)).all()
         notes = session.scalars(select(Note.body).order_by(Note.body)).all()
