@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -21,7 +22,16 @@ def count(session, model) -> int:
 
 
 def outbox_count(page) -> int:
-    return page.evaluate("() => window.GroundworkOutbox.count()")
+    """What the phone's outbox holds; a page that is navigating (a saved write reloads it) is
+    asked again once the next one has loaded."""
+    for _ in range(20):
+        try:
+            return page.evaluate("() => window.GroundworkOutbox.count()")
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError("the page kept navigating")
 
 
 def wait_until_synced(page, timeout=30.0) -> None:
