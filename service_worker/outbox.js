@@ -288,10 +288,17 @@
     });
   }
 
+  // The address of the session's token: the worker has it from its build (webapp/pwa.py), a
+  // page from <body data-routes> (read when a replay starts, never while the page loads).
+  function tokenUrl() {
+    if (scope.GW_BUILD) return scope.GW_BUILD.routes.syncToken;
+    return JSON.parse(scope.document.body.getAttribute('data-routes')).syncToken;
+  }
+
   // The session's current CSRF token and user. A new session (after signing in again) has a
   // new CSRF secret, so the token stored with an entry is never trusted.
   function fetchSession() {
-    return fetchWithTimeout('/sync/token', {
+    return fetchWithTimeout(tokenUrl(), {
       credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
       headers: { Accept: 'application/json', 'X-Groundwork-Outbox': '1' },
     }).then(response => {

@@ -7,10 +7,9 @@
   const PAGE_TIMEOUT_MS = 3000;
   // One copy of each form serves every account offline: the page fills the account in from
   // the query string (briefcase.js), instead of keeping /meetings/new?account_id=N 300 times.
-  const FORMS = ['/meetings/new', '/notes/new',
-    // field capture (static/js/capture.js): ?account_id= may name an account made offline
-    '/contacts/new', '/opportunities/new', '/accounts/pending', '/opportunities/pending'];
-  const NEVER = ['/sw.js', BUILD.briefcaseManifestUrl];
+  // field capture (static/js/capture.js): ?account_id= may name an account made offline
+  const FORMS = BUILD.forms;
+  const NEVER = [BUILD.workerUrl, BUILD.briefcaseManifestUrl];
   const { names } = GW.caches;
   const { strategies } = GW;
 
@@ -97,11 +96,11 @@
 
   const table = [
     { name: 'versionedStatic',
-      match: (request, url) => url.searchParams.has('v') && (url.pathname.startsWith('/static/') ||
+      match: (request, url) => url.searchParams.has('v') && (url.pathname.startsWith(BUILD.staticRoot) ||
         BUILD.versionedPaths.includes(url.pathname)) },
     { name: 'asset',
-      match: (request, url) => url.pathname.startsWith('/static/') ||
-        url.pathname === '/manifest.webmanifest' },
+      match: (request, url) => url.pathname.startsWith(BUILD.staticRoot) ||
+        url.pathname === BUILD.appManifestUrl },
     { name: 'fragment', match: (request) => isFragment(request) },
     { name: 'page',
       match: (request) => request.mode === 'navigate' ||

@@ -39,7 +39,7 @@ PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
 # The page's outbox code, in the order base.html loads it (static/js/page.js says what each does).
 PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
                 "js/pending_view.js", "js/sync_triggers.js")
-REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/territory.js", "js/meetings.js",
+REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
               "js/opportunity.js")
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
@@ -50,6 +50,10 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          # field capture: new account, contact, deal, and a just-made account's and deal's page
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
          "opportunities.pending", "contacts.edit_offline")
+# The forms of which the phone keeps one copy for every account or record (see
+# service_worker/routes.js): the page fills in what it is for from the address.
+OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",
+                 "accounts.pending", "opportunities.pending")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
 # first; beyond the cap the generic form takes the account from the address (briefcase.js).
@@ -71,6 +75,7 @@ CLIENT_ROUTES = {
     "contact": ("contacts.update", "contact_id"), "contactNew": ("contacts.new", None),
     "contactEditShell": ("contacts.edit_offline", None), "meetingNew": ("meetings.new", None),
     "noteNew": ("notes.new", None), "serviceWorker": ("pwa.service_worker", None),
+    "syncToken": ("sync.token", None),
 }
 _ROUTE_ID = 2**31 - 1  # a valid id, replaced by "{id}"
 bp.add_app_template_global(PAGE_SCRIPTS, "page_scripts")
@@ -137,6 +142,13 @@ def build_service_worker() -> BuiltWorker:
                     if p.relative_to(static_root).as_posix() in PRECACHE]
         offline_url = url_for("pwa.offline")
         manifest_url = url_for("pwa.briefcase_manifest")
+        # The forms whose one saved copy serves every account (the page fills the account in
+        # from ?account_id=), the worker's own address, the web app manifest, the static root.
+        forms = [url_for(name) for name in OFFLINE_FORMS if name in app.view_functions]
+        worker_url = url_for("pwa.service_worker")
+        app_manifest_url = url_for("pwa.manifest")
+        static_root_url = app.static_url_path.rstrip("/") + "/"
+        routes = client_routes()
         imports = [url_for(IMPORT_ENDPOINTS[p.name], v=_module_digest(p)) for p in imported
                    if IMPORT_ENDPOINTS[p.name] in app.view_functions]
     header = {
@@ -147,6 +159,11 @@ def build_service_worker() -> BuiltWorker:
         "imports": imports,
         # Paths outside /static/ whose URLs carry a content hash: cache-first like static.
         "versionedPaths": [u.split("?", 1)[0] for u in imports],
+        "forms": forms,
+        "workerUrl": worker_url,
+        "appManifestUrl": app_manifest_url,
+        "staticRoot": static_root_url,
+        "routes": routes,
     }
     parts = [f"/* Groundwork service worker {version}: built by webapp/pwa.py from "
              f"service_worker/. */\nself.GW_BUILD = {json.dumps(header, indent=1)};\n"]

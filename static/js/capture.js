@@ -215,9 +215,10 @@
     return idIn('account', url.pathname) || '';
   }
 
-  function follow(oldRef, newRef) {
-    if (!UUID.test(oldRef || '') || !newRef) return Promise.resolve();
-    return Outbox.all().then(entries => Promise.all(mine(entries).map(e => {
+  async function follow(oldRef, newRef) {
+    if (!UUID.test(oldRef || '') || !newRef) return;
+    const entries = await Outbox.all();
+    await Promise.all(mine(entries).map(e => {
       let named = false;
       const fields = (e.fields || []).map(pair => {
         if (pair[1] !== oldRef || pair[0] === 'uuid' || pair[0] === 'client_id') return pair;
@@ -231,10 +232,10 @@
         Object.assign(patch, { state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: '', screen: '' });
       }
       return Outbox.update(e.id, patch).catch(() => { /* sent meanwhile */ });
-    })));
+    }));
   }
 
-  document.addEventListener('click', event => {
+  document.addEventListener('click', async event => {
     const link = event.target.closest && event.target.closest('a[data-use-existing]');
     if (!link) return;
     const scope = link.closest('.screen') || document.getElementById('main');
@@ -242,14 +243,11 @@
     if (!form) return;
     event.preventDefault();
     const id = form.getAttribute('data-outbox-replaces');
-    Outbox.get(id).then(entry => {
-      const oldRef = entry ? valuesOf(entry).uuid : '';
-      const newRef = entry ? existingRef(entry.kind, link.href) : '';
-      return Outbox.discard(id).then(() => follow(oldRef, newRef));
-    }).then(() => {
-      Outbox.requestSync();
-      location.assign(link.href);
-    });
+    const entry = await Outbox.get(id);
+    await Outbox.discard(id);
+    if (entry) await follow(valuesOf(entry).uuid, existingRef(entry.kind, link.href));
+    Outbox.requestSync();
+    location.assign(link.href);
   });
 
   // ---- editing a contact offline --------------------------------------------------------------
@@ -644,17 +642,16 @@
     });
   }
 
-  function refresh() {
-    Outbox.all().then(entries => {
-      latest = entries;
-      nameTheCaptures(entries);
-      offerInPickers(pendingAccounts(entries));
-      offerPendingContacts();
-      renderPendingAccount(entries);
-      renderPendingDeal(entries);
-      renderAccountPage(entries);
-      document.documentElement.setAttribute('data-capture-ready', '');
-    });
+  async function refresh() {
+    const entries = await Outbox.all();
+    latest = entries;
+    nameTheCaptures(entries);
+    offerInPickers(pendingAccounts(entries));
+    offerPendingContacts();
+    renderPendingAccount(entries);
+    renderPendingDeal(entries);
+    renderAccountPage(entries);
+    document.documentElement.setAttribute('data-capture-ready', '');
   }
 
   Outbox.subscribe(refresh);

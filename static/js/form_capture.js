@@ -305,40 +305,41 @@
     });
   }
 
-  function queue(form, submitter) {
+  async function queue(form, submitter) {
     // Capture before disabling the buttons: a disabled submitter (the stage button that was
     // tapped) is left out of FormData, and its value is the whole point of the write.
     const entry = capture(form, submitter);
     busy(form, true);
     const destination = destinationOf(entry, form);
-    Outbox.add(entry, form.getAttribute('data-outbox-replaces') || null).then(() => {
+    try {
+      await Outbox.add(entry, form.getAttribute('data-outbox-replaces') || null);
       markSaved(form);
       Outbox.requestSync();
-      if (!navigator.onLine) return null;
-      return Promise.race([Outbox.replay(), wait(ONLINE_WAIT)]);
-    }).then(outcome => {
+      const outcome = navigator.onLine ? await Promise.race([Outbox.replay(), wait(ONLINE_WAIT)]) : null;
       const result = outcome && outcome.results && outcome.results[entry.id];
       if (result && result.state === 'confirmed') {
         go(destination);
-        return null;
+        return;
       }
       if (result && result.state === 'needs-attention') {
         // Refused while the rep is here: the server's errors in place, as a plain form would
         // show them, and nothing left waiting on the phone (it was never saved).
-        return Outbox.get(entry.id).then(stored => Outbox.discard(entry.id).then(() => {
-          stored.replace = false;
-          showInPlace(stored);
-        }));
+        const stored = await Outbox.get(entry.id);
+        await Outbox.discard(entry.id);
+        stored.replace = false;
+        showInPlace(stored);
+        return;
       }
       if (result && result.state === 'conflict') {
-        return Outbox.get(entry.id).then(stored => { showInPlace(stored); });
+        showInPlace(await Outbox.get(entry.id));
+        return;
       }
-      return leaveFor(destination, form);
-    }).catch(err => {
+      await leaveFor(destination, form);
+    } catch (err) {
       busy(form, false);
       if (err && err.name === 'ConstraintError') { showSaved(form, true); return; }
       notice('This phone could not store the change: ' + err + '. Nothing was sent; try again.');
-    });
+    }
   }
 
   // Where the server sends the rep after this write: the opportunity's own page after an

@@ -290,16 +290,15 @@
   function refresh() {
     if (scheduled) return;
     scheduled = true;
-    setTimeout(() => {
+    setTimeout(async () => {
       scheduled = false;
-      Promise.all([Outbox.all(), Outbox.status()]).then(both => {
-        const entries = mine(both[0]);
-        renderBadge(entries, both[1]);
-        renderAccountPage(entries);
-        renderOpportunityPage(entries);
-        renderPendingList(entries, both[1]);
-        document.documentElement.setAttribute('data-outbox-ready', '');
-      });
+      const [all, status] = await Promise.all([Outbox.all(), Outbox.status()]);
+      const entries = mine(all);
+      renderBadge(entries, status);
+      renderAccountPage(entries);
+      renderOpportunityPage(entries);
+      renderPendingList(entries, status);
+      document.documentElement.setAttribute('data-outbox-ready', '');
     }, Outbox.isReplaying() ? REPLAY_REDRAW_MS : 0);
   }
 

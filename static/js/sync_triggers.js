@@ -16,17 +16,14 @@
 
   // ---- triggers ----------------------------------------------------------------------------
 
-  function sync(force) {
-    return Outbox.count().then(n => {
-      if (!n) return null;
-      return Outbox.replay({ force: !!force }).then(outcome => {
-        clearTimeout(retryTimer);
-        if (outcome && outcome.status === 'retry' && outcome.retryAt) {
-          retryTimer = setTimeout(sync, Math.max(1000, outcome.retryAt - Date.now()));
-        }
-        return outcome;
-      });
-    });
+  async function sync(force) {
+    if (!await Outbox.count()) return null;
+    const outcome = await Outbox.replay({ force: !!force });
+    clearTimeout(retryTimer);
+    if (outcome && outcome.status === 'retry' && outcome.retryAt) {
+      retryTimer = setTimeout(sync, Math.max(1000, outcome.retryAt - Date.now()));
+    }
+    return outcome;
   }
 
   document.addEventListener('click', event => {
