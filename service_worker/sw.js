@@ -37,6 +37,7 @@
   const messages = {
     'hello': ({ user }) => GW.caches.setUser(user).then(() => ({ version: BUILD.version })),
     'version': () => ({ version: BUILD.version }),
+    'claim': () => self.clients.claim().then(() => ({ claimed: true })),
     'outbox-replaying': () => ({ replaying: outboxReplaying() }),
     // Never in the middle of a replay: take the outbox's lock if it is free and keep it until
     // this worker is active, so no replay can start while the old worker is being replaced.

@@ -85,6 +85,14 @@
     .then(registration => { watchForUpdates(registration); return sw.ready; })
     .catch(error => { console.warn('Groundwork: no service worker', error); return null; });
 
+  // A page whose navigation was under way while the worker activated was not yet a client when
+  // the worker claimed its clients, so nothing controls it: ask the worker to take it now, so
+  // what this page fetches is kept offline too, without a reload.
+  ready.then(registration => {
+    if (registration && registration.active && !sw.controller) return ask({ type: 'claim' }, null, 5000);
+    return null;
+  }).catch(() => {});
+
   /* Send {type, ...} to the active worker; resolves with its final answer. `onProgress` gets
    * intermediate {type: 'progress'} messages. */
   function ask(message, onProgress, timeoutMs) {
