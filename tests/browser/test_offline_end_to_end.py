@@ -80,6 +80,7 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     page.get_by_role("button", name="Add account").click()
     page.wait_for_url("**/accounts/pending#*")
     page.get_by_role("heading", name="Hooli").wait_for()
+    hooli_page = page.url
     made.append("account Hooli")
 
     # 2. A contact at it.
@@ -104,6 +105,17 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     page.wait_for_url("**/accounts/pending#*")
     page.locator("[data-pending-new_opportunity] li", has_text="Platform deal").wait_for()
     made.append("deal Platform deal at Hooli")
+
+    # 3b. A change to that deal before it has left the phone: its page here takes the next step.
+    page.locator("[data-pending-new_opportunity] a", has_text="Platform deal").click()
+    page.wait_for_url("**/opportunities/pending#*")
+    page.get_by_role("heading", name="Platform deal").wait_for()
+    page.get_by_label("Next step", exact=True).fill("Send the quote")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_function("() => window.GroundworkOutbox.count().then((n) => n === 4)")
+    made.append("Platform deal: next step")
+    page.goto(hooli_page)
+    page.get_by_role("heading", name="Hooli").wait_for()
 
     # 4. A meeting there with the new contact.
     page.locator("#pending-account").get_by_role("link", name="Log meeting").click()
@@ -153,8 +165,8 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     made.append("commitment kept")
 
     queued = _outbox(page)
-    assert len(queued) == len(made) == 8, queued
-    assert _badge(page) == "8 unsynced"
+    assert len(queued) == len(made) == 9, queued
+    assert _badge(page) == "9 unsynced"
     with live_server.ctx() as session:  # nothing has left the phone
         assert _count(session, ClientWrite) == 0
 
@@ -167,7 +179,7 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     page = context.pages[0] if context.pages else context.new_page()
     started = time.monotonic()
     page.goto(live_server.url + "/")
-    page.locator("#sync-status [data-outbox-count='8']").wait_for(timeout=3000)
+    page.locator("#sync-status [data-outbox-count='9']").wait_for(timeout=3000)
     shown_after = time.monotonic() - started
 
     # Signal again: the outbox drains, with no conflict shown or left behind.
@@ -195,6 +207,8 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
                                            == ("Gavin Belson", "CEO", hooli_id) for c in contacts)),
             "deal": (len(deals), all((d.account_id, d.stage, d.amount)
                                      == (hooli_id, "proposal", Decimal("120000")) for d in deals)),
+            "deal change": (sum(d.next_step == "Send the quote" for d in deals),
+                            all(d.version == 2 for d in deals)),
             "meeting": (len(meetings), all((m.account_id, m.attendees, m.notes)
                                            == (hooli_id, "Gavin Belson",
                                                "Walked the floor with Gavin") for m in meetings)),
