@@ -29,7 +29,8 @@ from webapp.queries.accounts import (
     territory_index,
     territory_rows,
 )
-from webapp.queries.capture import account_by_ref, find_by_client_id, similar_accounts
+from webapp.queries.access import account_by_ref
+from webapp.queries.capture import find_by_client_id, similar_accounts
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.sessions import login_required
 

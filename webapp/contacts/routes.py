@@ -7,14 +7,13 @@ from webapp.contacts.forms import ContactEditForm, ContactForm
 from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.models import Contact
-from webapp.queries.capture import (
+from webapp.queries.access import (
     account_by_ref,
     account_for_new_form,
-    contacts_with_email,
-    find_by_client_id,
     get_account_by_ref,
     get_visible_contact,
 )
+from webapp.queries.capture import contacts_with_email, find_by_client_id
 from webapp.queries.meeting_form import picker_choices
 from webapp.services.capture import (
     CONTACT_FIELDS,

@@ -26,7 +26,7 @@ from webapp.queries.access import (
     get_visible_commitment,
     get_visible_meeting,
 )
-from webapp.queries.capture import account_by_ref, get_account_by_ref
+from webapp.queries.access import account_by_ref, get_account_by_ref
 from webapp.queries.meeting_form import (
     account_contacts,
     meeting_page,

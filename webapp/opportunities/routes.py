@@ -23,14 +23,14 @@ from webapp.opportunities.forms import (
     ReopenForm,
 )
 from webapp.queries.access import get_visible_opportunity
-from webapp.queries.capture import (
+from webapp.queries.access import (
     account_by_ref,
     account_for_new_form,
     get_account_by_ref,
     get_opportunity_by_ref,
-    opportunity_by_client_id,
     opportunity_by_ref,
 )
+from webapp.queries.capture import opportunity_by_client_id
 from webapp.queries.meeting_form import picker_choices
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.services.deals import close_deal, reopen_deal

@@ -10,13 +10,18 @@ every other query returns None (or an empty list) and lets the route decide.
 from __future__ import annotations
 
 from flask import abort
+from werkzeug.exceptions import NotFound
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import contains_eager
+
+from webapp.domain.client_ids import parse_client_id
 
 from webapp.extensions import db
 from webapp.models import (
     Account,
     ChangePlan,
     Commitment,
+    Contact,
     Meeting,
     Note,
     Opportunity,
@@ -142,3 +147,110 @@ def get_visible_meeting(user: User, meeting_id: int) -> Meeting:
     if row is None:
         abort(404)
     return row.Meeting
+
+
+# By reference: a database id ("12") or the client id (a UUID) a phone gave the record when it
+# made it, so a write made offline can name a record made offline before it.
+
+def account_by_ref(user: User, ref: str | int | None) -> Account | None:
+    """The account named by a database id ("12") or by the client id a phone gave it when it
+    was made (a UUID), if `user` may see it; None otherwise (not made yet, or not theirs)."""
+    text = str(ref or "").strip()
+    if text.isdigit():
+        if not 0 < int(text) <= MAX_DATABASE_ID:
+            return None
+        return db.session.scalar(select(Account).where(account_visibility(user),
+                                                       Account.id == int(text)))
+    client_id = parse_client_id(text)
+    if client_id is None:
+        return None
+    return db.session.scalar(select(Account).where(account_visibility(user),
+                                                   Account.uuid == client_id))
+
+
+class AccountNotHere(NotFound):
+    """A write names an account by a client id the server has no account for (within what
+    the user may see): not arrived yet, or not theirs. The page says what to do."""
+
+    rep_message = ("The account this belongs to has not reached the server (or is not "
+                   "yours). Send the new account first, then send this again.")
+
+
+def get_account_by_ref(user: User, ref: str | int | None) -> Account:
+    """`account_by_ref`, or 404."""
+    account = account_by_ref(user, ref)
+    if account is None:
+        if parse_client_id(str(ref or "")):
+            raise AccountNotHere()
+        abort(404)
+    return account
+
+
+def account_for_new_form(user: User, ref: str | None) -> Account | None:
+    """The account a new-record form opens for (?account_id=): None for none, or for the
+    client id of an account still on the phone (the form then offers it from the outbox);
+    404 for an account id the user may not see."""
+    text = (ref or "").strip()
+    if not text:
+        return None
+    account = account_by_ref(user, text)
+    if account is None and parse_client_id(text) is None:
+        abort(404)
+    return account
+
+
+def contact_by_ref(user: User, ref: str | int | None) -> Contact | None:
+    """A contact by database id or client id, if it is on an account `user` may see."""
+    text = str(ref or "").strip()
+    stmt = select(Contact).join(Account, Contact.account_id == Account.id) \
+        .where(account_visibility(user))
+    if text.isdigit():
+        if not 0 < int(text) <= MAX_DATABASE_ID:
+            return None
+        return db.session.scalar(stmt.where(Contact.id == int(text)))
+    client_id = parse_client_id(text)
+    if client_id is None:
+        return None
+    return db.session.scalar(stmt.where(Contact.uuid == client_id))
+
+
+def get_visible_contact(user: User, contact_id: int) -> Contact:
+    """The contact, or 404 unless `user` may see its account."""
+    contact = contact_by_ref(user, contact_id)
+    if contact is None:
+        abort(404)
+    return contact
+
+
+def opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity | None:
+    """A deal by database id or by the client id its form made (a deal made on the phone),
+    if it is on an account `user` may see."""
+    text = str(ref or "").strip()
+    stmt = select(Opportunity).join(Account, Opportunity.account_id == Account.id) \
+        .options(contains_eager(Opportunity.account)).where(account_visibility(user))
+    if text.isdigit():
+        if not 0 < int(text) <= MAX_DATABASE_ID:
+            return None
+        return db.session.scalar(stmt.where(Opportunity.id == int(text)))
+    client_id = parse_client_id(text)
+    if client_id is None:
+        return None
+    return db.session.scalar(stmt.where(Opportunity.uuid == client_id))
+
+
+class DealNotHere(NotFound):
+    """A change names a deal by the client id of a deal made on the phone that the server has
+    not got (within what the user may see): not arrived yet, or not theirs."""
+
+    rep_message = ("The deal this change belongs to has not reached the server (or is not "
+                   "yours). Send the new deal first, then send this again.")
+
+
+def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
+    """`opportunity_by_ref`, or 404."""
+    opportunity = opportunity_by_ref(user, ref)
+    if opportunity is None:
+        if parse_client_id(str(ref or "")):
+            raise DealNotHere()
+        abort(404)
+    return opportunity
