@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from webapp.clock import local_today
+from webapp.database import unit_of_work
 from webapp.extensions import db
 from webapp.services import imports as import_service
 from webapp.services import territory_plans as plan_service
@@ -95,8 +96,9 @@ def create_user(email: str, name: str, role: str, manager_email: str | None, pas
     from webapp.services.users import UserError, create_local_user
 
     try:
-        user = create_local_user(db.session, email=email, name=name, role=role,
-                                 password=password, manager_email=manager_email)
+        with unit_of_work(db.session) as session:
+            user = create_local_user(session, email=email, name=name, role=role,
+                                     password=password, manager_email=manager_email)
     except UserError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Created {user.role} {user.email}.")
@@ -148,7 +150,8 @@ def apply_plans_command(today_text: str | None) -> None:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
     else:
         today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-    result = plan_service.apply_due_plans(db.session, today)
+    with unit_of_work(db.session) as session:
+        result = plan_service.apply_due_plans(session, today)
     click.echo(f"{today.isoformat()}: {result}.")
 
 

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _READING: ContextVar[bool] = ContextVar("groundwork_reading", default=False)
@@ -25,6 +26,20 @@ def reading(enabled: bool = True) -> Iterator[None]:
         yield
     finally:
         _READING.reset(token)
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One transaction, owned by the caller: what the block's services add is committed once
+    when it ends, and rolled back if it raises. Services never commit (they add and flush);
+    a request's transaction is owned by `webapp/hooks.py` (`_end_transaction`), a CLI
+    command's and a background import batch's by this."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def configure_sqlite(engine: Engine) -> None:

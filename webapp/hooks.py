@@ -1,10 +1,22 @@
 """App-wide request hooks, in the order they run after the CSRF check and after g.user is
 loaded (both registered earlier in create_app): a temporary password is changed first, then a
 write seen before gets its original answer; the client's address is handed to the audit log.
+After the view: a confirmed write's answer is added to the replay ledger, and the request's
+transaction is committed (a success) or rolled back (a refusal) in one place.
 """
 from __future__ import annotations
 
-from flask import Flask, g, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import Forbidden
 
 from webapp.domain.client_ids import parse_client_id
@@ -18,7 +30,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_client_address_for_audit)
     app.before_request(_password_change_first)
     app.before_request(_answer_repeated_write)
-    app.after_request(_remember_write)
+    app.after_request(_end_transaction)  # after-request hooks run last-registered first,
+    app.after_request(_remember_write)   # so the ledger row is added before the commit
 
 
 def _client_address_for_audit():
@@ -84,6 +97,23 @@ def _answer_repeated_write():
     g.answered_from_ledger = True
     response = redirect(answer.location, answer.status_code)
     response.headers["X-Groundwork-Replay"] = "original"
+    return response
+
+
+def _end_transaction(response):
+    """The request owns its transaction: a write answered with success (below 400) is
+    committed here, once, together with its replay-ledger row; a refused one (400 and up) is
+    rolled back, so nothing of it is half-saved. A GET never writes (its read ends at teardown).
+    An error that escapes a view is rolled back by `webapp/errors.py`."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return response
+    if response.status_code < 400:
+        try:
+            db.session.commit()
+        except DBAPIError as error:  # lost at the commit: answered as webapp/errors.py says
+            return current_app.make_response(current_app.handle_user_exception(error))
+    else:
+        db.session.rollback()
     return response
 
 

@@ -9,7 +9,8 @@ from webapp.extensions import db
 
 @pytest.fixture
 def session(make):
-    """The session a route would hand a service (the app context comes with `make`)."""
+    """The session a route would hand a service (the app context comes with `make`); the
+    tests own its transactions with `webapp.database.unit_of_work`, as a request does."""
     yield db.session
     db.session.rollback()
 

@@ -1,5 +1,8 @@
 """The write paths a rep and a manager use, called as services (no HTTP): what they save, that
-a replay saves nothing twice, that a refused write leaves nothing behind."""
+a replay saves nothing twice, that a refused write leaves nothing behind.
+
+Each write runs as a request runs it: a service called inside `unit_of_work`, which commits
+what it added when the block ends, or rolls it all back when the service refuses."""
 from __future__ import annotations
 
 import uuid
@@ -10,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.services.conftest import fresh
+from webapp.database import unit_of_work
 from webapp.domain.checklists import checklist_for
 from webapp.domain.protection import PlanDates
 from webapp.models import (
@@ -41,12 +45,14 @@ def test_a_logged_meeting_is_saved_once_with_its_commitment_and_touches_the_acco
         session, make, rep, clock):
     account = make.account(rep, name="Acme Tool")
     client_id = _id()
-    first = meetings.log_meeting(session, rep, account, client_id=client_id,
-                                 notes="Walked the plant.", kind="in_person",
-                                 ours=meetings.Promise("Send the quote", date(2026, 11, 30)))
-    again = meetings.log_meeting(session, rep, account, client_id=client_id,
-                                 notes="Walked the plant.", kind="in_person",
-                                 ours=meetings.Promise("Send the quote", date(2026, 11, 30)))
+    with unit_of_work(session):
+        first = meetings.log_meeting(session, rep, account, client_id=client_id,
+                                     notes="Walked the plant.", kind="in_person",
+                                     ours=meetings.Promise("Send the quote", date(2026, 11, 30)))
+    with unit_of_work(session):
+        again = meetings.log_meeting(session, rep, account, client_id=client_id,
+                                     notes="Walked the plant.", kind="in_person",
+                                     ours=meetings.Promise("Send the quote", date(2026, 11, 30)))
 
     assert again.id == first.id
     assert _count(session, Meeting, Meeting.account_id == account.id) == 1
@@ -57,10 +63,9 @@ def test_a_logged_meeting_is_saved_once_with_its_commitment_and_touches_the_acco
 
 def test_a_meeting_without_notes_is_refused_and_nothing_is_saved(session, make, rep):
     account = make.account(rep)
-    with pytest.raises(meetings.MeetingError) as refused:
+    with pytest.raises(meetings.MeetingError) as refused, unit_of_work(session):
         meetings.log_meeting(session, rep, account, client_id=_id(), notes="   ")
     assert refused.value.field == "notes"
-    session.rollback()
     assert _count(session, Meeting) == 0
 
 
@@ -68,27 +73,26 @@ def test_a_meeting_without_notes_is_refused_and_nothing_is_saved(session, make, 
 
 def test_a_new_account_contact_and_deal_are_made_once_each(session, make, rep):
     account_id, contact_id, deal_id = _id(), _id(), _id()
-    account, created = capture.create_account(
-        session, rep, capture.NewAccount(name="  Blue   Harbor Foods ", city="Madison"),
-        client_id=account_id)
-    replayed, created_again = capture.create_account(
-        session, rep, capture.NewAccount(name="Blue Harbor Foods", city="Madison"),
-        client_id=account_id)
+    with unit_of_work(session):
+        account, created = capture.create_account(
+            session, rep, capture.NewAccount(name="  Blue   Harbor Foods ", city="Madison"),
+            client_id=account_id)
+    with unit_of_work(session):
+        replayed, created_again = capture.create_account(
+            session, rep, capture.NewAccount(name="Blue Harbor Foods", city="Madison"),
+            client_id=account_id)
     assert created and not created_again and replayed.id == account.id
     assert fresh(account).owner_id == rep.id
 
-    contact, _ = capture.create_contact(session, rep, account,
-                                        capture.ContactDetails(name="Dana Park", title="Buyer"),
-                                        client_id=contact_id)
-    capture.create_contact(session, rep, account,
-                           capture.ContactDetails(name="Dana Park", title="Buyer"),
-                           client_id=contact_id)
-    deal = opportunities.create_opportunity(session, rep, account, client_id=deal_id,
-                                            name="Cold storage", amount=Decimal("42000"),
-                                            close_on=date(2027, 2, 28))
-    opportunities.create_opportunity(session, rep, account, client_id=deal_id,
-                                     name="Cold storage", amount=Decimal("42000"),
-                                     close_on=date(2027, 2, 28))
+    for _ in range(2):  # the write and its replay
+        with unit_of_work(session):
+            contact, _ = capture.create_contact(
+                session, rep, account, capture.ContactDetails(name="Dana Park", title="Buyer"),
+                client_id=contact_id)
+        with unit_of_work(session):
+            deal = opportunities.create_opportunity(
+                session, rep, account, client_id=deal_id, name="Cold storage",
+                amount=Decimal("42000"), close_on=date(2027, 2, 28))
 
     assert _count(session, Account, Account.uuid == account_id) == 1
     assert _count(session, Contact, Contact.account_id == account.id) == 1
@@ -102,10 +106,11 @@ def test_a_new_account_contact_and_deal_are_made_once_each(session, make, rep):
 def test_a_client_id_of_another_reps_account_is_refused(session, make, rep):
     other = make.user("rep", name="Ben Brooks")
     client_id = _id()
-    capture.create_account(session, other, capture.NewAccount(name="Theirs"), client_id=client_id)
-    with pytest.raises(capture.ClientIdTaken):
+    with unit_of_work(session):
+        capture.create_account(session, other, capture.NewAccount(name="Theirs"),
+                               client_id=client_id)
+    with pytest.raises(capture.ClientIdTaken), unit_of_work(session):
         capture.create_account(session, rep, capture.NewAccount(name="Mine"), client_id=client_id)
-    session.rollback()
     assert _count(session, Account, Account.name == "Mine") == 0
 
 
@@ -114,11 +119,13 @@ def test_a_client_id_of_another_reps_account_is_refused(session, make, rep):
 def test_an_edit_on_an_older_version_merges_a_field_nobody_else_changed(session, make, rep):
     manager = session.get(type(rep), rep.manager_id)
     deal = make.opportunity(make.account(rep), stage="qualified", amount=Decimal("10000"))
-    opportunities.update_opportunity(session, manager, deal, {"amount": Decimal("12000")},
-                                     based_on_version=1, client_id=_id())
+    with unit_of_work(session):
+        opportunities.update_opportunity(session, manager, deal, {"amount": Decimal("12000")},
+                                         based_on_version=1, client_id=_id())
     # The rep's phone still shows version 1 and moves the stage.
-    opportunities.update_opportunity(session, rep, fresh(deal), {"stage": "proposal"},
-                                     based_on_version=1, client_id=_id())
+    with unit_of_work(session):
+        opportunities.update_opportunity(session, rep, fresh(deal), {"stage": "proposal"},
+                                         based_on_version=1, client_id=_id())
     saved = fresh(deal)
     assert (saved.stage, saved.amount, saved.version) == ("proposal", Decimal("12000.00"), 3)
     assert _count(session, OpportunityChange, OpportunityChange.opportunity_id == deal.id) == 2
@@ -128,13 +135,13 @@ def test_an_edit_of_a_field_someone_else_changed_meanwhile_is_a_conflict_and_sav
         session, make, rep):
     manager = session.get(type(rep), rep.manager_id)
     deal = make.opportunity(make.account(rep), amount=Decimal("10000"))
-    opportunities.update_opportunity(session, manager, deal, {"amount": Decimal("12000")},
-                                     based_on_version=1, client_id=_id())
-    with pytest.raises(opportunities.VersionConflict) as conflict:
+    with unit_of_work(session):
+        opportunities.update_opportunity(session, manager, deal, {"amount": Decimal("12000")},
+                                         based_on_version=1, client_id=_id())
+    with pytest.raises(opportunities.VersionConflict) as conflict, unit_of_work(session):
         opportunities.update_opportunity(session, rep, fresh(deal),
                                          {"amount": Decimal("9000"), "next_step": "Call"},
                                          based_on_version=1, client_id=_id())
-    session.rollback()
     assert [c.field for c in conflict.value.conflicts] == ["amount"]
     assert conflict.value.keep == {"next_step": "Call"}
     assert conflict.value.changed_by == ["Maya Manager"]
@@ -146,8 +153,9 @@ def test_a_replayed_update_changes_nothing_the_second_time(session, make, rep):
     deal = make.opportunity(make.account(rep))
     client_id = _id()
     for _ in range(2):
-        opportunities.update_opportunity(session, rep, fresh(deal), {"next_step": "Demo"},
-                                         based_on_version=1, client_id=client_id)
+        with unit_of_work(session):
+            opportunities.update_opportunity(session, rep, fresh(deal), {"next_step": "Demo"},
+                                             based_on_version=1, client_id=client_id)
     assert fresh(deal).version == 2
     assert _count(session, OpportunityChange, OpportunityChange.opportunity_id == deal.id) == 1
 
@@ -156,14 +164,16 @@ def test_a_replayed_update_changes_nothing_the_second_time(session, make, rep):
 
 def test_a_won_deal_reopened_goes_back_to_its_stage_and_amount(session, make, rep, clock):
     deal = make.opportunity(make.account(rep), stage="proposal", amount=Decimal("50000"))
-    closure = deals.close_deal(session, rep, deal, outcome="won", amount=Decimal("47500"),
-                               client_id=_id())
+    with unit_of_work(session):
+        closure = deals.close_deal(session, rep, deal, outcome="won", amount=Decimal("47500"),
+                                   client_id=_id())
     won = fresh(deal)
     assert (won.stage, won.amount, won.closed_at) == ("won", Decimal("47500.00"), clock())
     assert closure.outcome == "won"
 
     clock.advance(days=2)
-    deals.reopen_deal(session, rep, fresh(deal), client_id=_id())
+    with unit_of_work(session):
+        deals.reopen_deal(session, rep, fresh(deal), client_id=_id())
     reopened = fresh(deal)
     assert (reopened.stage, reopened.amount, reopened.closed_at) == (
         "proposal", Decimal("50000.00"), None)
@@ -171,9 +181,8 @@ def test_a_won_deal_reopened_goes_back_to_its_stage_and_amount(session, make, re
 
 def test_a_lost_deal_needs_a_reason(session, make, rep):
     deal = make.opportunity(make.account(rep), stage="proposal")
-    with pytest.raises(opportunities.OpportunityError):
+    with pytest.raises(opportunities.OpportunityError), unit_of_work(session):
         deals.close_deal(session, rep, deal, outcome="lost", client_id=_id())
-    session.rollback()
     assert fresh(deal).stage == "proposal"
 
 
@@ -183,7 +192,8 @@ def test_enough_answers_qualify_the_deal_in_the_same_save(session, make, rep):
     deal = make.opportunity(make.account(rep), stage="first_meeting")
     items = checklist_for("meddicc", [])
     answers = {item.key: f"Answer {n}" for n, item in enumerate(items[:3])}
-    status = save_qualification(session, rep, deal, items, answers, needed=3)
+    with unit_of_work(session):
+        status = save_qualification(session, rep, deal, items, answers, needed=3)
     assert status.qualified
     saved = fresh(deal)
     assert (saved.qualified, saved.stage) == (True, "qualified")
@@ -204,18 +214,23 @@ def test_a_scheduled_plan_moves_an_unprotected_account_on_its_effective_date(ses
     quiet = make.account(ana, name="Quiet Dairy", region="WI", territory_id=north.id)
     home = make.account(ana, name="Home Steel", region="IL", territory_id=north.id)
     clock.set(datetime(2026, 10, 24, 15))
-    territories.save_rules(session, north, {"regions": "IL"}, ana, actor=manager)
-    territories.save_rules(session, south, {"regions": "WI"}, ben, actor=manager)
-
-    plan = territory_plans.draft_plan(
-        session, manager, name="Wisconsin to Ben",
-        dates=PlanDates(date(2026, 10, 24), date(2026, 10, 23), date(2026, 11, 9)))
-    territory_plans.schedule_plan(session, plan, manager)
-    assert territory_plans.apply_due_plans(session, date(2026, 11, 8)).moved == 0
+    with unit_of_work(session):
+        territories.save_rules(session, north, {"regions": "IL"}, ana, actor=manager)
+        territories.save_rules(session, south, {"regions": "WI"}, ben, actor=manager)
+    with unit_of_work(session):
+        plan = territory_plans.draft_plan(
+            session, manager, name="Wisconsin to Ben",
+            dates=PlanDates(date(2026, 10, 24), date(2026, 10, 23), date(2026, 11, 9)))
+    with unit_of_work(session):
+        territory_plans.schedule_plan(session, plan, manager)
+    with unit_of_work(session):
+        assert territory_plans.apply_due_plans(session, date(2026, 11, 8)).moved == 0
     assert fresh(quiet).owner_id == ana.id
 
-    result = territory_plans.apply_due_plans(session, date(2026, 11, 9))
-    again = territory_plans.apply_due_plans(session, date(2026, 11, 9))
+    with unit_of_work(session):
+        result = territory_plans.apply_due_plans(session, date(2026, 11, 9))
+    with unit_of_work(session):
+        again = territory_plans.apply_due_plans(session, date(2026, 11, 9))
     assert (result.moved, again.moved) == (1, 0)
     assert (fresh(quiet).owner_id, fresh(quiet).territory_id) == (ben.id, south.id)
     assert (fresh(home).owner_id, fresh(home).territory_id) == (ana.id, north.id)

@@ -60,7 +60,7 @@ def _made_by(session: Session, model, client_id: str, check) -> object | None:
 
 def create_account(session: Session, user: User, values: NewAccount, *,
                    client_id: str) -> tuple[Account, bool]:
-    """A new account owned by `user` (the rep who met the company); commits.
+    """A new account owned by `user` (the rep who met the company).
 
     Returns (account, created): a repeat of the same client id returns the account it made,
     with created False. The caller has offered possible duplicates already."""
@@ -80,13 +80,13 @@ def create_account(session: Session, user: User, values: NewAccount, *,
         owner_id=user.id, status="prospect", created_at=now, updated_at=now,
     )
     try:
-        session.add(account)
-        session.flush()
-        audit.record(session, user, "account.created", "account", account.id, name=name,
-                     client_id=client_id)
-        session.commit()
+        with session.begin_nested():  # a savepoint: a twin's win undoes only this
+            session.add(account)
+            session.flush()
+            audit.record(session, user, "account.created", "account", account.id, name=name,
+                         client_id=client_id)
     except IntegrityError:
-        session.rollback()  # a concurrent replay of the same write made it first
+        # a concurrent replay of the same write made it first
         existing = _made_by(session, Account, client_id, lambda a: a.owner_id == user.id)
         if existing is None:
             raise
@@ -103,7 +103,7 @@ def _clean(details: ContactDetails) -> dict[str, str]:
 
 def create_contact(session: Session, user: User, account: Account, details: ContactDetails, *,
                    client_id: str) -> tuple[Contact, bool]:
-    """A new contact at `account`; commits. Returns (contact, created); a repeat of the same
+    """A new contact at `account`. Returns (contact, created); a repeat of the same
     client id returns the contact it made. The caller has checked that `user` may see
     `account`."""
     existing = _made_by(session, Contact, client_id, lambda c: c.account_id == account.id)
@@ -112,13 +112,12 @@ def create_contact(session: Session, user: User, account: Account, details: Cont
     values = _clean(details)
     contact = Contact(uuid=client_id, account_id=account.id, created_at=utcnow(), **values)
     try:
-        session.add(contact)
-        session.flush()
-        audit.record(session, user, "contact.created", "contact", contact.id,
-                     account_id=account.id, name=values["name"], client_id=client_id)
-        session.commit()
+        with session.begin_nested():  # a savepoint: a twin's win undoes only this
+            session.add(contact)
+            session.flush()
+            audit.record(session, user, "contact.created", "contact", contact.id,
+                         account_id=account.id, name=values["name"], client_id=client_id)
     except IntegrityError:
-        session.rollback()
         existing = _made_by(session, Contact, client_id, lambda c: c.account_id == account.id)
         if existing is None:
             raise
@@ -188,7 +187,7 @@ def _merge(yours: dict[str, str], current: dict[str, str], base: dict[str, str],
 def update_contact(session: Session, user: User, contact: Contact, details: ContactDetails, *,
                    based_on_version: int | None = None, base: ContactDetails | None = None,
                    _retried: bool = False) -> dict[str, tuple[str, str]]:
-    """Apply the contact's new details; commits. Returns what changed (field: (old, new));
+    """Apply the contact's new details. Returns what changed (field: (old, new));
     a repeat of the same change changes nothing. The caller has checked access.
 
     An edit made on an older version (`based_on_version`, the form having shown `base`) is
@@ -223,8 +222,7 @@ def update_contact(session: Session, user: User, contact: Contact, details: Cont
     claimed = session.execute(
         update(Contact).where(Contact.id == contact.id, Contact.version == version)
         .values(version=version + 1).execution_options(synchronize_session=False)).rowcount
-    if claimed != 1:
-        session.rollback()
+    if claimed != 1:  # the winner has committed: read it (READ COMMITTED) and merge again
         session.refresh(contact)
         if _retried:
             raise ContactConflict(contact, [], {}, [], None)
@@ -237,5 +235,5 @@ def update_contact(session: Session, user: User, contact: Contact, details: Cont
     audit.record(session, user, "contact.changed", "contact", contact.id,
                  account_id=contact.account_id, version=contact.version,
                  **{name: f"{old} → {new}" for name, (old, new) in changed.items()})
-    session.commit()
+    session.flush()
     return changed

@@ -9,7 +9,7 @@ from webapp.models import Commitment, User
 
 def resolve_commitment(session: Session, user: User, commitment: Commitment, *,
                        kept: bool | None) -> Commitment:
-    """Mark the commitment kept (True), not kept (False) or open again (None); commits.
+    """Mark the commitment kept (True), not kept (False) or open again (None).
 
     Setting the same answer twice changes nothing, so a replay is harmless. The caller has
     checked that `user` may see the commitment's account."""
@@ -17,5 +17,5 @@ def resolve_commitment(session: Session, user: User, commitment: Commitment, *,
         return commitment
     commitment.kept = kept
     commitment.resolved_at = None if kept is None else utcnow()
-    session.commit()
+    session.flush()
     return commitment

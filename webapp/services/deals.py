@@ -35,7 +35,7 @@ def close_deal(session: Session, user: User, opportunity: Opportunity, *, outcom
                amount: Decimal | None = None, reason: str | None = None, competitor: str = "",
                client_id: str | None = None) -> DealClosure:
     """Close an open deal as won (at `amount`, the final figure) or lost (for `reason`, to
-    `competitor`); commits. A replay of the same client id returns the first close.
+    `competitor`). A replay of the same client id returns the first close.
 
     OpportunityError names the field when something a manager needs is missing or the deal is
     already closed. The caller has checked that `user` may see the deal's account."""
@@ -69,10 +69,9 @@ def close_deal(session: Session, user: User, opportunity: Opportunity, *, outcom
     audit.record(session, user, "deal.closed", "opportunity", opportunity.id, outcome=outcome,
                  reason=closure.loss_reason or "", competitor=closure.competitor,
                  amount=str(closure.amount))
-    # The close and the stage change commit together (update_opportunity commits).
+    # The close and the stage change are saved together: one transaction, the caller's.
     _apply(session, user, opportunity, changes, client_id, "outcome")
     if opportunity.stage != outcome:  # lost a race with another write: nothing was saved
-        session.rollback()
         raise OpportunityError("outcome", "The deal changed meanwhile. Look again and close it.")
     return closure
 
@@ -80,7 +79,7 @@ def close_deal(session: Session, user: User, opportunity: Opportunity, *, outcom
 def reopen_deal(session: Session, user: User, opportunity: Opportunity, *,
                 client_id: str | None = None) -> DealClosure:
     """Undo the deal's latest close within the reopen window: back to the stage (and, after a
-    win, the amount) it had before; commits. Reopening an open deal is a no-op when this very
+    win, the amount) it had before. Reopening an open deal is a no-op when this very
     write (client id) already reopened it, an error otherwise."""
     if client_id and opportunity.is_open and was_applied(session, opportunity.id, client_id):
         return session.scalar(select(DealClosure).where(
@@ -101,7 +100,6 @@ def reopen_deal(session: Session, user: User, opportunity: Opportunity, *,
                  outcome=closure.outcome, back_to=closure.previous_stage)
     _apply(session, user, opportunity, changes, client_id, "reopen")
     if opportunity.stage != closure.previous_stage:
-        session.rollback()
         raise OpportunityError("reopen", "The deal changed meanwhile. Look again.")
     return closure
 
@@ -112,5 +110,4 @@ def _apply(session: Session, user: User, opportunity: Opportunity, changes: dict
         update_opportunity(session, user, opportunity, changes,
                            based_on_version=opportunity.version, client_id=client_id)
     except VersionConflict:  # another write won the same version: nothing of ours was saved
-        session.rollback()
         raise OpportunityError(field, "The deal changed meanwhile. Look again.") from None

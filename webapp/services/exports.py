@@ -8,6 +8,6 @@ from webapp.services import audit
 
 
 def record_export(session: Session, user: User, kind: str) -> None:
-    """Record that `user` exported their visible `kind`; commits."""
+    """Record that `user` exported their visible `kind`; the caller commits."""
     audit.record(session, user, f"export.{kind}", "export", kind)
-    session.commit()
+    session.flush()

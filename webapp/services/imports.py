@@ -1,6 +1,12 @@
 """Importing CRM exports: keep the upload, check every row, then write all or nothing, in
 the background with its progress on the page.
 
+The one service that commits, on purpose (every other leaves that to the request or the CLI
+command, see webapp/services/__init__.py): a job's changes from a page (upload, mapping,
+start, carry on, discard) are committed at once, because a runner thread on another
+connection reads the job next; the runner's own work is a series of short transactions
+(progress beats, 500-row batches) so a big import never holds SQLite's write lock for long.
+
 How a big file goes in (50,000 rows in a few seconds, see bench/import_50k.py):
 - the upload is kept in the database (table import_jobs), so any app server can carry on with
   it. A runner (a thread of the app server, or `groundwork imports work`: IMPORT_RUNNER) does

@@ -42,7 +42,7 @@ def log_meeting(session: Session, user: User, account: Account, *, client_id: st
                 engagement: int | None = None, is_first_meeting: bool = False,
                 opportunity: Opportunity | None = None, theirs: Promise | None = None,
                 ours: Promise | None = None) -> Meeting:
-    """Record a meeting (naive UTC `started_at`, default now) and its commitments; commits.
+    """Record a meeting (naive UTC `started_at`, default now) and its commitments.
 
     Idempotent on `client_id`: a repeat returns the meeting already logged and changes
     nothing. The meeting, its commitments and the account's last touch are saved together
@@ -75,19 +75,18 @@ def log_meeting(session: Session, user: User, account: Account, *, client_id: st
     # A meeting logged late does not make an account look touched in the future.
     touched = min(started_at, now)
     try:
-        session.add(meeting)
-        session.flush()  # the meeting's id for its commitments; a duplicate client id fails here
-        for party, promise in (("theirs", theirs), ("ours", ours)):
-            if promise is not None and promise.description.strip():
-                session.add(Commitment(account_id=account.id, meeting_id=meeting.id, party=party,
-                                       description=promise.description.strip(),
-                                       due_on=promise.due_on, created_at=now))
-        if account.last_touch_at is None or account.last_touch_at < touched:
-            account.last_touch_at = touched
-        session.commit()
+        with session.begin_nested():  # a savepoint: a twin's win undoes only this
+            session.add(meeting)
+            session.flush()  # the meeting's id; a duplicate client id fails here
+            for party, promise in (("theirs", theirs), ("ours", ours)):
+                if promise is not None and promise.description.strip():
+                    session.add(Commitment(account_id=account.id, meeting_id=meeting.id,
+                                           party=party, description=promise.description.strip(),
+                                           due_on=promise.due_on, created_at=now))
+            if account.last_touch_at is None or account.last_touch_at < touched:
+                account.last_touch_at = touched
     except IntegrityError:
         # A concurrent replay of the same write won the race: answer with its meeting.
-        session.rollback()
         existing = find_logged_meeting(session, user, client_id)
         if existing is None:
             raise

@@ -22,7 +22,7 @@ def find_note(session: Session, user: User, client_id: str) -> Note | None:
 
 def add_note(session: Session, user: User, *, body: str, client_id: str,
              account: Account | None = None) -> Note:
-    """Save a quick note (unfiled when `account` is None) and touch the account; commits.
+    """Save a quick note (unfiled when `account` is None) and touch the account.
 
     Idempotent on `client_id`: a repeat returns the note already saved. The caller has
     checked that `user` may see `account`."""
@@ -38,13 +38,13 @@ def add_note(session: Session, user: User, *, body: str, client_id: str,
     note = Note(uuid=client_id, user_id=user.id, account_id=account.id if account else None,
                 body=body, created_at=now)
     try:
-        session.add(note)
-        session.flush()
-        if account is not None and (account.last_touch_at is None or account.last_touch_at < now):
-            account.last_touch_at = now
-        session.commit()
+        with session.begin_nested():  # a savepoint: a twin's win undoes only this
+            session.add(note)
+            session.flush()
+            if account is not None and (account.last_touch_at is None
+                                        or account.last_touch_at < now):
+                account.last_touch_at = now
     except IntegrityError:
-        session.rollback()
         existing = find_note(session, user, client_id)
         if existing is None:
             raise
@@ -53,7 +53,7 @@ def add_note(session: Session, user: User, *, body: str, client_id: str,
 
 
 def file_note(session: Session, user: User, note: Note, account: Account) -> Note:
-    """File the user's unfiled note under `account` and touch the account; commits.
+    """File the user's unfiled note under `account` and touch the account.
 
     Filing again under the same account changes nothing (a replayed write). The caller has
     checked that the note is the user's and that `user` may see `account`."""
@@ -64,5 +64,5 @@ def file_note(session: Session, user: User, note: Note, account: Account) -> Not
     note.account_id = account.id
     if account.last_touch_at is None or account.last_touch_at < note.created_at:
         account.last_touch_at = note.created_at
-    session.commit()
+    session.flush()
     return note

@@ -83,7 +83,7 @@ def _check_values(values: dict[str, Any]) -> None:
 def create_opportunity(session: Session, user: User, account: Account, *, client_id: str,
                        name: str, amount: Decimal, close_on: date,
                        stage: str = "first_meeting") -> Opportunity:
-    """A new opportunity on `account`, owned by the account's owner; commits.
+    """A new opportunity on `account`, owned by the account's owner.
 
     Idempotent on `client_id` (the opportunity's uuid). The caller has checked access."""
     existing = session.scalar(select(Opportunity).where(Opportunity.uuid == client_id))
@@ -104,13 +104,12 @@ def create_opportunity(session: Session, user: User, account: Account, *, client
         updated_at=now, stage_changed_at=now, closed_at=now if is_closed(stage) else None,
     )
     try:
-        session.add(opportunity)
-        session.flush()
-        audit.record(session, user, "opportunity.created", "opportunity", opportunity.id,
-                     account_id=account.id, name=name, client_id=client_id)
-        session.commit()
+        with session.begin_nested():  # a savepoint: a twin's win undoes only this
+            session.add(opportunity)
+            session.flush()
+            audit.record(session, user, "opportunity.created", "opportunity", opportunity.id,
+                         account_id=account.id, name=name, client_id=client_id)
     except IntegrityError:
-        session.rollback()
         existing = session.scalar(select(Opportunity).where(Opportunity.uuid == client_id))
         if existing is None or existing.account_id != account.id:
             raise
@@ -162,10 +161,9 @@ def values_at(session: Session, opportunity: Opportunity, version: int) -> dict[
 
 def update_opportunity(session: Session, user: User, opportunity: Opportunity,
                        changes: dict[str, Any], *, based_on_version: int,
-                       client_id: str | None, commit: bool = True,
-                       _retried: bool = False) -> Opportunity:
-    """Apply `changes` (only the fields given) made on `based_on_version`; commits, unless
-    `commit` is False (then it only flushes: the change is part of the caller's transaction).
+                       client_id: str | None, _retried: bool = False) -> Opportunity:
+    """Apply `changes` (only the fields given) made on `based_on_version`, in the caller's
+    transaction (flushed; the caller commits).
 
     Each changed field writes an OpportunityChange (who, when, old -> new, client id, the new
     version) and the version goes up by one; a stage change stamps stage_changed_at and
@@ -214,15 +212,13 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        if commit:  # else the caller's other changes in this transaction must stay
-            session.rollback()
         if _retried:
             raise VersionConflict(opportunity, [], based_on_version)
         session.refresh(opportunity)
         # Now either a replay of the winner (same client id) or a conflict with it.
         return update_opportunity(session, user, opportunity, changes,
                                   based_on_version=based_on_version, client_id=client_id,
-                                  commit=commit, _retried=True)
+                                  _retried=True)
     old_stage = opportunity.stage
     for field, (old, new) in diff.items():
         setattr(opportunity, field, new)
@@ -236,8 +232,5 @@ def update_opportunity(session: Session, user: User, opportunity: Opportunity,
             old_stage, opportunity.stage, now, opportunity.closed_at)
     opportunity.version = new_version
     opportunity.updated_at = now
-    if commit:
-        session.commit()
-    else:
-        session.flush()
+    session.flush()
     return opportunity

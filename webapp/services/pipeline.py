@@ -1,8 +1,9 @@
 """Writes for the pipeline pages: settings, qualification, forecasts, one-to-ones, market intel.
 
-Each function takes the session and plain values, checks them, commits and returns. Bad input
-raises `PipelineError` naming the form field. Callers have already checked access (the
-opportunity through its account, the rep through `visible_user_ids`).
+Each function takes the session and plain values, checks them, adds and flushes (the caller
+commits) and returns. Bad input raises `PipelineError` naming the form field. Callers have
+already checked access (the opportunity through its account, the rep through
+`visible_user_ids`).
 """
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ def save_pipeline_settings(session: Session, *, methodology: str, stuck_days: in
     if not 1 <= qualify_answers <= 50:
         raise PipelineError("qualify_answers", "Enter a number from 1 to 50.")
     settings.qualify_answers = qualify_answers
-    session.commit()
+    session.flush()
     return settings
 
 
@@ -96,7 +97,7 @@ def add_checklist_item(session: Session, *, label: str, hint: str = "",
     item = QualificationItem(label=label[:120], hint=hint.strip()[:300], required=required,
                              position=last + 1)
     session.add(item)
-    session.commit()
+    session.flush()
     return item
 
 
@@ -106,7 +107,7 @@ def retire_checklist_item(session: Session, item_id: int) -> None:
     if item is None:
         raise PipelineError("item", "That item is not on the list.")
     item.active = False
-    session.commit()
+    session.flush()
 
 
 # --- qualification --------------------------------------------------------------------------
@@ -168,15 +169,15 @@ def save_qualification(session: Session, user: User, opportunity: Opportunity,
         changes["stage"] = "qualified"
     if changes:
         update_opportunity(session, user, opportunity, changes,
-                           based_on_version=opportunity.version, client_id=None, commit=False)
-    session.commit()  # the answers and the flag they set, together or not at all
+                           based_on_version=opportunity.version, client_id=None)
+    session.flush()  # the answers and the flag they set: one transaction, the caller's
     return status
 
 
 def requalify_open_deals(session: Session, user: User, items: Iterable[ChecklistItem],
                          needed: int) -> tuple[int, int]:
     """Make every open deal's qualified flag follow the checklist after the manager changed it
-    or the number of answers it takes; commits. Returns (now qualified, no longer qualified).
+    or the number of answers it takes. Returns (now qualified, no longer qualified).
 
     Each flip is written to the deal's history under the manager's name. It does not take a
     new version: it is not an edit of the deal, and a rep's queued edit of the deal must not
@@ -210,7 +211,7 @@ def requalify_open_deals(session: Session, user: User, items: Iterable[Checklist
     audit.record(session, user, "qualification.rule_changed", "pipeline_settings", "",
                  answers_needed=needed, items=len(keys), now_qualified=gained,
                  no_longer_qualified=len(flips) - gained)
-    session.commit()
+    session.flush()
     return gained, len(flips) - gained
 
 
@@ -240,7 +241,7 @@ def submit_forecast(session: Session, rep: User, period: Period, *, commit: Deci
                                  period_end=period.end, submitted_at=now)
         session.add(row)
     row.commit, row.best_case, row.currency, row.updated_at = commit, best_case, currency, now
-    session.commit()
+    session.flush()
     return row
 
 
@@ -252,7 +253,7 @@ def override_forecast(session: Session, manager: User, rep: User, period: Period
     if commit is None:
         if row is not None:
             session.delete(row)
-            session.commit()
+            session.flush()
         return None
     commit = _money("commit", commit)
     if row is None:
@@ -260,7 +261,7 @@ def override_forecast(session: Session, manager: User, rep: User, period: Period
         session.add(row)
     row.manager_id, row.commit, row.note = manager.id, commit, note.strip()[:300]
     row.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return row
 
 
@@ -279,7 +280,7 @@ def save_one_to_one_notes(session: Session, author: User, rep: User, week: date,
                        manager_id=rep.manager_id or author.id)
         session.add(row)
     row.notes, row.updated_by_id, row.updated_at = notes.strip(), author.id, now
-    session.commit()
+    session.flush()
     return row
 
 
@@ -296,5 +297,5 @@ def post_market_intel(session: Session, author: User, *, body: str,
     post = MarketIntel(author_id=author.id, rep_id=rep.id if rep else None, body=body,
                        created_at=utcnow())
     session.add(post)
-    session.commit()
+    session.flush()
     return post

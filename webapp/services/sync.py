@@ -27,13 +27,15 @@ def original_answer(session: Session, user_id: int, key: str) -> ClientWrite | N
 
 def remember_answer(session: Session, user_id: int, key: str, kind: str, status_code: int,
                     location: str) -> None:
-    """Record the answer a write got; commits. A concurrent twin that recorded it first wins."""
-    session.add(ClientWrite(key=key, user_id=user_id, kind=kind, status_code=status_code,
-                            location=location[:500], created_at=utcnow()))
+    """Add the answer a write got to the write's own transaction (the request commits them
+    together). A concurrent twin that recorded it first wins: only this row is undone."""
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(ClientWrite(key=key, user_id=user_id, kind=kind,
+                                    status_code=status_code, location=location[:500],
+                                    created_at=utcnow()))
     except IntegrityError:
-        session.rollback()
+        pass
 
 
 # Longer than any plausible offline stretch: a phone's outbox keeps writes through an expired
@@ -53,8 +55,9 @@ def prune_cutoff(days: int) -> datetime:
 def prune_ledger(session: Session, older_than: datetime, *, dry_run: bool = False) -> int:
     """Delete the replay ledger's rows recorded before `older_than`; returns how many.
 
-    In batches, each committed, so a large first prune never holds SQLite's write lock for
-    long while reps sync. Idempotent: a second run finds nothing more to delete."""
+    In batches, each committed here on purpose (the one service that commits, like an
+    import's batches), so a large first prune never holds SQLite's write lock for long while
+    reps sync. Idempotent: a second run finds nothing more to delete."""
     old = select(ClientWrite.key).where(ClientWrite.created_at < older_than)
     if dry_run:
         return session.scalar(select(func.count()).select_from(old.subquery())) or 0

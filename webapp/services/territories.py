@@ -20,7 +20,7 @@ class TerritoryError(ValueError):
 
 def create_territory(session: Session, *, name: str, owner: User | None,
                      description: str = "", actor: User | None = None) -> Territory:
-    """A new, empty territory (no rules yet); commits. Written to the audit log as `actor`."""
+    """A new, empty territory (no rules yet). Written to the audit log as `actor`."""
     name = " ".join(name.split())
     if not name:
         raise TerritoryError("Enter a name.")
@@ -33,13 +33,13 @@ def create_territory(session: Session, *, name: str, owner: User | None,
     session.flush()
     audit.record(session, actor, "territory.created", "territory", territory.id, name=name,
                  owner_id=territory.owner_id)
-    session.commit()
+    session.flush()
     return territory
 
 
 def save_rules(session: Session, territory: Territory, values: dict, owner: User | None,
                actor: User | None = None) -> None:
-    """Store the territory's owner and rules (`values`: the rule form's fields); commits.
+    """Store the territory's owner and rules (`values`: the rule form's fields).
     A new owner is written to the audit log as `actor`'s change.
 
     Changing rules moves no account: accounts change hands only through a change plan.
@@ -64,13 +64,13 @@ def save_rules(session: Session, territory: Territory, values: dict, owner: User
         audit.record(session, actor, "territory.owner_changed", "territory", territory.id,
                      name=territory.name, owner_id=[territory.owner_id, new_owner_id])
     territory.owner_id = new_owner_id
-    session.commit()
+    session.flush()
 
 
 def pin_account(session: Session, territory: Territory, account: Account,
                 actor: User | None = None) -> int | None:
     """Pin `account` to `territory` by hand (a manual override: it wins over every rule);
-    commits. Returns the territory it was pinned to before (None: it was not pinned); pinning
+    returns the territory it was pinned to before (None: it was not pinned); pinning
     it where it is pinned already changes nothing.
 
     The caller has checked that `actor` may design the territory and see the account. Nobody's
@@ -90,13 +90,13 @@ def pin_account(session: Session, territory: Territory, account: Account,
     audit.record(session, actor, "territory.override_added", "account", account.id,
                  account=account.name, territory_id=territory.id, territory=territory.name,
                  replaces_territory_id=previous)
-    session.commit()
+    session.flush()
     return previous
 
 
 def unpin_account(session: Session, territory: Territory, account: Account,
                   actor: User | None = None) -> bool:
-    """Remove the pin of `account` on `territory`, so the rules decide again; commits.
+    """Remove the pin of `account` on `territory`, so the rules decide again.
     Returns False (and changes nothing) when it was not pinned there. Like pinning, this
     moves no account today: the next change plan drafted follows the rules."""
     override = session.scalar(select(TerritoryOverride).where(
@@ -107,5 +107,5 @@ def unpin_account(session: Session, territory: Territory, account: Account,
     session.delete(override)
     audit.record(session, actor, "territory.override_removed", "account", account.id,
                  account=account.name, territory_id=territory.id, territory=territory.name)
-    session.commit()
+    session.flush()
     return True

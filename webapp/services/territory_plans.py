@@ -51,7 +51,7 @@ def _check_settings(dates: protection.PlanDates, protection_mode: str, major_fed
 def draft_plan(session: Session, user: User, *, name: str, dates: protection.PlanDates,
                protection_mode: str = "quarters", major_federal: str = "exempt") -> ChangePlan:
     """A draft plan holding every account (of `user`'s scope) whose territory or owner the
-    current design changes; commits. Accounts already promised to another scheduled plan
+    current design changes. Accounts already promised to another scheduled plan
     are left out."""
     name = " ".join(name.split())
     if not name:
@@ -82,7 +82,7 @@ def draft_plan(session: Session, user: User, *, name: str, dates: protection.Pla
         session.add(PlanAssignment(plan_id=plan.id, account_id=account_id,
                                    from_owner_id=owner_id, from_territory_id=territory_id,
                                    to_territory_id=match.territory_id, to_owner_id=new_owner))
-    session.commit()
+    session.flush()
     return plan
 
 
@@ -93,20 +93,20 @@ def _require_draft(plan: ChangePlan) -> None:
 
 def update_plan(session: Session, plan: ChangePlan, *, name: str, dates: protection.PlanDates,
                 protection_mode: str, major_federal: str) -> None:
-    """Change a draft's name, dates and settings; commits."""
+    """Change a draft's name, dates and settings; the caller commits."""
     _require_draft(plan)
     _check_settings(dates, protection_mode, major_federal)
     plan.name = " ".join(name.split()) or plan.name
     plan.announced_on, plan.cutoff_on, plan.effective_on = (
         dates.announced_on, dates.cutoff_on, dates.effective_on)
     plan.protection_mode, plan.major_federal = protection_mode, major_federal
-    session.commit()
+    session.flush()
 
 
 def move_account(session: Session, user: User, plan: ChangePlan, *, account_id: int,
                  territory_id: int) -> PlanAssignment | None:
     """Put one account in another territory in a draft plan, and remember it as a manual
-    override (it wins over the rules in later designs); commits. Moving it back where it is
+    override (it wins over the rules in later designs). Moving it back where it is
     today takes it out of the plan (returns None)."""
     _require_draft(plan)
     account = session.scalar(visible_accounts(user).where(Account.id == account_id))
@@ -129,19 +129,19 @@ def move_account(session: Session, user: User, plan: ChangePlan, *, account_id: 
     if unchanged:
         if assignment is not None:
             session.delete(assignment)
-        session.commit()
+        session.flush()
         return None
     if assignment is None:
         assignment = PlanAssignment(plan_id=plan.id, account_id=account.id)
         session.add(assignment)
     assignment.from_owner_id, assignment.from_territory_id = account.owner_id, account.territory_id
     assignment.to_territory_id, assignment.to_owner_id = territory.id, territory.owner_id
-    session.commit()
+    session.flush()
     return assignment
 
 
 def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
-    """Freeze every account's decision and schedule the plan; commits. From here on the
+    """Freeze every account's decision and schedule the plan. From here on the
     reps see it (from the announcement date) and `apply_due_plans` carries it out. Refused
     (PlanError) while another scheduled plan still has to carry out one of its accounts."""
     _require_draft(plan)
@@ -164,11 +164,11 @@ def schedule_plan(session: Session, plan: ChangePlan, actor: User) -> None:
     plan.status, plan.scheduled_at = "scheduled", utcnow()
     audit.record(session, actor, "territory_plan.scheduled", "territory_plan", plan.id,
                  plan_id=plan.id, name=plan.name)
-    session.commit()
+    session.flush()
 
 
 def unschedule_plan(session: Session, plan: ChangePlan, actor: User, *, today: date) -> None:
-    """Take a scheduled plan back to draft; commits. The frozen decisions are dropped (a draft
+    """Take a scheduled plan back to draft. The frozen decisions are dropped (a draft
     is decided live again) and the reps no longer see it. Refused (PlanError, nothing changed)
     once the plan has started: anything applied, or its effective date come (`today`)."""
     if plan.status == "draft":
@@ -182,6 +182,7 @@ def unschedule_plan(session: Session, plan: ChangePlan, actor: User, *, today: d
                         "longer go back to draft.")
     # Only untouched rows are cleared: should `apply_due_plans` get to one meanwhile (its
     # rows are locked until it commits), fewer rows match and nothing is changed.
+    savepoint = session.begin_nested()  # undone alone if the apply got there first
     cleared = session.execute(
         update(PlanAssignment)
         .where(PlanAssignment.plan_id == plan.id,
@@ -190,16 +191,17 @@ def unschedule_plan(session: Session, plan: ChangePlan, actor: User, *, today: d
                 protecting_opportunity_id=None)
         .execution_options(synchronize_session=False)).rowcount
     if cleared != q.plan_size(session, plan):
-        session.rollback()
+        savepoint.rollback()
         raise started
+    savepoint.commit()
     plan.status, plan.scheduled_at = "draft", None
     audit.record(session, actor, "territory_plan.unscheduled", "territory_plan", plan.id,
                  plan_id=plan.id, name=plan.name)
-    session.commit()
+    session.flush()
 
 
 def discard_plan(session: Session, plan: ChangePlan, actor: User) -> None:
-    """Delete a draft plan and its accounts; commits. Nobody was told about a draft, so
+    """Delete a draft plan and its accounts. Nobody was told about a draft, so
     nothing else changes: accounts moved by hand in it stay pinned to their territory
     (manual overrides belong to the design, not to the plan)."""
     if plan.status != "draft":
@@ -209,7 +211,7 @@ def discard_plan(session: Session, plan: ChangePlan, actor: User) -> None:
     audit.record(session, actor, "territory_plan.discarded", "territory_plan", plan.id,
                  plan_id=plan.id, name=plan.name, accounts=removed)
     session.delete(plan)
-    session.commit()
+    session.flush()
 
 
 @dataclass
@@ -225,7 +227,8 @@ class ApplyResult:
 
 def apply_due_plans(session: Session, today: date, *, actor_id: int | None = None,
                     plan_ids: list[int] | None = None) -> ApplyResult:
-    """Carry out every scheduled plan whose effective date has come; commits once.
+    """Carry out every scheduled plan whose effective date has come (one transaction:
+    the caller commits it).
 
     Idempotent: each step is stamped, so running it twice a day (cron and a manager's
     button) changes nothing the second time. On the effective date an account that moves
@@ -282,7 +285,7 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
             result.rolled += 1
         else:
             result.moved += 1
-    session.commit()
+    session.flush()
     return result
 
 

@@ -47,7 +47,7 @@ def password_problem(password: str, email: str | None = None) -> str | None:
 def create_local_user(session: Session, *, email: str, name: str, role: str = "rep",
                       password: str, manager_email: str | None = None,
                       timezone: str = "America/Chicago") -> User:
-    """Create a user who signs in with a password; commits."""
+    """Create a user who signs in with a password; the caller commits."""
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"Unknown role {role!r}.")
@@ -68,7 +68,7 @@ def create_local_user(session: Session, *, email: str, name: str, role: str = "r
     user = User(email=email, name=name.strip(), role=role, timezone=timezone,
                 password_hash=hash_password(password), manager_id=manager.id if manager else None)
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -113,7 +113,7 @@ def invite_user(session: Session, admin: User, *, email: str, name: str, role: s
     session.flush()
     record(session, admin, "user.created", "user", user.id, email=email, role=role,
            manager_id=user.manager_id, sign_in="password" if password else "company")
-    session.commit()
+    session.flush()
     return user
 
 
@@ -142,7 +142,7 @@ def change_user(session: Session, admin: User, user: User, *, role: str,
         user.role = role
         user.manager_id = new_manager_id
         record(session, admin, "user.changed", "user", user.id, **changes)
-        session.commit()
+        session.flush()
     return user
 
 
@@ -158,7 +158,7 @@ def set_active(session: Session, admin: User, user: User, active: bool) -> User:
         end_all_sessions(session, user, "deactivated")
     record(session, admin, "user.deactivated" if not active else "user.reactivated", "user",
            user.id, email=user.email)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -186,7 +186,7 @@ def change_password(session: Session, user: User, *, current: str, new: str,
     user.must_change_password = False
     end_all_sessions(session, user, "password_changed")
     record(session, user, "auth.password_changed", "user", user.id, temporary=was_temporary)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -237,7 +237,7 @@ def reset_password(session: Session, admin: User, user: User, *, password: str |
     end_all_sessions(session, user, "password_reset")
     record(session, admin, "user.password_reset", "user", user.id, email=user.email,
            generated=generated)
-    session.commit()
+    session.flush()
     return password
 
 
@@ -246,7 +246,7 @@ def sign_out_everywhere(session: Session, user: User) -> None:
 
     end_all_sessions(session, user, "signed_out_everywhere")
     record(session, user, "auth.sign_out_everywhere", "user", user.id)
-    session.commit()
+    session.flush()
 
 
 def end_all_sessions(db_session, user: User, reason: str) -> None:
