@@ -37,7 +37,7 @@ from webapp.queries.meeting_form import (
 )
 from webapp.routing import account_id_arg, local_path
 from webapp.services.commitments import resolve_commitment as resolve_commitment_service
-from webapp.services.meetings import MeetingError, Promise, find_logged_meeting, log_meeting
+from webapp.services.meetings import MeetingError, Promise, log_meeting
 from webapp.sessions import login_required
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -89,18 +89,10 @@ def new():
         form.client_id.data = new_client_id()  # a fresh idempotency key per form
         return _render(form, account)
 
+    # A replay is answered by the ledger (webapp/hooks.py); past it, log_meeting finds its meeting.
     form = MeetingForm(formdata=_with_account_resolved(request.form))
     if _wants_contacts_only():
         return _show_contacts(form)
-    client_id = parse_client_id(form.client_id.data)
-    if client_id:
-        try:
-            existing = find_logged_meeting(db.session, user, client_id)
-        except ClientIdTaken:
-            abort(409)
-        if existing is not None:  # a replay: answer as the first time, change nothing
-            return _saved(existing, "Meeting saved.")
-
     account = None
     account_id = form.account_id.data
     if isinstance(account_id, int) and 0 < account_id <= MAX_ID:

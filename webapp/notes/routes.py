@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
+from webapp.domain.client_ids import ClientIdTaken, new_client_id
 from webapp.extensions import db
 from webapp.forms import MAX_ID
 from webapp.models import Note
@@ -12,7 +12,7 @@ from webapp.notes.forms import FileNoteForm, NoteForm
 from webapp.queries.access import get_own_note, get_visible_account
 from webapp.queries.meeting_form import picker_choices
 from webapp.routing import account_id_arg
-from webapp.services.notes import NoteError, add_note, file_note, find_note
+from webapp.services.notes import NoteError, add_note, file_note
 from webapp.sessions import login_required
 
 bp = Blueprint("notes", __name__, url_prefix="/notes")
@@ -36,15 +36,7 @@ def new():
         form.client_id.data = new_client_id()
         return render_template("notes/new.html", form=form, account=account)
 
-    form = NoteForm()
-    client_id = parse_client_id(form.client_id.data)
-    if client_id:
-        try:
-            existing = find_note(db.session, user, client_id)
-        except ClientIdTaken:
-            abort(409)
-        if existing is not None:  # a replay: answer as the first time, change nothing
-            return _saved(existing)
+    form = NoteForm()  # a replay is answered by the ledger (webapp/hooks.py), or add_note
     account = None
     if (form.account_id.raw_data or [""])[0] != "":
         # A note names an account the rep may see, or none at all; anything else is a 404.
