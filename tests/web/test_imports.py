@@ -441,7 +441,7 @@ def test_batches_are_committed_as_they_go_so_other_writers_are_not_held_up(
     requests can write (on SQLite a held write lock would make this fail after the busy
     timeout), and they see the rows imported so far and the progress."""
     from webapp.models import AuditEvent, ImportJob
-    from webapp.services import imports as service
+    from webapp.services.imports import runner as service
 
     app.config["IMPORT_BATCH_SIZE"] = 2
     login(team["manager"])
@@ -508,7 +508,7 @@ def test_a_new_record_someone_worked_on_meanwhile_is_kept_when_the_import_is_put
     """Between two batches a rep writes a note on an account the import just added; the
     import then fails. That account stays (with the note); everything else is put back."""
     from webapp.models import Note
-    from webapp.services import imports as service
+    from webapp.services.imports import runner as service
 
     app.config["IMPORT_BATCH_SIZE"] = 2
     moved = make.account(team["ana"], name="Company 4", external_id="E4")
@@ -548,7 +548,7 @@ class _Killed(BaseException):
 
 def test_an_import_cut_off_by_a_restart_is_put_back_when_a_runner_carries_on(
         app, client, login, team, make, worker, clock, monkeypatch):
-    from webapp.services import imports as service
+    from webapp.services.imports import runner as service
 
     app.config["IMPORT_BATCH_SIZE"] = 2
     login(team["manager"])

@@ -1,6 +1,6 @@
 """Reading CRM exports: encodings, delimiters, column names and cell values, as plain functions.
 
-No Flask, no database: the import service (webapp/services/imports.py) checks what needs the
+No Flask, no database: the import service (webapp/services/imports/) checks what needs the
 database (existing external ids, accounts, owners). Column names follow Salesforce's and
 HubSpot's standard exports; a column we do not know is mapped by the user (or ignored).
 """

@@ -1,7 +1,7 @@
 """Who does an import's work: a thread of the app server that took the upload (the default),
 or a separate worker process (`groundwork imports work`), chosen by IMPORT_RUNNER.
 
-Either way the work and its progress live in the database (webapp/services/imports.py), so a
+Either way the work and its progress live in the database (webapp/services/imports/), so a
 request never waits for a big file, any app server can show the progress, and a job whose
 runner was cut off (a restart) is taken over by the next runner that looks."""
 from __future__ import annotations

@@ -1,53 +1,16 @@
-"""Importing CRM exports: keep the upload, check every row, then write all or nothing, in
-the background with its progress on the page.
-
-The one service that commits, on purpose (every other leaves that to the request or the CLI
-command, see webapp/services/__init__.py): a job's changes from a page (upload, mapping,
-start, carry on, discard) are committed at once, because a runner thread on another
-connection reads the job next; the runner's own work is a series of short transactions
-(progress beats, 500-row batches) so a big import never holds SQLite's write lock for long.
-
-How a big file goes in (50,000 rows in a few seconds, see bench/import_50k.py):
-- the upload is kept in the database (table import_jobs), so any app server can carry on with
-  it. A runner (a thread of the app server, or `groundwork imports work`: IMPORT_RUNNER) does
-  the work and writes its progress to the job's row every batch; the page polls it;
-- the check reads every row (cell values, duplicate ids in the file, existing records,
-  accounts, owners) and writes nothing but the progress; the import button appears only when
-  no row has an error;
-- the import reads the file once more, batch by batch (BATCH_SIZE rows): each batch is checked
-  again just before it is written (the data may have changed since the check) and written in
-  its own short transaction, with one executemany INSERT and one executemany UPDATE, plus an
-  undo log (import_undo) of what it wrote. Between batches other requests get the database:
-  on SQLite the single write lock is held for one batch (tens of milliseconds), not the whole
-  file; PostgreSQL locks only the rows written anyway;
-- all or nothing: if a later batch finds an error (or the runner is cut off), the undo log
-  puts back every record written so far, newest first, and the job says nothing was imported.
-  While a big import runs, other users may see its first rows appear; that is the price of
-  not holding the database for seconds.
-
-Re-importing is idempotent: a row whose external id exists updates that record (only the
-columns the file has; a blank cell keeps the current value), rows that change nothing are
-counted as unchanged, and opportunities' changes go to their history like any other edit.
-"""
+"""Checking and planning rows: what each row of a file would do (new, update, unchanged,
+error), the review the page shows, and writing a planned batch with its undo log."""
 from __future__ import annotations
 
-import io
-import secrets
-import time
-from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from itertools import islice
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from sqlalchemy import case, delete, func, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session, undefer
+from sqlalchemy import case, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
-from webapp.database import reading
 from webapp.domain import csv_mapping as m
 from webapp.domain.opportunities import stage_timestamps, to_text
 from webapp.models import (
@@ -60,20 +23,11 @@ from webapp.models import (
     User,
     new_uuid,
 )
-from webapp.models.imports import RUNNING_STATUSES
 from webapp.queries.access import account_visibility, visible_user_ids
 from webapp.services import audit
 
-BATCH_SIZE = 2000  # rows the check looks up at once
-WRITE_BATCH_SIZE = 500  # rows the import writes per transaction (tens of milliseconds)
-# On SQLite, a pause between two written batches lets other requests' writes, waiting for the
-# single write lock, take it (without it the import can win the lock again and again).
-SQLITE_PAUSE_SECONDS = 0.02
 SAMPLE_SIZE = 10  # rows shown in the preview
 MAX_LISTED_ERRORS = 200  # errors kept for the preview (all are counted)
-UNIMPORTED_MAX_AGE = timedelta(hours=24)  # an upload nobody imported is forgotten after this
-FINISHED_MAX_AGE = timedelta(days=30)  # an import's record on the import page
-STALE_AFTER = timedelta(seconds=60)  # a runner silent this long has been cut off
 
 MODELS = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity}
 TABLES = {model.__tablename__: model for model in (*MODELS.values(), OpportunityChange)}
@@ -93,120 +47,6 @@ NEW_DEFAULTS: dict[str, dict[str, Any]] = {
 HISTORY_FIELDS = ("stage", "amount", "close_on", "next_step", "qualified")
 CUT_OFF = ("The import was cut off (the server stopped) after {done} rows. Nothing was "
            "imported: what it had written was put back. Import again.")
-
-
-class UploadRefused(ValueError):
-    """The uploaded file cannot be imported at all; the message says why."""
-
-
-class JobBusy(ValueError):
-    """The job is importing (or putting back): it cannot be changed until it has finished."""
-
-
-# --- the upload and the user's choices --------------------------------------------------------
-
-def save_upload(session: Session, user: User, stream: BinaryIO, filename: str,
-                kind: str | None = None) -> tuple[int, str]:
-    """Keep an uploaded CSV with its encoding, delimiter and columns, its kind guessed (when
-    `kind` is None) and its columns mapped, ready to be checked: returns its id and token.
-    Raises UploadRefused."""
-    data = stream.read()
-    encoding = m.detect_encoding(io.BytesIO(data))
-    try:
-        headers, delimiter = m.read_header(data, encoding)
-    except m.FileProblem as error:
-        raise UploadRefused(str(error)) from None
-    kind = kind if kind in m.KINDS else m.guess_kind(headers)
-    # A manager's new accounts go to their first rep until they choose (what the form shows).
-    owners = [] if user.is_admin or kind != "accounts" else assignable_owners(session, user)
-    _forget_old_jobs(session)
-    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    filename = (filename or "").replace("\x00", "")  # PostgreSQL refuses NUL in text
-    job = ImportJob(token=secrets.token_urlsafe(24), user_id=user.id, kind=kind,
-                    filename=Path(filename).name[:120], encoding=encoding,
-                    delimiter=delimiter, headers=headers,
-                    mapping=[f or "" for f in m.guess_mapping(kind, headers)],
-                    day_first=False, default_owner_id=owners[0].id if owners else None,
-                    content=data, size=len(data), lines=max(newlines - 1, 0),
-                    status="checking", generation=1, rows_done=0)
-    session.add(job)
-    session.flush()
-    saved = job.id, job.token
-    session.commit()
-    return saved
-
-
-def choose(session: Session, job: ImportJob, *, mapping: list[str], day_first: bool,
-           default_owner_id: int | None) -> ImportJob:
-    """Keep the user's column mapping and options, and check the file again with them."""
-    _not_busy(job)
-    job.mapping = [f if f in m.FIELDS[job.kind] else "" for f in mapping]
-    job.day_first = day_first
-    job.default_owner_id = default_owner_id
-    _restart(job, "checking")
-    session.commit()
-    return job
-
-
-def start_import(session: Session, job: ImportJob) -> ImportJob:
-    """Start importing a file whose last check found no error; else check it again."""
-    _not_busy(job)
-    ready = job.status == "checked" and Review.from_dict(job.result).ok
-    _restart(job, "importing" if ready else "checking")
-    session.commit()
-    return job
-
-
-def resume(session: Session, job: ImportJob) -> ImportJob:
-    """Hand a job whose runner was cut off to a new runner (a check starts again; an import
-    is put back first)."""
-    if job.running and is_stale(job):
-        if job.status == "importing":
-            job.status = "undoing"
-            job.result = _cut_off_review(job).to_dict()
-        job.runner = None
-        session.commit()
-    return job
-
-
-def discard(session: Session, job: ImportJob) -> None:
-    """Forget an upload (not while it is being imported or put back)."""
-    _not_busy(job)
-    session.delete(job)
-    session.commit()
-
-
-def is_stale(job: ImportJob) -> bool:
-    """Is the job's runner silent for so long that it has been cut off?"""
-    beat = job.heartbeat_at or job.created_at
-    return job.running and beat < utcnow() - STALE_AFTER
-
-
-def _not_busy(job: ImportJob) -> None:
-    if job.status in ("importing", "undoing"):
-        raise JobBusy("This file is being imported: wait until it has finished.")
-    if job.status == "imported":
-        raise JobBusy("This file has been imported. To change something, upload it again.")
-
-
-def _restart(job: ImportJob, status: str) -> None:
-    job.status, job.generation, job.runner = status, job.generation + 1, None
-    job.rows_done, job.heartbeat_at, job.finished_at = 0, utcnow(), None
-    if status == "importing":
-        job.result = None
-
-
-def _forget_old_jobs(session: Session) -> None:
-    now = utcnow()
-    old = select(ImportJob.id).where(or_(
-        (ImportJob.created_at < now - UNIMPORTED_MAX_AGE)
-        & ImportJob.status.in_(("checking", "checked", "failed")) & ImportJob.runner.is_(None),
-        (ImportJob.created_at < now - FINISHED_MAX_AGE) & (ImportJob.status == "imported")))
-    ids = list(session.scalars(old))
-    if ids:
-        session.execute(delete(ImportUndo).where(ImportUndo.job_id.in_(ids)))
-        session.execute(delete(ImportJob).where(ImportJob.id.in_(ids)))
-
 
 # --- owners -----------------------------------------------------------------------------------
 
@@ -282,221 +122,6 @@ class _Planned:
 
 
 
-# --- the runner -------------------------------------------------------------------------------
-
-class _Superseded(Exception):
-    """Another runner, or a newer check or import of the same file, took over."""
-
-
-def pending_jobs(session: Session) -> list[int]:
-    """Jobs waiting for a runner: none yet, or one cut off."""
-    stmt = select(ImportJob.id).where(
-        ImportJob.status.in_(RUNNING_STATUSES),
-        or_(ImportJob.runner.is_(None), ImportJob.heartbeat_at < utcnow() - STALE_AFTER))
-    return list(session.scalars(stmt.order_by(ImportJob.id)))
-
-
-def run(session: Session, job_id: int, runner: str | None = None,
-        batch_size: int | None = None) -> str | None:
-    """Do what job `job_id` waits for (check, import, or put back a failed import) as
-    `runner`, writing progress as it goes (`batch_size` rows at a time: the defaults unless
-    given, as the app's IMPORT_BATCH_SIZE). Returns the job's status at the end, or None when
-    the job was not this runner's to do (already taken, finished, or gone)."""
-    runner = runner or secrets.token_hex(8)
-    if isinstance(session, scoped_session):
-        session = session()
-    # The runner's objects (the job, the user) stay as loaded: the job's row is only changed
-    # through _beat(), which checks that it is still this runner's.
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        job = _claim(session, job_id, runner)
-        if job is None:
-            return None
-        work = {"checking": _check, "importing": _import, "undoing": _undo}[job.status]
-        work(session, job, runner, batch_size)
-        return job.status
-    except _Superseded:
-        session.rollback()
-        return None
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.expire_on_commit = expire
-
-
-def _claim(session: Session, job_id: int, runner: str) -> ImportJob | None:
-    now = utcnow()
-    claimed = session.execute(
-        update(ImportJob).where(
-            ImportJob.id == job_id, ImportJob.status.in_(RUNNING_STATUSES),
-            or_(ImportJob.runner.is_(None), ImportJob.heartbeat_at < now - STALE_AFTER))
-        .values(runner=runner, heartbeat_at=now)).rowcount
-    session.commit()
-    if claimed != 1:
-        return None
-    job = session.scalars(select(ImportJob).where(ImportJob.id == job_id)
-                          .options(undefer(ImportJob.content))).one()
-    if job.status == "importing" and _has_undo(session, job):
-        # Cut off while importing: put back what the earlier runner wrote.
-        job.status, job.result = "undoing", _cut_off_review(job).to_dict()
-        session.commit()
-    return job
-
-
-def _beat(session: Session, job: ImportJob, me: str, **values) -> None:
-    """Record progress (or the end) in the current transaction; stop if no longer ours."""
-    done = session.execute(
-        update(ImportJob).where(ImportJob.id == job.id, ImportJob.runner == me,
-                                ImportJob.generation == job.generation)
-        .values(heartbeat_at=utcnow(), **values)).rowcount
-    if done != 1:
-        raise _Superseded()
-
-
-def _check(session: Session, job: ImportJob, runner: str, batch_size: int | None) -> None:
-    """Check every row; writes nothing but the progress and, at the end, the review."""
-    user, review = session.get(User, job.user_id), Review(job.kind)
-    review.problems = m.mapping_problems(job.kind, job.mapping)
-    session.commit()
-    if not review.problems:
-        try:
-            with reading():
-                context = _Context(session, user, job, build=False)
-            session.commit()  # a read transaction must end before anything is written
-            for batch in _batches(_rows(job), batch_size or BATCH_SIZE):
-                with reading():
-                    planned = context.plan(batch)
-                session.commit()  # ends the read: the progress below is a short write
-                for item in planned:
-                    _count(review, item, context)
-                _beat(session, job, runner, rows_done=review.rows)
-                session.commit()
-        except m.FileProblem as error:
-            session.rollback()
-            review.problems.append(str(error))
-    if review.rows == 0 and not review.problems:
-        review.problems.append("The file has a header but no rows.")
-    _beat(session, job, runner, status="checked", runner=None, rows_done=review.rows,
-          result=review.to_dict(), finished_at=utcnow())
-    session.commit()
-
-
-def _import(session: Session, job: ImportJob, runner: str, batch_size: int | None) -> None:
-    """Write every row, a batch per transaction, each checked just before it is written, with
-    an undo log. Any error stops the writing (the rest is still checked, so the list is
-    complete) and puts back what was written: all or nothing."""
-    user, done = session.get(User, job.user_id), Review(job.kind)
-    done.problems = m.mapping_problems(job.kind, job.mapping)
-    context = _Context(session, user, job, build=True)
-    session.commit()
-    pause = SQLITE_PAUSE_SECONDS if session.get_bind().dialect.name == "sqlite" else 0
-    try:
-        for batch in _batches(_rows(job), batch_size or WRITE_BATCH_SIZE) if not done.problems else ():
-            writing = not done.error_count
-            with reading(enabled=not writing):
-                planned = context.plan(batch)
-            for item in planned:
-                _count(done, item, context)
-            if writing and not done.error_count:
-                _write(session, user, job, planned)
-            else:
-                session.rollback()  # this batch had an error: write none of it
-            _beat(session, job, runner, rows_done=done.rows)
-            session.commit()
-            if writing and pause:
-                time.sleep(pause)
-    except m.FileProblem as error:
-        session.rollback()
-        done.problems.append(str(error))
-    except IntegrityError:
-        session.rollback()
-        done.problems.append("Someone else saved some of these records while the import ran. "
-                             "Nothing was imported: check the file again.")
-    if done.rows == 0 and not done.problems:
-        done.problems.append("The file has a header but no rows.")
-    if not done.ok:
-        _beat(session, job, runner, status="undoing", result=done.to_dict())
-        session.commit()
-        job.status, job.result = "undoing", done.to_dict()
-        _undo(session, job, runner)
-        return
-    session.execute(delete(ImportUndo).where(ImportUndo.job_id == job.id))
-    audit.record(session, user, f"import.{job.kind}", "import", job.token,
-                 file=job.filename, rows=done.rows, new=done.new, updated=done.updated,
-                 unchanged=done.unchanged, encoding=job.encoding)
-    _beat(session, job, runner, status="imported", runner=None, result=done.to_dict(),
-          content=None, finished_at=utcnow())
-    session.commit()
-    job.status = "imported"
-    _refresh_statistics(session, job.kind)
-
-
-def _refresh_statistics(session: Session, kind: str) -> None:
-    """After a big import, PostgreSQL's planner still believes the table is as small as it
-    was (autovacuum analyses it later): the next import's lookups by external id would scan
-    the whole table, about 2 s per batch at 50,000 rows. ANALYZE samples it now (it does not
-    block reads or writes)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {MODELS[kind].__tablename__}"))
-        session.commit()
-
-
-def _undo(session: Session, job: ImportJob, runner: str, _batch_size: int | None = None) -> None:
-    """Put back what an import wrote, newest first, a batch per transaction; then the job has
-    failed and says why (its review is kept)."""
-    kept = put_back = 0
-    while True:
-        entries = list(session.scalars(
-            select(ImportUndo).where(ImportUndo.job_id == job.id)
-            .order_by(ImportUndo.id.desc()).limit(BATCH_SIZE)))
-        if not entries:
-            break
-        try:  # the whole batch at once: a DELETE and an executemany UPDATE per table
-            with session.begin_nested():
-                _put_back(session, entries)
-            put_back += len(entries)
-        except IntegrityError:  # someone already logged work on a new record: keep those
-            for entry in entries:
-                try:
-                    with session.begin_nested():
-                        _put_back(session, [entry])
-                    put_back += 1
-                except IntegrityError:
-                    kept += 1
-        session.execute(delete(ImportUndo).where(ImportUndo.id.in_([e.id for e in entries])))
-        _beat(session, job, runner)
-        session.commit()
-    review = Review.from_dict(job.result)
-    if kept:
-        review.problems.append(f"{kept} new record{'s were' if kept != 1 else ' was'} kept: "
-                               "someone added work to them while the import ran.")
-    if put_back:
-        audit.record(session, job.user_id, f"import.{job.kind}.undone", "import", job.token,
-                     file=job.filename, records=put_back, kept=kept)
-    _beat(session, job, runner, status="failed", runner=None, result=review.to_dict(),
-          finished_at=utcnow())
-    session.commit()
-    job.status = "failed"
-
-
-def _put_back(session: Session, entries: list[ImportUndo]) -> None:
-    """Delete the records these entries inserted and restore those they updated."""
-    for table_name in {e.table_name for e in entries}:
-        model = TABLES[table_name]
-        mine = [e for e in entries if e.table_name == table_name]
-        inserted = [e.record_id for e in mine if e.previous is None]
-        if inserted:
-            session.execute(delete(model).where(model.id.in_(inserted)))
-        updated = [{"id": e.record_id, **_from_json(model, e.previous)}
-                   for e in mine if e.previous is not None]
-        if updated:
-            session.execute(update(model), sorted(updated, key=lambda row: tuple(sorted(row))))
-
-
-def _has_undo(session: Session, job: ImportJob) -> bool:
-    return session.scalar(select(ImportUndo.id).where(ImportUndo.job_id == job.id).limit(1)) \
-        is not None
 
 
 def _cut_off_review(job: ImportJob) -> Review:
@@ -504,16 +129,6 @@ def _cut_off_review(job: ImportJob) -> Review:
     review.problems.append(CUT_OFF.format(done=job.rows_done))
     return review
 
-
-def _rows(job: ImportJob) -> Iterator[m.Row]:
-    return m.read_rows(job.content or b"", job.encoding, job.delimiter, job.kind, job.mapping,
-                       day_first=job.day_first)
-
-
-def _batches(rows: Iterable[m.Row], size: int = BATCH_SIZE) -> Iterator[list[m.Row]]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _count(review: Review, planned: _Planned, context: _Context) -> None:
@@ -845,3 +460,4 @@ def _history_text(value: Any) -> str | None:
     if isinstance(value, float):
         value = Decimal(str(value))
     return to_text(value)
+
