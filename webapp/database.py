@@ -33,7 +33,7 @@ def unit_of_work(session: Session) -> Iterator[Session]:
     """One transaction, owned by the caller: what the block's services add is committed once
     when it ends, and rolled back if it raises. Services never commit (they add and flush);
     a request's transaction is owned by `webapp/hooks.py` (`_end_transaction`), a CLI
-    command's and a background import batch's by this."""
+    command's and a service test's by this."""
     try:
         yield session
         session.commit()

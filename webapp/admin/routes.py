@@ -66,7 +66,7 @@ def users():
 @role_required("admin")
 def new_user():
     form = NewUserForm()
-    form.set_managers(active_managers())
+    form.set_managers(active_managers(db.session))
     if form.validate_on_submit():
         try:
             user = invite_user(db.session, g.user, email=form.email.data, name=form.name.data,
@@ -84,9 +84,9 @@ def new_user():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def edit_user(user_id: int):
-    user = user_by_id(user_id) or abort(404)
+    user = user_by_id(db.session, user_id) or abort(404)
     form = UserRoleForm(obj=user)
-    form.set_managers(active_managers(), exclude_id=user.id)
+    form.set_managers(active_managers(db.session), exclude_id=user.id)
     if form.validate_on_submit():
         try:
             change_user(db.session, g.user, user, role=form.role.data,
@@ -104,14 +104,14 @@ def edit_user(user_id: int):
 @bp.post("/users/<int:user_id>/active")
 @role_required("admin")
 def set_user_active(user_id: int):
-    user = user_by_id(user_id) or abort(404)
+    user = user_by_id(db.session, user_id) or abort(404)
     active = request.form.get("active") == "1"
     try:
         set_active(db.session, g.user, user, active)
     except UserError as error:
         db.session.rollback()
         form = UserRoleForm(obj=user)
-        form.set_managers(active_managers(), exclude_id=user.id)
+        form.set_managers(active_managers(db.session), exclude_id=user.id)
         form.form_errors.append(str(error))
         return render_template("admin/edit_user.html", form=form, user=user,
                                can_reset_password=_can_reset_password(user)), 400
@@ -133,7 +133,7 @@ def reset_password(user_id: int):
     shown once); they must replace it at their next sign-in, and every session of theirs ends.
     A generated password is shown in this answer itself (no-store, like every admin page),
     never put in a redirect or the session cookie."""
-    user = user_by_id(user_id) or abort(404)
+    user = user_by_id(db.session, user_id) or abort(404)
     if not _can_reset_password(user):
         abort(404)  # company sign-in only (or themselves): nothing to reset here
     form = ResetPasswordForm()

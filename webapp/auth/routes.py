@@ -65,7 +65,7 @@ def login():
         # password check: on SQLite a write transaction would hold the one write lock meanwhile.
         db.session.commit()  # whatever began this request: the lookup below starts afresh
         with reading():
-            user = user_by_email(email)
+            user = user_by_email(db.session, email)
             password_hash = user.password_hash if user else None
             db.session.commit()
         ok = verify_password(password_hash, form.password.data)

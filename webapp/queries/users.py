@@ -3,21 +3,21 @@ may look: the admin pages are for admins only)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from webapp.extensions import db
 from webapp.models import User
 
 
-def user_by_email(email: str) -> User | None:
+def user_by_email(session: Session, email: str) -> User | None:
     """The user with this (lower-case) e-mail, if any."""
-    return db.session.scalar(select(User).where(User.email == email))
+    return session.scalar(select(User).where(User.email == email))
 
 
-def user_by_id(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
 
 
-def active_managers() -> list[User]:
+def active_managers(session: Session) -> list[User]:
     """Active managers by name: the choices for a user's manager."""
-    return list(db.session.scalars(
+    return list(session.scalars(
         select(User).where(User.role == "manager", User.active.is_(True)).order_by(User.name)))

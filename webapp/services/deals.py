@@ -65,14 +65,18 @@ def close_deal(session: Session, user: User, opportunity: Opportunity, *, outcom
         amount=changes.get("amount", opportunity.amount), previous_stage=opportunity.stage,
         previous_amount=opportunity.amount, closed_by_id=user.id, closed_at=now,
         client_id=client_id or None)
-    session.add(closure)
-    audit.record(session, user, "deal.closed", "opportunity", opportunity.id, outcome=outcome,
-                 reason=closure.loss_reason or "", competitor=closure.competitor,
-                 amount=str(closure.amount))
-    # The close and the stage change are saved together: one transaction, the caller's.
-    _apply(session, user, opportunity, changes, client_id, "outcome")
-    if opportunity.stage != outcome:  # lost a race with another write: nothing was saved
-        raise OpportunityError("outcome", "The deal changed meanwhile. Look again and close it.")
+    # The close and the stage change are saved together, in the caller's transaction; a
+    # savepoint takes both back if another write won the race, so a refused close leaves
+    # nothing behind even in the session the page is rendered from.
+    with session.begin_nested():
+        session.add(closure)
+        audit.record(session, user, "deal.closed", "opportunity", opportunity.id,
+                     outcome=outcome, reason=closure.loss_reason or "",
+                     competitor=closure.competitor, amount=str(closure.amount))
+        _apply(session, user, opportunity, changes, client_id, "outcome")
+        if opportunity.stage != outcome:  # lost a race with another write
+            raise OpportunityError("outcome",
+                                   "The deal changed meanwhile. Look again and close it.")
     return closure
 
 
@@ -95,12 +99,13 @@ def reopen_deal(session: Session, user: User, opportunity: Opportunity, *,
     changes: dict = {"stage": closure.previous_stage}
     if closure.outcome == "won":
         changes["amount"] = closure.previous_amount
-    closure.reopened_at, closure.reopened_by_id = now, user.id
-    audit.record(session, user, "deal.reopened", "opportunity", opportunity.id,
-                 outcome=closure.outcome, back_to=closure.previous_stage)
-    _apply(session, user, opportunity, changes, client_id, "reopen")
-    if opportunity.stage != closure.previous_stage:
-        raise OpportunityError("reopen", "The deal changed meanwhile. Look again.")
+    with session.begin_nested():  # taken back as a whole if another write won the race
+        closure.reopened_at, closure.reopened_by_id = now, user.id
+        audit.record(session, user, "deal.reopened", "opportunity", opportunity.id,
+                     outcome=closure.outcome, back_to=closure.previous_stage)
+        _apply(session, user, opportunity, changes, client_id, "reopen")
+        if opportunity.stage != closure.previous_stage:
+            raise OpportunityError("reopen", "The deal changed meanwhile. Look again.")
     return closure
 
 
@@ -109,5 +114,5 @@ def _apply(session: Session, user: User, opportunity: Opportunity, changes: dict
     try:
         update_opportunity(session, user, opportunity, changes,
                            based_on_version=opportunity.version, client_id=client_id)
-    except VersionConflict:  # another write won the same version: nothing of ours was saved
+    except VersionConflict:  # another write won the same version
         raise OpportunityError(field, "The deal changed meanwhile. Look again.") from None
