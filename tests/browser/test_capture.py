@@ -8,6 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from webapp.models import Account, AuditEvent, Contact, Meeting, Opportunity
+from webapp.database import unit_of_work
 from webapp.services.capture import ContactDetails, update_contact
 
 
@@ -217,8 +218,10 @@ def test_offline_contact_duplicate_offered_and_details_edited_offline_arrive_onc
     with live_server.ctx() as session:
         colleague = live_server.make.user("manager", name="Max Boss")
         contact = session.get(Contact, ana_id)
-        update_contact(session, colleague, contact, ContactDetails(
-            name="Ana Ruiz", title="Buyer", phone="+1 512 555 0100", email="ana@acme.example"))
+        with unit_of_work(session):  # a service never commits: its caller does
+            update_contact(session, colleague, contact, ContactDetails(
+                name="Ana Ruiz", title="Buyer", phone="+1 512 555 0100",
+                email="ana@acme.example"))
     # A second edit on the phone's (older) copy, of the title only: it must neither undo the
     # first edit's e-mail nor the colleague's phone, nor clash with the rep's own first edit.
     page.get_by_role("link", name="Edit Ana Ruiz").click()

@@ -17,6 +17,7 @@ from tests.browser.test_offline_writes import (add_note, change_amount, controll
                                                open_online, outbox_count, ready, territory,
                                                wait_until_synced, without_background_sync)
 from webapp.models import Meeting, Note, Opportunity, User
+from webapp.database import unit_of_work
 from webapp.services.opportunities import update_opportunity
 
 __all__ = ["territory"]  # the fixture, shared with test_offline_writes
@@ -171,8 +172,10 @@ def test_the_conflict_screen_says_who_and_when_and_the_rep_stays_on_the_list(
         rep = session.get(User, t["rep"])
         rep.manager_id = manager.id
         session.commit()
-        update_opportunity(session, manager, session.get(Opportunity, t["opp_a"]),
-                           {"amount": Decimal("60000")}, based_on_version=1, client_id=None)
+        with unit_of_work(session):  # a service never commits: its caller does
+            update_opportunity(session, manager, session.get(Opportunity, t["opp_a"]),
+                               {"amount": Decimal("60000")}, based_on_version=1,
+                               client_id=None)
 
     page.goto(f"{live_server.url}/sync/pending")
     ready(page)

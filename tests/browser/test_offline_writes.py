@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from webapp.models import ClientWrite, Meeting, Note, Opportunity, OpportunityChange, User
+from webapp.database import unit_of_work
 from webapp.services.opportunities import update_opportunity
 
 
@@ -240,8 +241,9 @@ def test_an_opportunity_changed_meanwhile_shows_both_values_and_the_choice_is_ap
     with live_server.ctx() as session:  # a colleague changes the same deal meanwhile
         manager = live_server.make.user("manager")
         opp = session.get(Opportunity, t["opp_a"])
-        update_opportunity(session, manager, opp, {"amount": Decimal("60000")},
-                           based_on_version=1, client_id=None)
+        with unit_of_work(session):  # a service never commits: its caller does
+            update_opportunity(session, manager, opp, {"amount": Decimal("60000")},
+                               based_on_version=1, client_id=None)
 
     phone.set_offline(False)
     page.wait_for_selector("#sync-status a.attention")
