@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.browser.conftest import DEMO_PASSWORD, PHONE
 from webapp.domain.protection import PlanDates
 from webapp.models import OPEN_STAGES, Account, Opportunity, Territory, TerritoryOverride, User
+from webapp.database import unit_of_work
 from webapp.services import territory_plans
 
 # Buttons, button-like links, menus and disclosure toggles: what a thumb taps.
@@ -225,10 +226,11 @@ def test_territory_pages_fit_a_360px_phone_with_thumb_sized_buttons(demo_server,
         session.add_all(TerritoryOverride(account_id=a, territory_id=twin_cities.id,
                                           created_by_id=manager.id) for a in madison)
         session.commit()
-        plan = territory_plans.draft_plan(session, manager, name="Madison to the Twin Cities",
-                                          dates=PlanDates(date(2026, 11, 23), date(2026, 11, 22),
-                                                          date(2026, 12, 7)))
-        territory_plans.schedule_plan(session, plan, manager)
+        with unit_of_work(session):  # a service never commits: its caller does
+            plan = territory_plans.draft_plan(
+                session, manager, name="Madison to the Twin Cities",
+                dates=PlanDates(date(2026, 11, 23), date(2026, 11, 22), date(2026, 12, 7)))
+            territory_plans.schedule_plan(session, plan, manager)
         plan_id, territory_id = plan.id, twin_cities.id
         assert wisconsin != territory_id
 
