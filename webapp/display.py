@@ -217,6 +217,37 @@ def encoding_label(encoding: str) -> str:
     return ENCODING_LABELS.get(encoding, encoding)
 
 
+# Words a page shows for a stored code: kept here, not in templates (one place for labels).
+IMPORT_PROGRESS = {"checking": "Checking every row", "importing": "Importing",
+                   "undoing": "Putting back what was written"}
+IMPORT_STATUS = {"checking": "being checked", "checked": "checked, not imported",
+                 "importing": "importing", "undoing": "putting back", "imported": "imported",
+                 "failed": "not imported"}
+CHANGE_FIELDS = {"stage": "stage", "close_on": "close date", "amount": "amount",
+                 "qualified": "qualified"}
+ERROR_MESSAGES = {404: "There is nothing here, or it is not yours to see.",
+                  401: "Please sign in again.", 413: "That was too much to send at once."}
+
+
+def import_progress(status: str) -> str:
+    """The heading while an import job runs: 'Checking every row'."""
+    return IMPORT_PROGRESS.get(status, "")
+
+def import_status(status: str) -> str:
+    """An upload's state in the recent list: 'checked, not imported'."""
+    return IMPORT_STATUS.get(status, "")
+
+def change_field(field: str) -> str:
+    """Which value of a deal changed, as a person says it: 'close date'."""
+    return CHANGE_FIELDS.get(field, "")
+
+def error_message(error) -> str:
+    """What an error page tells the rep: the error's own words for them, else a plain
+    sentence for the common codes, else the HTTP description."""
+    return getattr(error, "rep_message", None) or ERROR_MESSAGES.get(
+        error.code, error.description)
+
+
 FILTERS = {
     "money": money,
     "short_date": short_date,
@@ -231,6 +262,10 @@ FILTERS = {
     "ratio": ratio,
     "thousands": thousands,
     "encoding_label": encoding_label,
+    "import_progress": import_progress,
+    "import_status": import_status,
+    "change_field": change_field,
+    "error_message": error_message,
 }
 
 
