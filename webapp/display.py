@@ -225,6 +225,8 @@ IMPORT_STATUS = {"checking": "being checked", "checked": "checked, not imported"
                  "failed": "not imported"}
 CHANGE_FIELDS = {"stage": "stage", "close_on": "close date", "amount": "amount",
                  "qualified": "qualified"}
+DELIMITER_LABELS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+ACCOUNT_SORTS = (("name", "Name"), ("touch", "Last touch"), ("potential", "Potential"))
 ERROR_MESSAGES = {404: "There is nothing here, or it is not yours to see.",
                   401: "Please sign in again.", 413: "That was too much to send at once."}
 
@@ -236,6 +238,10 @@ def import_progress(status: str) -> str:
 def import_status(status: str) -> str:
     """An upload's state in the recent list: 'checked, not imported'."""
     return IMPORT_STATUS.get(status, "")
+
+def delimiter_label(delimiter: str) -> str:
+    """How a CSV file's columns were separated: 'commas'."""
+    return DELIMITER_LABELS.get(delimiter, delimiter)
 
 def change_field(field: str) -> str:
     """Which value of a deal changed, as a person says it: 'close date'."""
@@ -265,10 +271,13 @@ FILTERS = {
     "import_progress": import_progress,
     "import_status": import_status,
     "change_field": change_field,
+    "delimiter_label": delimiter_label,
     "error_message": error_message,
 }
 
 
 def init_app(app) -> None:
-    """Make the filters available to every template (the app's one set of Jinja filters)."""
+    """Make the filters available to every template (the app's one set of Jinja filters),
+    with the few label lists a template walks through."""
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals["ACCOUNT_SORTS"] = ACCOUNT_SORTS
