@@ -72,14 +72,15 @@
 
   // Runs `work(entries, meta, done)` in one transaction; resolves with what done() was given
   // once the transaction has committed (so callers never see an uncommitted state).
-  function transact(mode, work) {
-    return open().then(db => new Promise((resolve, reject) => {
+  async function transact(mode, work) {
+    const db = await open();
+    return new Promise((resolve, reject) => {
       const tx = db.transaction([ENTRIES, META], mode);
       let result;
       tx.oncomplete = () => { resolve(result); };
       tx.onerror = tx.onabort = () => { reject(tx.error || new Error('outbox aborted')); };
       work(tx.objectStore(ENTRIES), tx.objectStore(META), value => { result = value; });
-    }));
+    });
   }
 
   function all() {
@@ -102,14 +103,14 @@
     });
   }
 
-  function add(entry, replacesId) {
+  async function add(entry, replacesId) {
     entry.format = FORMAT;
     entry.state = entry.state || 'pending';
     entry.attempts = entry.attempts || 0;
     entry.lastError = entry.lastError || '';
     entry.nextAttemptAt = 0;
     entry.createdAt = entry.createdAt || new Date().toISOString();
-    return transact('readwrite', (entries, meta, done) => {
+    const stored = await transact('readwrite', (entries, meta, done) => {
       // Replacing (a corrected write, a conflict's resolution) and adding are one step:
       // at no moment are both, or neither, in the outbox.
       // The answer's form may carry on under the same id: delete first, then add.
@@ -121,11 +122,15 @@
         if (event.target.result !== undefined) entries.delete(event.target.result);
         put();
       };
-    }).then(stored => { notify(true); return stored; });
+    });
+    notify(true);
+    return stored;
   }
 
-  function update(id, patch) {
-    return write(id, patch).then(entry => { notify(true); return entry; });
+  async function update(id, patch) {
+    const entry = await write(id, patch);
+    notify(true);
+    return entry;
   }
 
   // The same without telling anyone: the replay's own bookkeeping (marking an entry as being
@@ -142,13 +147,15 @@
     });
   }
 
-  function remove(id) {
-    return transact('readwrite', (entries, meta, done) => {
+  async function remove(id) {
+    const removed = await transact('readwrite', (entries, meta, done) => {
       entries.index('id').getKey(id).onsuccess = event => {
         if (event.target.result !== undefined) entries.delete(event.target.result);
         done(event.target.result !== undefined);
       };
-    }).then(removed => { notify(true); return removed; });
+    });
+    notify(true);
+    return removed;
   }
 
   function count() {
@@ -170,36 +177,33 @@
     });
   }
 
-  function status() {
-    return readMeta('status').then(record => record || { key: 'status', state: 'idle' });
+  async function status() {
+    return (await readMeta('status')) || { key: 'status', state: 'idle' };
   }
 
-  function setStatus(state, message, retryAt) {
-    return writeMeta({ key: 'status', state, message: message || '', retryAt: retryAt || 0,
-      at: Date.now() })
-      .then(() => { notify(true); });
+  async function setStatus(state, message, retryAt) {
+    await writeMeta({ key: 'status', state, message: message || '', retryAt: retryAt || 0,
+      at: Date.now() });
+    notify(true);
   }
 
   // ---- one replayer at a time ----------------------------------------------------------
 
   // Web Locks where they exist (every current browser); otherwise a lease in IndexedDB that
   // expires, so a tab that died while replaying cannot block the outbox for ever.
-  function withLock(work) {
+  async function withLock(work) {
     if (scope.navigator && scope.navigator.locks && scope.navigator.locks.request) {
       return scope.navigator.locks.request(LOCK, () => work());
     }
     const owner = newId();
-    return takeLease(owner).then(taken => {
-      if (!taken) return { status: 'busy', results: {} };
-      const renew = setInterval(() => { takeLease(owner); }, LEASE_MS / 3);
-      return Promise.resolve().then(work).then(result => {
-        clearInterval(renew);
-        return dropLease(owner).then(() => result);
-      }, err => {
-        clearInterval(renew);
-        return dropLease(owner).then(() => { throw err; });
-      });
-    });
+    if (!(await takeLease(owner))) return { status: 'busy', results: {} };
+    const renew = setInterval(() => { takeLease(owner); }, LEASE_MS / 3);
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await dropLease(owner);
+    }
   }
 
   function takeLease(owner) {
@@ -224,12 +228,14 @@
     });
   }
 
-  function isReplayingAnywhere() {
-    if (replaying) return Promise.resolve(true);
+  async function isReplayingAnywhere() {
+    if (replaying) return true;
     if (scope.navigator && scope.navigator.locks && scope.navigator.locks.query) {
-      return scope.navigator.locks.query().then(snapshot => snapshot.held.some(lock => lock.name === LOCK));
+      const snapshot = await scope.navigator.locks.query();
+      return snapshot.held.some(lock => lock.name === LOCK);
     }
-    return readMeta('lease').then(lease => !!(lease && lease.until > Date.now()));
+    const lease = await readMeta('lease');
+    return !!(lease && lease.until > Date.now());
   }
 
   // ---- replay --------------------------------------------------------------------------
@@ -243,49 +249,48 @@
       if (options.force) again = 'force';
       return running;
     }
-    running = withLock(() => {
-      replaying = true;
-      const passes = [];
-      function pass(force) {
-        again = false;
-        return drain(force).then(outcome => {
-          passes.push(outcome);
-          if (again && outcome.status === 'done') return pass(again === 'force');
-          return outcome;
-        });
+    running = (async () => {
+      try {
+        return await withLock(passes);
+      } catch (err) {
+        return { status: 'error', error: String(err), results: {} };
+      } finally {
+        replaying = false;
+        running = null;
       }
-      return pass(!!options.force).then(last => {
-        const results = {};
-        passes.forEach(p => { Object.keys(p.results).forEach(k => { results[k] = p.results[k]; }); });
-        last.results = results;
-        return last;
-      });
-    }).then(outcome => {
-      replaying = false;
-      running = null;
-      return outcome;
-    }, err => {
-      replaying = false;
-      running = null;
-      return { status: 'error', error: String(err), results: {} };
-    });
+    })();
     return running;
+
+    // Drains until no pass was asked for meanwhile; the answer carries every pass's results.
+    async function passes() {
+      replaying = true;
+      const results = {};
+      let force = !!options.force;
+      for (;;) {
+        again = false;
+        const outcome = await drain(force);
+        Object.assign(results, outcome.results);
+        if (!(again && outcome.status === 'done')) {
+          outcome.results = results;
+          return outcome;
+        }
+        force = again === 'force';
+      }
+    }
   }
 
-  function fetchWithTimeout(url, init) {
+  async function fetchWithTimeout(url, init) {
     const controller = typeof AbortController === 'function' ? new AbortController() : null;
     let timer = null;
     if (controller) {
       init.signal = controller.signal;
       timer = setTimeout(() => { controller.abort(); }, REQUEST_TIMEOUT);
     }
-    return fetch(url, init).then(response => {
+    try {
+      return await fetch(url, init);
+    } finally {
       clearTimeout(timer);
-      return response;
-    }, err => {
-      clearTimeout(timer);
-      throw err;
-    });
+    }
   }
 
   // The address of the session's token: the worker has it from its build (webapp/pwa.py), a
@@ -297,23 +302,23 @@
 
   // The session's current CSRF token and user. A new session (after signing in again) has a
   // new CSRF secret, so the token stored with an entry is never trusted.
-  function fetchSession() {
-    return fetchWithTimeout(tokenUrl(), {
-      credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
-      headers: { Accept: 'application/json', 'X-Groundwork-Outbox': '1' },
-    }).then(response => {
-      if (response.status === 401 || response.status === 403 || response.type === 'opaqueredirect') {
-        return { state: 'signin' };
-      }
-      if (!response.ok) return { state: 'retry', error: 'Server error ' + response.status };
-      return response.json().then(body => ({
-        state: 'ok',
-        token: body.csrf_token,
-        userId: String(body.user_id)
-      }));
-    }, () => ({
-      state: 'offline'
-    }));
+  async function fetchSession() {
+    const url = tokenUrl();
+    let response;
+    try {
+      response = await fetchWithTimeout(url, {
+        credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
+        headers: { Accept: 'application/json', 'X-Groundwork-Outbox': '1' },
+      });
+    } catch (err) {
+      return { state: 'offline' };
+    }
+    if (response.status === 401 || response.status === 403 || response.type === 'opaqueredirect') {
+      return { state: 'signin' };
+    }
+    if (!response.ok) return { state: 'retry', error: 'Server error ' + response.status };
+    const body = await response.json();
+    return { state: 'ok', token: body.csrf_token, userId: String(body.user_id) };
   }
 
   function backoff(attempts) {
@@ -323,63 +328,50 @@
 
   // One pass over the outbox, oldest first. Stops at the first write that cannot reach the
   // server (offline, 5xx, signed out), so later writes never overtake it.
-  function drain(force) {
+  async function drain(force) {
     const results = {};
     const seen = {};
-    return fetchSession().then(session => {
-      if (session.state !== 'ok') {
-        return setStatus(session.state, session.error).then(() => ({
-          status: session.state,
-          results
-        }));
-      }
-      return setStatus('syncing').then(() => step(session));
-    });
+    const session = await fetchSession();
+    if (session.state !== 'ok') {
+      await setStatus(session.state, session.error);
+      return { status: session.state, results };
+    }
+    await setStatus('syncing');
+    return step(session);
 
     // Walks one snapshot of the outbox (one read, not one per write), then looks once more for
     // writes queued meanwhile. Each entry is re-read when it is marked as being sent, so one
     // discarded or replaced meanwhile is not sent.
-    function step(session, snapshot) {
-      const load = snapshot && snapshot.length ? Promise.resolve(snapshot) : all();
-      return load.then(entries => {
-        let next = null;
-        let i;
-        for (i = 0; i < entries.length; i += 1) {
-          const entry = entries[i];
-          if (seen[entry.id] || !SENDABLE[entry.state] || entry.format > FORMAT) continue;
-          if (entry.userId && entry.userId !== session.userId) continue; // another rep's
-          next = entry;
-          break;
-        }
-        const rest = entries.slice(i + 1);
-        if (!next) {
-          if (snapshot && snapshot.length) return step(session, null); // anything new?
-          return setStatus('idle').then(() => ({
-            status: 'done',
-            results
-          }));
-        }
-        if (!force && next.nextAttemptAt && next.nextAttemptAt > Date.now()) {
-          return setStatus('retry', next.lastError, next.nextAttemptAt).then(() => ({
-            status: 'retry',
-            retryAt: next.nextAttemptAt,
-            results
-          }));
-        }
-        seen[next.id] = true;
-        return send(next, session).then(outcome => {
-          if (outcome.state === 'gone') return step(session, rest);
-          results[next.id] = outcome;
-          if (outcome.state === 'signin' || outcome.state === 'retry') {
-            return setStatus(outcome.state, outcome.error, outcome.retryAt).then(() => ({
-              status: outcome.state,
-              retryAt: outcome.retryAt,
-              results
-            }));
-          }
-          return step(session, rest);
-        });
-      });
+    async function step(session, snapshot) {
+      const entries = snapshot && snapshot.length ? snapshot : await all();
+      let next = null;
+      let i;
+      for (i = 0; i < entries.length; i += 1) {
+        const entry = entries[i];
+        if (seen[entry.id] || !SENDABLE[entry.state] || entry.format > FORMAT) continue;
+        if (entry.userId && entry.userId !== session.userId) continue; // another rep's
+        next = entry;
+        break;
+      }
+      const rest = entries.slice(i + 1);
+      if (!next) {
+        if (snapshot && snapshot.length) return step(session, null); // anything new?
+        await setStatus('idle');
+        return { status: 'done', results };
+      }
+      if (!force && next.nextAttemptAt && next.nextAttemptAt > Date.now()) {
+        await setStatus('retry', next.lastError, next.nextAttemptAt);
+        return { status: 'retry', retryAt: next.nextAttemptAt, results };
+      }
+      seen[next.id] = true;
+      const outcome = await send(next, session);
+      if (outcome.state === 'gone') return step(session, rest);
+      results[next.id] = outcome;
+      if (outcome.state === 'signin' || outcome.state === 'retry') {
+        await setStatus(outcome.state, outcome.error, outcome.retryAt);
+        return { status: outcome.state, retryAt: outcome.retryAt, results };
+      }
+      return step(session, rest);
     }
   }
 
@@ -407,62 +399,54 @@
     return html.slice(html.indexOf('>', start) + 1, end).slice(0, 60000);
   }
 
-  function send(entry, session) {
+  async function send(entry, session) {
     const attempts = (entry.attempts || 0) + 1;
-    return write(entry.id, { state: 'sending', attempts, lastAttemptAt: Date.now() },
-      current => SENDABLE[current.state])
-      .then(current => {
-        if (!current) return null; // discarded, replaced or answered meanwhile
-        entry = current;
-        return fetchWithTimeout(entry.action, {
-          method: 'POST', body: body(entry, session.token), credentials: 'same-origin',
-          // 'manual': the 303 itself is the confirmation (login_required answers a write
-          // with 401, never a redirect), and the page it points to need not be fetched.
-          cache: 'no-store', redirect: 'manual',
-          headers: { 'X-CSRFToken': session.token, 'X-Groundwork-Outbox': '1', Accept: 'text/html' },
-        });
-      })
-      .then(response => {
-        if (response === null) return { state: 'gone' };
-        if (response.ok || response.type === 'opaqueredirect') {
-          return remove(entry.id).then(() => ({
-            state: 'confirmed'
-          }));
-        }
-        if (response.status === 401) {
-          // Signed out while offline: keep everything, ask to sign in, continue afterwards.
-          return update(entry.id, { state: 'pending', attempts: attempts - 1 }).then(() => ({
-            state: 'signin',
-            error: 'Sign in to sync.'
-          }));
-        }
-        if (response.status >= 500 || response.status === 408 || response.status === 429) {
-          return later(entry, attempts, 'The server could not take it yet (' + response.status + ').');
-        }
-        return response.text().then(html => {
-          const conflict = response.status === 409;
-          const patch = {
-            state: conflict ? 'conflict' : 'needs-attention',
-            httpStatus: response.status,
-            screen: screenOf(html),
-            lastError: conflict ? 'Changed on the server since you edited it.'
-              : 'The server did not accept this (' + response.status + ').',
-          };
-          return update(entry.id, patch).then(() => ({
-            state: patch.state
-          }));
-        });
-      }, err => later(entry, attempts, 'No connection.'));
+    let response;
+    try {
+      const current = await write(entry.id,
+        { state: 'sending', attempts, lastAttemptAt: Date.now() },
+        candidate => SENDABLE[candidate.state]);
+      if (!current) return { state: 'gone' }; // discarded, replaced or answered meanwhile
+      entry = current;
+      response = await fetchWithTimeout(entry.action, {
+        method: 'POST', body: body(entry, session.token), credentials: 'same-origin',
+        // 'manual': the 303 itself is the confirmation (login_required answers a write
+        // with 401, never a redirect), and the page it points to need not be fetched.
+        cache: 'no-store', redirect: 'manual',
+        headers: { 'X-CSRFToken': session.token, 'X-Groundwork-Outbox': '1', Accept: 'text/html' },
+      });
+    } catch (err) {
+      return later(entry, attempts, 'No connection.');
+    }
+    if (response.ok || response.type === 'opaqueredirect') {
+      await remove(entry.id);
+      return { state: 'confirmed' };
+    }
+    if (response.status === 401) {
+      // Signed out while offline: keep everything, ask to sign in, continue afterwards.
+      await update(entry.id, { state: 'pending', attempts: attempts - 1 });
+      return { state: 'signin', error: 'Sign in to sync.' };
+    }
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      return later(entry, attempts, 'The server could not take it yet (' + response.status + ').');
+    }
+    const html = await response.text();
+    const conflict = response.status === 409;
+    const patch = {
+      state: conflict ? 'conflict' : 'needs-attention',
+      httpStatus: response.status,
+      screen: screenOf(html),
+      lastError: conflict ? 'Changed on the server since you edited it.'
+        : 'The server did not accept this (' + response.status + ').',
+    };
+    await update(entry.id, patch);
+    return { state: patch.state };
   }
 
-  function later(entry, attempts, message) {
+  async function later(entry, attempts, message) {
     const retryAt = Date.now() + backoff(attempts);
-    return update(entry.id, { state: 'pending', lastError: message, nextAttemptAt: retryAt })
-      .then(() => ({
-      state: 'retry',
-      error: message,
-      retryAt
-    }));
+    await update(entry.id, { state: 'pending', lastError: message, nextAttemptAt: retryAt });
+    return { state: 'retry', error: message, retryAt };
   }
 
   // ---- helpers for the page and the service worker ----------------------------------------
@@ -477,15 +461,16 @@
     return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
   }
 
-  function requestSync() {
-    const registration = scope.registration; // in the service worker
-    const found = registration ? Promise.resolve(registration)
-      : (scope.navigator && scope.navigator.serviceWorker
-        ? scope.navigator.serviceWorker.getRegistration() : Promise.resolve(null));
-    return found.then(reg => {
-      if (reg && reg.sync && reg.active) return reg.sync.register(SYNC_TAG);
+  async function requestSync() {
+    try {
+      const reg = scope.registration // in the service worker
+        || (scope.navigator && scope.navigator.serviceWorker
+          ? await scope.navigator.serviceWorker.getRegistration() : null);
+      if (reg && reg.sync && reg.active) return await reg.sync.register(SYNC_TAG);
       return null;
-    }).catch(() => null);
+    } catch (err) {
+      return null;
+    }
   }
 
   function subscribe(fn) {

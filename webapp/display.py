@@ -217,6 +217,43 @@ def encoding_label(encoding: str) -> str:
     return ENCODING_LABELS.get(encoding, encoding)
 
 
+# Words a page shows for a stored code: kept here, not in templates (one place for labels).
+IMPORT_PROGRESS = {"checking": "Checking every row", "importing": "Importing",
+                   "undoing": "Putting back what was written"}
+IMPORT_STATUS = {"checking": "being checked", "checked": "checked, not imported",
+                 "importing": "importing", "undoing": "putting back", "imported": "imported",
+                 "failed": "not imported"}
+CHANGE_FIELDS = {"stage": "stage", "close_on": "close date", "amount": "amount",
+                 "qualified": "qualified"}
+DELIMITER_LABELS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+ACCOUNT_SORTS = (("name", "Name"), ("touch", "Last touch"), ("potential", "Potential"))
+ERROR_MESSAGES = {404: "There is nothing here, or it is not yours to see.",
+                  401: "Please sign in again.", 413: "That was too much to send at once."}
+
+
+def import_progress(status: str) -> str:
+    """The heading while an import job runs: 'Checking every row'."""
+    return IMPORT_PROGRESS.get(status, "")
+
+def import_status(status: str) -> str:
+    """An upload's state in the recent list: 'checked, not imported'."""
+    return IMPORT_STATUS.get(status, "")
+
+def delimiter_label(delimiter: str) -> str:
+    """How a CSV file's columns were separated: 'commas'."""
+    return DELIMITER_LABELS.get(delimiter, delimiter)
+
+def change_field(field: str) -> str:
+    """Which value of a deal changed, as a person says it: 'close date'."""
+    return CHANGE_FIELDS.get(field, "")
+
+def error_message(error) -> str:
+    """What an error page tells the rep: the error's own words for them, else a plain
+    sentence for the common codes, else the HTTP description."""
+    return getattr(error, "rep_message", None) or ERROR_MESSAGES.get(
+        error.code, error.description)
+
+
 FILTERS = {
     "money": money,
     "short_date": short_date,
@@ -231,9 +268,16 @@ FILTERS = {
     "ratio": ratio,
     "thousands": thousands,
     "encoding_label": encoding_label,
+    "import_progress": import_progress,
+    "import_status": import_status,
+    "change_field": change_field,
+    "delimiter_label": delimiter_label,
+    "error_message": error_message,
 }
 
 
 def init_app(app) -> None:
-    """Make the filters available to every template (the app's one set of Jinja filters)."""
+    """Make the filters available to every template (the app's one set of Jinja filters),
+    with the few label lists a template walks through."""
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals["ACCOUNT_SORTS"] = ACCOUNT_SORTS

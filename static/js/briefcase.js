@@ -53,7 +53,7 @@
 
   // The one saved copy of a form opened for an account (?account_id=N) says which account,
   // as the online form does: the name comes from that account's saved page.
-  function nameTheAccount() {
+  async function nameTheAccount() {
     const id = new URLSearchParams(location.search).get('account_id');
     const form = document.querySelector('main form[data-outbox]');
     if (!id || !/^\d+$/.test(id) || !form || form.hasAttribute('data-account-name')) return;
@@ -62,18 +62,20 @@
     form.setAttribute('data-account-id', id);
     const unfiled = form.querySelector('[data-unfiled]');
     if (unfiled) unfiled.remove();
-    fetch(path('account', id), { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(response => response.ok ? response.text() : '')
-      .then(html => {
-        const doc = new DOMParser().parseFromString(html, 'text/html');
-        const h1 = doc.querySelector('main h1');
-        const name = h1 ? h1.textContent.trim() : '';
-        if (!name) return;
-        form.setAttribute('data-account-name', name);
-        const heading = document.querySelector('main h1');
-        if (heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
-      })
-      .catch(() => { /* no copy of that account: the id alone files it */ });
+    try {
+      const response = await fetch(path('account', id),
+        { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      const html = response.ok ? await response.text() : '';
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      const h1 = doc.querySelector('main h1');
+      const name = h1 ? h1.textContent.trim() : '';
+      if (!name) return;
+      form.setAttribute('data-account-name', name);
+      const heading = document.querySelector('main h1');
+      if (heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
+    } catch (err) {
+      /* no copy of that account: the id alone files it */
+    }
   }
 
   markOfflineCopy();
@@ -95,20 +97,19 @@
 
   /* Send {type, ...} to the active worker; resolves with its final answer. `onProgress` gets
    * intermediate {type: 'progress'} messages. */
-  function ask(message, onProgress, timeoutMs) {
-    return ready.then(registration => {
-      if (!registration || !registration.active) throw new Error('No service worker yet.');
-      return new Promise((resolve, reject) => {
-        const channel = new MessageChannel();
-        const timer = timeoutMs ? setTimeout(() => { reject(new Error('timeout')); }, timeoutMs) : null;
-        channel.port1.onmessage = event => {
-          const data = event.data || {};
-          if (data.type === 'progress') { if (onProgress) onProgress(data.progress); return; }
-          clearTimeout(timer);
-          if (data.type === 'error') reject(new Error(data.message)); else resolve(data);
-        };
-        registration.active.postMessage(message, [channel.port2]);
-      });
+  async function ask(message, onProgress, timeoutMs) {
+    const registration = await ready;
+    if (!registration || !registration.active) throw new Error('No service worker yet.');
+    return new Promise((resolve, reject) => {
+      const channel = new MessageChannel();
+      const timer = timeoutMs ? setTimeout(() => { reject(new Error('timeout')); }, timeoutMs) : null;
+      channel.port1.onmessage = event => {
+        const data = event.data || {};
+        if (data.type === 'progress') { if (onProgress) onProgress(data.progress); return; }
+        clearTimeout(timer);
+        if (data.type === 'error') reject(new Error(data.message)); else resolve(data);
+      };
+      registration.active.postMessage(message, [channel.port2]);
     });
   }
 
@@ -165,18 +166,18 @@
 
   /* Never while the outbox replays: wait for it, then ask the waiting worker (which also takes
    * the outbox lock itself, so a replay starting in between is caught too). */
-  function activateUpdate(registration, text) {
-    outboxBusyHere().then(busy => {
-      const waiting = registration.waiting;
-      if (!waiting) { location.reload(); return; }
-      if (busy) return retryLater();
-      const channel = new MessageChannel();
-      channel.port1.onmessage = event => {
-        if (!event.data || !event.data.activated) retryLater();
-      };
-      updateRequested = true;
-      waiting.postMessage({ type: 'skip-waiting' }, [channel.port2]);
-    });
+  async function activateUpdate(registration, text) {
+    const busy = await outboxBusyHere();
+    const waiting = registration.waiting;
+    if (!waiting) { location.reload(); return; }
+    if (busy) { retryLater(); return; }
+    const channel = new MessageChannel();
+    channel.port1.onmessage = event => {
+      if (!event.data || !event.data.activated) retryLater();
+    };
+    updateRequested = true;
+    waiting.postMessage({ type: 'skip-waiting' }, [channel.port2]);
+
     function retryLater() {
       updateRequested = false;
       text.textContent = 'Finishing sync first, then updating…';
@@ -256,7 +257,9 @@
   }
 
   if (user) {
-    ask({ type: 'hello', user }, null, 5000).then(status).then(state => {
+    (async () => {
+      await ask({ type: 'hello', user }, null, 5000);
+      const state = await status();
       if (state.progress) return refresh();               // a fill is running: follow it
       if (state.summary) show(describe(state.summary));
       else show('Your territory is not saved on this phone yet.');
@@ -266,16 +269,23 @@
       if (stale && navigator.onLine && body.getAttribute('data-offline-copy') === null) {
         return refresh();
       }
-    }).catch(() => {});
+      return null;
+    })().catch(() => {});
   }
 
   // ---- sign-out: warn about unsynced writes, then wipe every saved page ----------------------
 
-  function wipe() {
-    const viaWorker = ask({ type: 'briefcase-wipe' }, null, 5000);
-    // Also directly, in case no worker is running: same cache names as service_worker/caches.js.
-    const direct = window.caches ? caches.keys().then(names => Promise.all(names.filter(name => /^gw-(pages|frags)-/.test(name) || name === 'gw-meta').map(name => caches.delete(name)))) : Promise.resolve();
-    return Promise.all([viaWorker.catch(() => {}), direct]);
+  async function wipe() {
+    const viaWorker = ask({ type: 'briefcase-wipe' }, null, 5000).catch(() => {});
+    await Promise.all([viaWorker, wipeCachesHere()]);
+  }
+
+  // Also directly, in case no worker is running: same cache names as service_worker/caches.js.
+  async function wipeCachesHere() {
+    if (!window.caches) return;
+    const names = await caches.keys();
+    const saved = names.filter(name => /^gw-(pages|frags)-/.test(name) || name === 'gw-meta');
+    await Promise.all(saved.map(name => caches.delete(name)));
   }
 
   function unsyncedCount() {
@@ -284,30 +294,34 @@
     return outbox.count().catch(() => 0);
   }
 
-  document.addEventListener('submit', event => {
+  document.addEventListener('submit', async event => {
     const form = event.target.closest && event.target.closest('form[data-signout]');
     if (!form || form.hasAttribute('data-wiped')) return;
     event.preventDefault();
     event.stopImmediatePropagation();
-    unsyncedCount().then(n => {
-      if (n > 0 && !window.confirm((n === 1 ? '1 change has' : n + ' changes have') +
-          ' not reached the server yet. Sign out anyway? They are sent when you sign in again.')) {
-        return;
-      }
-      return wipe().then(() => {
-        form.setAttribute('data-wiped', '');
-        form.submit();
-      });
-    });
+    const n = await unsyncedCount();
+    if (n > 0 && !window.confirm((n === 1 ? '1 change has' : n + ' changes have') +
+        ' not reached the server yet. Sign out anyway? They are sent when you sign in again.')) {
+      return;
+    }
+    await wipe();
+    form.setAttribute('data-wiped', '');
+    form.submit();
   }, true);
 
   // ---- the offline page: what is saved ----------------------------------------------------------
 
   const offlineList = document.querySelector('[data-offline-list]');
   if (offlineList) {
-    ask({ type: 'briefcase-list' }, null, 5000).then(answer => {
-      renderOfflineList(answer.pages || []);
-    }).catch(() => { renderOfflineList([]); });
+    (async () => {
+      let pages = [];
+      try {
+        pages = (await ask({ type: 'briefcase-list' }, null, 5000)).pages || [];
+      } catch (err) {
+        /* no worker to ask: nothing to list */
+      }
+      renderOfflineList(pages);
+    })();
   }
 
   function renderOfflineList(pages) {

@@ -81,3 +81,25 @@ def test_changed_values_read_as_a_person_says_them(field, value, shown):
 
 def test_changed_amounts_keep_their_currency():
     assert change_value("amount", "50000.00", "EUR") == "€50,000"
+
+
+def test_stored_codes_read_as_words():
+    from types import SimpleNamespace
+
+    from webapp.display import (
+        change_field,
+        delimiter_label,
+        error_message,
+        import_progress,
+        import_status,
+    )
+    assert import_progress("undoing") == "Putting back what was written"
+    assert import_status("checked") == "checked, not imported"
+    assert change_field("close_on") == "close date"
+    assert delimiter_label("\t") == "tabs"
+    assert delimiter_label("|") == "|"
+    missing = SimpleNamespace(code=404, description="Not Found")
+    assert error_message(missing) == "There is nothing here, or it is not yours to see."
+    assert error_message(SimpleNamespace(code=418, description="I'm a teapot")) == "I'm a teapot"
+    own = SimpleNamespace(code=404, description="", rep_message="Sync the account first.")
+    assert error_message(own) == "Sync the account first."

@@ -59,6 +59,7 @@ def _duration_options(minutes) -> list[tuple[int, str]]:
 
 def _render(form: MeetingForm, account, status: int = 200):
     ctx = {"form": form, "account": account, "durations_for": _duration_options,
+           "picked": request.form.getlist("contact_ids"),  # ticked contacts kept on a re-show
            # Only a fresh form's "when" may be moved forward by meetings.js, never a typed one.
            # Real wall time, not the app clock: the script compares it with the device's clock.
            "rendered_ms": int(time.time() * 1000)
