@@ -6,9 +6,7 @@
 
   const GW = window.Groundwork;
   if (!GW) return;
-  const SKIP_FIELDS = GW.SKIP_FIELDS;
-  const guardLengths = GW.guardLengths;
-  const path = GW.path;
+  const { SKIP_FIELDS, guardLengths, path } = GW;
 
   function parseScreen(entry) {
     const doc = new DOMParser().parseFromString('<main>' + (entry.screen || '') + '</main>', 'text/html');

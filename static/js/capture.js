@@ -19,9 +19,7 @@
 
   const GW = window.Groundwork;
   if (!GW) return;
-  const Outbox = GW.Outbox;
-  const path = GW.path;
-  const idIn = GW.idIn;
+  const { Outbox, path, idIn } = GW;
   const user = document.body.getAttribute('data-user') || '';
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const PENDING_URL = path('accountPending');

@@ -9,16 +9,9 @@
 
   const GW = window.Groundwork;
   if (!GW) return;
-  const Outbox = GW.Outbox;
-  const user = GW.user;
-  const SKIP_FIELDS = GW.SKIP_FIELDS;
-  const el = GW.el;
-  const path = GW.path;
-  const idIn = GW.idIn;
-  const fieldLabel = GW.fieldLabel;
-  const validate = GW.validate;
-  const guardLengths = GW.guardLengths;
-  const showInPlace = GW.showInPlace;
+  const {
+    Outbox, user, SKIP_FIELDS, el, path, idIn, fieldLabel, validate, guardLengths, showInPlace,
+  } = GW;
 
   const routes = GW.routes;
   const ONLINE_WAIT = 5000;

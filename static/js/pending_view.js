@@ -6,18 +6,10 @@
 
   const GW = window.Groundwork;
   if (!GW) return;
-  const Outbox = GW.Outbox;
-  const user = GW.user;
-  const KIND_LABELS = GW.KIND_LABELS;
-  const STATE_LABELS = GW.STATE_LABELS;
-  const mine = GW.mine;
-  const el = GW.el;
-  const when = GW.when;
-  const stateTag = GW.stateTag;
-  const path = GW.path;
-  const idIn = GW.idIn;
-  const parseScreen = GW.parseScreen;
-  const guardLengths = GW.guardLengths;
+  const {
+    Outbox, user, KIND_LABELS, STATE_LABELS, mine, el, when, stateTag, path, idIn, parseScreen,
+    guardLengths,
+  } = GW;
 
   const COUNT_KEY = 'groundwork-outbox-count:' + user;
 

@@ -6,11 +6,7 @@
 
   const GW = window.Groundwork;
   if (!GW) return;
-  const Outbox = GW.Outbox;
-  const user = GW.user;
-  const refresh = GW.refresh;
-  const badgeFromMirror = GW.badgeFromMirror;
-  const prepareAll = GW.prepareAll;
+  const { Outbox, user, refresh, badgeFromMirror, prepareAll } = GW;
 
   let retryTimer = null;
 
