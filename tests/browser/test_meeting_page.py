@@ -43,7 +43,9 @@ def test_a_promise_is_marked_kept_on_its_meeting_offline_and_syncs_once(live_ser
     box = kept.bounding_box()
     assert box["height"] >= 44
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-    kept.click()
+    with page.expect_navigation():  # queued, then this meeting's page again (its saved copy)
+        kept.click()
+    page.wait_for_selector("html[data-outbox-ready]", state="attached")
     page.get_by_text("Kept · waiting to sync").wait_for()
     assert page.evaluate("() => window.GroundworkOutbox.count()") == 1
     with live_server.ctx() as session:

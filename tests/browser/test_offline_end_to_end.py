@@ -160,7 +160,9 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     # 8. A commitment kept, on Today.
     page.goto(live_server.url + "/")
     ready(page)
-    page.get_by_role("button", name="Kept: Send the downtime numbers", exact=True).click()
+    with page.expect_navigation():  # queued, then Today again (its saved copy)
+        page.get_by_role("button", name="Kept: Send the downtime numbers", exact=True).click()
+    ready(page)
     expect(page.locator("[data-pending-for]")).to_have_text("Kept · waiting to sync")
     made.append("commitment kept")
 
