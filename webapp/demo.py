@@ -481,6 +481,7 @@ def _recent_first_meetings(session: Session, reps: list[User], now: datetime,
             rows.append(dict(account_id=account_id, user_id=rep.id, started_at=started,
                              kind="in_person", duration_minutes=45, location=street,
                              attendees="", engagement=rng.choice((3, 4, 4, 5)),
+                             initiated_by="us",  # prospecting: we knocked
                              notes=rng.choice(NEW_PROSPECT_NOTES), is_first_meeting=True,
                              created_at=started + timedelta(minutes=60)))
             touched[account_id] = started
@@ -765,6 +766,9 @@ def _meetings(rng: random.Random, account: SimpleNamespace, owner: User, people:
             duration_minutes=duration, location=location, attendees=attendees,
             engagement=None if rng.random() < 0.1 else _weighted(
                 rng, ((1, 5), (2, 12), (3, 30), (4, 35), (5, 18))),
+            # About one meeting in four was asked for by the customer (no draw: the demo's
+            # random sequence stays as it was).
+            initiated_by="them" if (account.id + index) % 4 == 0 else "us",
             notes=rng.choice(MEETING_NOTES),
             is_first_meeting=first_in_window and index == 0,
             created_at=started + timedelta(minutes=duration + rng.randint(1, 120)),

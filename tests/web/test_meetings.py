@@ -82,12 +82,14 @@ def test_full_meeting_records_commitments_attendees_and_opportunity(client, make
         "location": "Café Lou", "contact_ids": [str(ana.id)], "attendees": "their CFO",
         "engagement": "4", "their_commitment": "Send usage data", "their_due_on": "2026-12-01",
         "our_commitment": "Draft the pilot plan", "our_due_on": "2026-12-03",
-        "is_first_meeting": "y", "opportunity_id": str(opp.id),
+        "is_first_meeting": "y", "opportunity_id": str(opp.id), "initiated_by": "them",
     })
 
     assert response.status_code == 303
     meeting = db.session.scalar(select(Meeting))
     assert (meeting.kind, meeting.duration_minutes, meeting.engagement) == ("lunch", 90, 4)
+    assert meeting.initiated_by == "them"
+    assert "they asked" in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert meeting.attendees == "Ana Ruiz, their CFO"
     assert meeting.location == "Café Lou" and meeting.is_first_meeting
     assert meeting.opportunity_id == opp.id
@@ -391,3 +393,24 @@ def test_the_briefcase_keeps_meetings_with_open_promises(client, make, login):
     login(rep)
     pages = client.get("/offline/manifest.json").get_json()["pages"]
     assert f"/meetings/{open_one.id}" in pages and f"/meetings/{closed_one.id}" not in pages
+
+
+def test_who_asked_for_the_meeting_is_optional_and_checked(client, make, login):
+    rep = make.user("rep")
+    account = make.account(owner=rep)
+    login(rep)
+
+    page = client.get(f"/meetings/new?account_id={account.id}").get_data(as_text=True)
+    assert "Who asked for it" in page and 'value="them"' in page
+    plain = client.post("/meetings/new", data={
+        "client_id": str(uuid.uuid4()), "account_id": account.id, "notes": "Quick coffee"})
+    assert plain.status_code == 303
+    assert db.session.scalar(select(Meeting)).initiated_by is None
+
+    bad = client.post("/meetings/new", data={
+        "client_id": str(uuid.uuid4()), "account_id": account.id, "notes": "Kept text",
+        "initiated_by": "nobody"})
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "Choose who asked for the meeting." in text and "Kept text" in text
+    assert db.session.scalar(select(func.count(Meeting.id))) == 1

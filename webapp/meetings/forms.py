@@ -14,7 +14,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.forms import MAX_ID, FriendlyDateTimeField, WriteForm, date_field, sane_date
-from webapp.models import MEETING_KIND_LABELS, MEETING_KINDS
+from webapp.models import (MEETING_INITIATOR_LABELS, MEETING_INITIATORS, MEETING_KIND_LABELS,
+                           MEETING_KINDS)
 
 MAX_NOTES = 50_000  # generous: a pasted e-mail thread fits
 DURATION_CHOICES = (15, 30, 45, 60, 90, 120)
@@ -32,6 +33,10 @@ class MeetingForm(WriteForm):
         validators=[Optional(), sane_date])
     kind = RadioField("Kind", choices=[(k, MEETING_KIND_LABELS[k]) for k in MEETING_KINDS],
                       default="in_person")
+    # Who asked for it (inbound or outbound): equality of effort counts it. Optional.
+    initiated_by = RadioField(
+        "Who asked for it", choices=[(k, MEETING_INITIATOR_LABELS[k]) for k in MEETING_INITIATORS],
+        validators=[Optional()], validate_choice=False)
     duration_minutes = IntegerField("Minutes", default=30, validators=[
         Optional(), NumberRange(1, 24 * 60, "Between 1 minute and 24 hours.")])
     location = StringField("Where", validators=[Length(max=200)])
@@ -49,6 +54,10 @@ class MeetingForm(WriteForm):
     def validate_notes(self, field):
         if not field.data.strip():
             raise ValidationError("Write a few words about the meeting.")
+
+    def validate_initiated_by(self, field):
+        if field.data and field.data not in MEETING_INITIATORS:
+            raise ValidationError("Choose who asked for the meeting.")
 
     def validate_their_due_on(self, field):
         if field.data and not (self.their_commitment.data or "").strip():

@@ -118,6 +118,7 @@ def new():
             started_at=started_at, kind=form.kind.data or "in_person",
             duration_minutes=form.duration_minutes.data or 30, location=form.location.data or "",
             attendees=attendees, engagement=form.engagement.data,
+            initiated_by=form.initiated_by.data or None,
             is_first_meeting=form.is_first_meeting.data, opportunity=opportunity,
             theirs=Promise(form.their_commitment.data or "", form.their_due_on.data),
             ours=Promise(form.our_commitment.data or "", form.our_due_on.data),

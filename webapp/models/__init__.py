@@ -19,6 +19,8 @@ from webapp.models.security import RateLimitCounter, UserSession
 from webapp.models.selling import (
     FORECAST_CATEGORIES,
     FORECAST_LABELS,
+    MEETING_INITIATOR_LABELS,
+    MEETING_INITIATORS,
     MEETING_KIND_LABELS,
     MEETING_KINDS,
     OPEN_STAGES,
@@ -37,7 +39,8 @@ from webapp.models.territories import ChangePlan, PlanAssignment, TerritoryOverr
 __all__ = [
     "ACCOUNT_STATUSES", "SEGMENTS", "Account", "Contact", "AuditEvent", "Base", "new_uuid",
     "ROLES", "Quota", "TeamSettings", "Territory", "User", "FORECAST_CATEGORIES",
-    "FORECAST_LABELS", "MEETING_KIND_LABELS", "MEETING_KINDS", "OPEN_STAGES", "STAGE_LABELS",
+    "FORECAST_LABELS", "MEETING_INITIATOR_LABELS", "MEETING_INITIATORS",
+    "MEETING_KIND_LABELS", "MEETING_KINDS", "OPEN_STAGES", "STAGE_LABELS",
     "STAGES", "Commitment", "DealClosure", "Meeting", "Note", "Opportunity", "OpportunityChange",
     "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "MarketIntel", "OneToOne",
     "PipelineSettings", "QualificationAnswer", "QualificationItem", "QualificationOverride",

@@ -27,6 +27,8 @@ STAGE_LABELS = {
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "omitted")
 FORECAST_LABELS = {"pipeline": "Pipeline", "best_case": "Best case", "commit": "Commit", "omitted": "Omitted"}
 MEETING_KINDS = ("in_person", "video", "phone", "lunch", "partner")
+MEETING_INITIATORS = ("us", "them")
+MEETING_INITIATOR_LABELS = {"us": "We asked", "them": "They asked"}
 MEETING_KIND_LABELS = {
     "in_person": "In person",
     "video": "Video",
@@ -120,6 +122,9 @@ class Meeting(Base):
     location: Mapped[str] = mapped_column(String(200), default="")
     attendees: Mapped[str] = mapped_column(String(500), default="")
     engagement: Mapped[int | None] = mapped_column(Integer)
+    # Who asked for the meeting: "us" (outbound) or "them" (inbound); None when not said.
+    # Equality of effort and the old lists read it (seed idea 9).
+    initiated_by: Mapped[str | None] = mapped_column(String(8))
     notes: Mapped[str] = mapped_column(Text, default="")
     # A first meeting with a new prospect feeds the farming algorithm's top of funnel.
     is_first_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -131,6 +136,10 @@ class Meeting(Base):
     @property
     def kind_label(self) -> str:
         return MEETING_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def initiator_label(self) -> str:
+        return MEETING_INITIATOR_LABELS.get(self.initiated_by or "", "")
 
 
 class Commitment(Base):

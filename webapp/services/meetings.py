@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
-from webapp.models import MEETING_KINDS, Account, Commitment, Meeting, Opportunity, User
+from webapp.models import (MEETING_INITIATORS, MEETING_KINDS, Account, Commitment, Meeting,
+                           Opportunity, User)
 from webapp.services.idempotency import existing_for
 
 # A meeting is logged after it happened; a day of slack covers a phone in another time zone.
@@ -39,7 +40,8 @@ def find_logged_meeting(session: Session, user: User, client_id: str) -> Meeting
 def log_meeting(session: Session, user: User, account: Account, *, client_id: str, notes: str,
                 started_at: datetime | None = None, kind: str = "in_person",
                 duration_minutes: int = 30, location: str = "", attendees: str = "",
-                engagement: int | None = None, is_first_meeting: bool = False,
+                engagement: int | None = None, initiated_by: str | None = None,
+                is_first_meeting: bool = False,
                 opportunity: Opportunity | None = None, theirs: Promise | None = None,
                 ours: Promise | None = None) -> Meeting:
     """Record a meeting (naive UTC `started_at`, default now) and its commitments.
@@ -60,6 +62,8 @@ def log_meeting(session: Session, user: User, account: Account, *, client_id: st
         raise MeetingError("duration_minutes", "A meeting lasts between 1 minute and 24 hours.")
     if engagement is not None and not 1 <= engagement <= 5:
         raise MeetingError("engagement", "Engagement is 1 to 5.")
+    if initiated_by is not None and initiated_by not in MEETING_INITIATORS:
+        raise MeetingError("initiated_by", "Choose who asked for the meeting.")
     if started_at > now + FUTURE_SLACK:
         raise MeetingError("started_at", "That is in the future: log a meeting after it happened.")
     if opportunity is not None and opportunity.account_id != account.id:
@@ -69,7 +73,8 @@ def log_meeting(session: Session, user: User, account: Account, *, client_id: st
         uuid=client_id, account_id=account.id, user_id=user.id,
         opportunity_id=opportunity.id if opportunity else None, started_at=started_at,
         kind=kind, duration_minutes=duration_minutes, location=location.strip(),
-        attendees=attendees.strip(), engagement=engagement, notes=notes.strip(),
+        attendees=attendees.strip(), engagement=engagement, initiated_by=initiated_by,
+        notes=notes.strip(),
         is_first_meeting=is_first_meeting, created_at=now,
     )
     # A meeting logged late does not make an account look touched in the future.
