@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint assets install db demo bench clean
+.PHONY: run test lint assets install db demo bench lighthouse clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # htmx comes from the npm registry (pinned in package-lock.json) and is copied, never committed.
 static/vendor/htmx.min.js: node_modules/.package-lock.json
@@ -47,6 +47,11 @@ test: install assets lint
 
 bench: install assets
 	$(BIN)/python bench/run_all.py
+
+# Lighthouse scores of the five core pages (lighthouse is an npm dev dependency, only for this).
+lighthouse: install assets
+	npm install --no-save --no-audit --no-fund --loglevel=error
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -4,9 +4,11 @@ and how fast a saved page opens with no network.
 For each size (default 300 and 3,000 accounts) a rep is given that many accounts with the
 demo generator (webapp.demo.generate_accounts), the app is served on a free local port, and
 Debian's Chromium at a phone viewport signs in and saves the territory through the real
-service worker. Printed per size: the pages saved, bytes stored, the time of the first save
-(it starts by itself on sign-in) and of a refresh, and the time to open saved account pages
-offline (median and 95th percentile of 30 navigations).
+service worker; then a note is added at 1 % of the accounts and the territory refreshed.
+Printed per size: the pages saved, bytes stored, the time of the first save (it starts by
+itself on sign-in) and of the refresh, with the requests the server answered
+and the bytes it sent for each, and the time to open saved account pages offline (median and
+95th percentile of 30 navigations).
 
     .venv/bin/python bench/briefcase.py            # 300 and 3000
     .venv/bin/python bench/briefcase.py 500        # one size
@@ -14,6 +16,7 @@ Runs only against 127.0.0.1; stops by itself.
 """
 from __future__ import annotations
 
+import logging
 import os
 import random
 import statistics
@@ -32,7 +35,7 @@ from webapp import create_app  # noqa: E402
 from webapp.passwords import hash_password  # noqa: E402
 from webapp.database import upgrade_database  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Account, User  # noqa: E402
+from webapp.models import Account, Note, User  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,6 +67,28 @@ def build_database(path: Path, accounts: int) -> tuple[str, list[int]]:
     return rep.email, ids
 
 
+class Counting:
+    """WSGI middleware: how many requests the server answered and the bytes of their bodies."""
+
+    def __init__(self, app):
+        self.app, self.requests, self.bytes = app, 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.requests += 1
+        for chunk in self.app(environ, start_response):
+            with self.lock:
+                self.bytes += len(chunk)
+            yield chunk
+
+    def take(self) -> tuple[int, int]:
+        with self.lock:
+            taken = (self.requests, self.bytes)
+            self.requests = self.bytes = 0
+        return taken
+
+
 def measure(accounts: int) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -75,6 +100,9 @@ def measure(accounts: int) -> dict:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
                           "SECRET_KEY": "bench"})
         app.instance_path = str(tmp)
+        counting = Counting(app.wsgi_app)
+        app.wsgi_app = counting
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         base = f"http://127.0.0.1:{server.server_port}"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -88,6 +116,7 @@ def measure(accounts: int) -> dict:
                 page.goto(base + "/login")
                 page.get_by_label("E-mail").fill(email)
                 page.get_by_label("Password").fill(PASSWORD)
+                counting.take()
                 t0 = time.perf_counter()
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url(lambda url: "/login" not in url)
@@ -95,9 +124,20 @@ def measure(accounts: int) -> dict:
                 page.wait_for_function("() => !!window.GroundworkBriefcase")
                 first = page.evaluate("() => GroundworkBriefcase.refresh()")
                 first_s = time.perf_counter() - t0
+                first_traffic = counting.take()
+                # Meanwhile a note is added at 1 % of the accounts: the refresh brings those.
+                changed = random.Random(2).sample(account_ids, max(1, len(account_ids) // 100))
+                with app.app_context():
+                    rep_id = db.session.scalar(select(User.id).where(User.email == email))
+                    db.session.add_all(Note(user_id=rep_id, account_id=i, body="Bench: follow up")
+                                       for i in changed)
+                    db.session.commit()
                 t1 = time.perf_counter()
                 again = page.evaluate("() => GroundworkBriefcase.refresh()")
                 refresh_s = time.perf_counter() - t1
+                refresh_traffic = counting.take()
+                print(f"  ({accounts} accounts saved: first save {first_s:.1f} s, "
+                      f"refresh {refresh_s:.1f} s; now opening pages offline)", flush=True)
                 usage = page.evaluate("async () => (await navigator.storage.estimate()).usage")
 
                 page.reload()
@@ -106,8 +146,8 @@ def measure(accounts: int) -> dict:
                 opens = []
                 for account_id in random.Random(1).sample(account_ids, min(30, len(account_ids))):
                     t = time.perf_counter()
-                    page.goto(f"{base}/accounts/{account_id}")
-                    page.wait_for_selector(".offline-copy")
+                    page.goto(f"{base}/accounts/{account_id}", timeout=60_000)
+                    page.wait_for_selector(".offline-copy", timeout=60_000)
                     opens.append((time.perf_counter() - t) * 1000)
                 browser.close()
         finally:
@@ -119,6 +159,9 @@ def measure(accounts: int) -> dict:
         "pages": first["pages"], "failed": first["failed"] + again["failed"],
         "bytes": again["bytes"], "storage_usage": usage, "setup_s": setup_s,
         "first_save_s": first_s, "refresh_s": refresh_s,
+        "first_requests": first_traffic[0], "first_sent": first_traffic[1],
+        "refresh_requests": refresh_traffic[0], "refresh_sent": refresh_traffic[1],
+        "refresh_pages": again.get("fetched", again["pages"]),
         "open_median_ms": statistics.median(opens),
         "open_p95_ms": opens[max(0, round(0.95 * len(opens)) - 1)],
     }
@@ -133,7 +176,10 @@ def main(sizes: list[int]) -> None:
         print(f"{r['accounts']:>5} accounts, {r['opportunities']} open opportunities: "
               f"{r['pages']} pages, {r['bytes'] / 1e6:.1f} MB stored "
               f"(browser storage in use {r['storage_usage'] / 1e6:.1f} MB), "
-              f"first save {r['first_save_s']:.1f} s, refresh {r['refresh_s']:.1f} s, "
+              f"first save {r['first_save_s']:.1f} s ({r['first_requests']} requests, "
+              f"{r['first_sent'] / 1e6:.1f} MB sent), refresh {r['refresh_s']:.1f} s "
+              f"({r['refresh_pages']} pages fetched, {r['refresh_requests']} requests, "
+              f"{r['refresh_sent'] / 1e6:.1f} MB sent), "
               f"failed {r['failed']}; open offline median {r['open_median_ms']:.0f} ms, "
               f"p95 {r['open_p95_ms']:.0f} ms (data set-up {r['setup_s']:.0f} s)", flush=True)
 

@@ -1,15 +1,19 @@
 /* The territory briefcase: fetch and keep every page the rep needs offline.
  *
  * The server lists the URLs (GET /offline/manifest.json: Today, the territory list, the forms,
- * every account and open opportunity the rep may see). The worker fetches them a few at a
- * time into the rep's page cache, reports progress to any page that asks, drops pages that
- * are no longer on the list (an account moved to another rep), and records a summary
+ * every account and open opportunity the rep may see), most with a version. The worker asks
+ * for the pages whose version changed since its last fill (or that it has no copy of) in packs
+ * of many pages per request (GET /offline/pack), keeps each as the network would have
+ * answered it in the rep's page cache, reports progress to any page that asks, drops pages
+ * that are no longer on the list (an account moved to another rep), and records a summary
  * ("75 accounts, 1.2 MB, filled at ..."). One fill at a time per worker. */
 ((GW, BUILD) => {
   'use strict';
 
-  const PARALLEL = 6;
+  // Two packs in flight: one rendering on the server while the other is stored here.
+  const PARALLEL = 2;
   const PAGE_TIMEOUT_MS = 20000;
+  const PACK_TIMEOUT_MS = 120000;
   const { names } = GW.caches;
 
   let running = null;          // { user, promise, progress, listeners }
@@ -53,6 +57,19 @@
     return job.promise;
   }
 
+  /* The versions of the pages kept for `user` ({path: version}), as last filled. */
+  const versionsKey = (user) => `/__gw/briefcase-versions/u${user}`;
+
+  /* Store one page of a pack as the network would have answered it. */
+  async function keep(cache, user, page) {
+    const headers = { 'Content-Type': page.type || 'text/html; charset=utf-8' };
+    if (page.user) headers['X-Groundwork-User'] = page.user;
+    const { response: copy, bytes } = await GW.strategies.stamp(
+      new Response(page.body, { status: 200, headers }));
+    await cache.put(new URL(page.path, self.location.origin).href, copy);
+    return bytes;
+  }
+
   async function doFill(job) {
     const started = epoch;
     const user = job.user;
@@ -69,30 +86,56 @@
     if (list.assets) await (await caches.open(names.static)).addAll(list.assets).catch(() => {});
 
     const cache = await caches.open(names.pages(user));
-    const wanted = new Set(list.pages.map((path) => new URL(path, self.location.origin).href));
-    job.progress.total = list.pages.length;
+    const href = (path) => new URL(path, self.location.origin).href;
+    const wanted = new Set(list.pages.map(href));
+    const versions = list.versions || {};
+    // Only what changed since the last fill: a page with a version is fetched again when its
+    // version differs from the kept copy's (or there is no copy); the others every time.
+    const before = (await GW.caches.readJSON(names.meta, versionsKey(user))) || {};
+    const kept = before.versions || {};
+    const present = new Set((await cache.keys()).map((request) => request.url));
+    const current = (path) => versions[path] && kept[path] === versions[path] && present.has(href(path));
+    const stale = list.pages.filter((path) => !current(path));
+    // What is kept now: {versions: {path: version}, bytes: {path: bytes}}.
+    const now = { versions: {}, bytes: {} };
+    for (const path of list.pages.filter(current)) {
+      now.versions[path] = versions[path];
+      now.bytes[path] = (before.bytes || {})[path] || 0;
+    }
+    job.progress.total = stale.length;
     report();
     let failed = 0;
-    const queue = list.pages.slice();
+    const size = list.packSize || 50;
+    const packs = [];
+    for (let i = 0; i < stale.length; i += size) packs.push(stale.slice(i, i + size));
 
     async function worker() {
-      while (queue.length) {
-        const path = queue.shift();
+      while (packs.length) {
+        const paths = packs.shift();
         try {
-          const page = await fetchWithTimeout(path, PAGE_TIMEOUT_MS);
-          // A page for someone else (or the sign-in page after a redirect) is never kept.
-          if (!GW.strategies.storable(page) || page.headers.get('X-Groundwork-User') !== user) {
-            failed += 1;
-          } else {
-            const { response: copy, bytes } = await GW.strategies.stamp(page);
+          const query = paths.map((path) => 'p=' + encodeURIComponent(path)).join('&');
+          const answer = await fetchWithTimeout(list.pack + '?' + query, PACK_TIMEOUT_MS);
+          if (!answer.ok || answer.redirected) throw new Error('pack refused');
+          const pack = await answer.json();
+          if (String(pack.user) !== user) throw new Error('Signed in as someone else.');
+          for (const page of pack.pages) {
             if (epoch !== started) return;
-            await cache.put(path, copy);
-            job.progress.bytes += bytes;
+            // A page for someone else (or one the rep may no longer open) is never kept.
+            if (page.body === undefined || (page.user && page.user !== user)) {
+              if (page.status === 404 || page.status === 403) await cache.delete(href(page.path));
+              failed += 1;
+            } else {
+              const bytes = await keep(cache, user, page);
+              job.progress.bytes += bytes;
+              now.bytes[page.path] = bytes;
+              if (versions[page.path]) now.versions[page.path] = versions[page.path];
+            }
+            job.progress.done += 1;
           }
         } catch (error) {
-          failed += 1;
+          failed += paths.length;
+          job.progress.done += paths.length;
         }
-        job.progress.done += 1;
         report();
       }
     }
@@ -104,9 +147,12 @@
     for (const request of await cache.keys()) {
       if (!wanted.has(request.url)) await cache.delete(request);
     }
+    await GW.caches.writeJSON(names.meta, versionsKey(user), now);
+    const unchanged = list.pages.length - stale.length;
     const summary = {
       user, accounts: list.accounts, opportunities: list.opportunities,
-      pages: list.pages.length - failed, failed, bytes: job.progress.bytes,
+      pages: list.pages.length - failed, failed, fetched: stale.length - failed, unchanged,
+      bytes: Object.values(now.bytes).reduce((sum, bytes) => sum + bytes, 0),
       filledAt: new Date().toISOString(),
     };
     await GW.caches.writeJSON(names.meta, names.briefcaseKey(user), summary);

@@ -254,17 +254,29 @@ def offline():
 @bp.get("/offline/manifest.json")
 @login_required
 def briefcase_manifest():
-    """Every URL the signed-in rep's phone should keep for offline use."""
+    """Every URL the signed-in rep's phone should keep for offline use, with a version for the
+    pages that have one (accounts, their forms, open deals): the phone fetches again only pages
+    whose version changed, through `briefcase_pack`, and drops those no longer listed. Versions
+    start with a key of the render (deploy, templates, the rep's time zone and today), so after a
+    deploy and once a day everything is fetched afresh."""
     from webapp.clock import utcnow
-    from webapp.queries.briefcase import briefcase_ids, unfiled_note_ids
+    from webapp.extensions import db
+    from webapp.queries.briefcase import briefcase_versions, unfiled_note_ids
     from webapp.queries.meeting_form import meeting_ids_with_open_commitments
 
-    account_ids, opportunity_ids = briefcase_ids(g.user)
+    accounts, opportunities = briefcase_versions(db.session, g.user)
+    key = _render_key(g.user)
     endpoints = current_app.view_functions
     pages = [url_for(name) for name in PAGES if name in endpoints]
-    pages += [url_for("accounts.detail", account_id=i) for i in account_ids]
+    versions: dict[str, str] = {}
+
+    def versioned(path: str, version: int) -> str:
+        versions[path] = f"{key}.{version}"
+        return path
+
+    pages += [versioned(url_for("accounts.detail", account_id=i), v) for i, v in accounts]
     forms = [name for name in ACCOUNT_FORMS if name in endpoints]
-    pages += [url_for(name, account_id=i) for i in account_ids[:ACCOUNT_FORMS_CAP]
+    pages += [versioned(url_for(name, account_id=i), v) for i, v in accounts[:ACCOUNT_FORMS_CAP]
               for name in forms]
     if "notes.file" in endpoints:
         pages += [url_for("notes.file", note_id=i)
@@ -273,19 +285,130 @@ def briefcase_manifest():
         pages += [url_for("meetings.detail", meeting_id=i)
                   for i in meeting_ids_with_open_commitments(g.user)]
     if "opportunities.detail" in endpoints:
-        pages += [url_for("opportunities.detail", opportunity_id=i) for i in opportunity_ids]
+        pages += [versioned(url_for("opportunities.detail", opportunity_id=i), v)
+                  for i, v in opportunities]
     else:
-        opportunity_ids = []
+        opportunities = []
     response = current_app.response_class(json.dumps({
-        "format": 1,
+        "format": 2,
         "user": g.user.id,
         "generated_at": utcnow().isoformat() + "Z",
-        "accounts": len(account_ids),
-        "opportunities": len(opportunity_ids),
+        "accounts": len(accounts),
+        "opportunities": len(opportunities),
         "pages": pages,
+        "versions": versions,
+        "pack": url_for("pwa.briefcase_pack"),
+        "packSize": PACK_SIZE,
         "assets": [current_app.jinja_env.globals["static_url"](name)
                    for name in ROLE_ASSETS.get(g.user.role, REP_ASSETS)],
-    }), mimetype="application/json")
+    }, separators=(",", ":")), mimetype="application/json")
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
+
+
+# Pages per packed response (GET /offline/pack?p=...&p=...): the phone asks for a few at once.
+PACK_SIZE = 50
+# What a pack may hold: the briefcase's pages, nothing else (never a write, never an export).
+PACK_ENDPOINTS = frozenset(PAGES) | {"accounts.detail", "opportunities.detail", "notes.file",
+                                     "meetings.detail"}
+# The request's environ a packed page is rendered with (the same sign-in, host and client).
+_PACK_ENVIRON = ("HTTP_COOKIE", "HTTP_HOST", "HTTP_USER_AGENT", "HTTP_ACCEPT_LANGUAGE",
+                 "REMOTE_ADDR", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SCRIPT_NAME",
+                 "wsgi.url_scheme", "wsgi.version", "wsgi.errors", "wsgi.multithread",
+                 "wsgi.multiprocess", "wsgi.run_once")
+
+
+def _render_key(user) -> str:
+    """What every page's rendering depends on besides its data: this deploy (worker and
+    templates), the rep and their time zone, and their today (relative dates)."""
+    from webapp.clock import local_today
+
+    app = current_app._get_current_object()
+    templates = app.extensions.get("pwa_templates_digest")
+    if templates is None or app.debug:
+        digest = hashlib.sha256()
+        root = Path(app.template_folder)
+        for path in sorted(root.rglob("*.html")):
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+        templates = app.extensions["pwa_templates_digest"] = digest.hexdigest()[:12]
+    raw = f"{build_service_worker().version}|{templates}|{user.id}|{user.timezone}|" \
+          f"{local_today(user.timezone).isoformat()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def _session_cookie(app: Flask) -> str:
+    """The Cookie header the packed pages are rendered with: this request's, with the session
+    as it is now. The forms' CSRF token is made here first (a page rendered before the session
+    held one would make its own, lost with that page's answer): every page of the pack carries
+    the token this answer's session keeps."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+    from werkzeug.http import parse_cookie
+
+    cookies = parse_cookie(request.headers.get("Cookie", ""))
+    generate_csrf()
+    if session.modified:
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookies[app.config["SESSION_COOKIE_NAME"]] = serializer.dumps(dict(session))
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def _render_page(app: Flask, path: str, cookie: str) -> dict:
+    """The page at `path` exactly as a GET by this signed-in user would answer it: dispatched
+    through the app (hooks, access checks, templates), in an application context of its own."""
+    from io import BytesIO
+
+    from werkzeug.test import run_wsgi_app
+
+    location, _, query = path.partition("?")
+    environ = {k: v for k, v in request.environ.items() if k in _PACK_ENVIRON}
+    environ.update({"REQUEST_METHOD": "GET", "PATH_INFO": location, "QUERY_STRING": query,
+                    "wsgi.input": BytesIO(b""), "CONTENT_LENGTH": "0",
+                    "HTTP_ACCEPT": "text/html", "HTTP_X_GROUNDWORK_BRIEFCASE": "1",
+                    "HTTP_COOKIE": cookie})
+    with app.app_context():
+        body, status, headers = run_wsgi_app(lambda e, s: Flask.wsgi_app(app, e, s), environ,
+                                             buffered=True)
+        data = b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+    kept = (int(status.split(" ", 1)[0]) == 200
+            and "no-store" not in headers.get("Cache-Control", "")
+            and headers.get("Content-Encoding") is None)
+    page = {"path": path, "status": int(status.split(" ", 1)[0])}
+    if kept:
+        page.update(type=headers.get("Content-Type", ""), body=data.decode("utf-8"),
+                    user=headers.get("X-Groundwork-User"))
+    return page
+
+
+@bp.get("/offline/pack")
+@login_required
+def briefcase_pack():
+    """Many briefcase pages in one answer: `?p=<path>&p=<path>...` (at most PACK_SIZE, each a
+    page of the briefcase) -> {"user", "pages": [{"path", "status", "type", "body"}]}. Each page
+    is rendered as the rep would get it online; one that is not 200 (gone, not theirs) comes
+    without a body, and the phone drops its copy."""
+    from werkzeug.exceptions import HTTPException
+
+    paths = request.args.getlist("p")[:PACK_SIZE]
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    app = current_app._get_current_object()
+    cookie = _session_cookie(app)
+    pages = []
+    for path in paths:
+        location = path.partition("?")[0]
+        try:
+            endpoint, _ = adapter.match(location, method="GET")
+        except HTTPException:
+            endpoint = None
+        if not path.startswith("/") or endpoint not in PACK_ENDPOINTS:
+            pages.append({"path": path, "status": 404})
+            continue
+        pages.append(_render_page(app, path, cookie))
+    response = current_app.response_class(json.dumps(
+        {"user": g.user.id, "pages": pages}, separators=(",", ":")), mimetype="application/json")
     response.cache_control.no_store = True
     response.cache_control.private = True
     return response

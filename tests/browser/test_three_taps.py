@@ -167,7 +167,7 @@ def test_bottom_navigation_has_icons_and_one_line_labels(demo_server, page):
     for path in ("/", f"/accounts/{account_id}"):
         page.goto(demo_server.url + path)
         nav = page.get_by_role("navigation", name="Main")
-        for label in ("Today", "Territory", "Log meeting", "Note", "More"):
+        for label in ("Today", "Territory", "Log meeting", "Note", "More options"):
             link = nav.get_by_role("link", name=label, exact=True)
             expect(link.locator("svg")).to_have_count(1)
         # Icons drawn (the sprite loaded), labels on one line, nothing cut off.

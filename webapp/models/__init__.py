@@ -35,6 +35,7 @@ from webapp.models.selling import (
 )
 from webapp.models.sync import ClientWrite
 from webapp.models.territories import ChangePlan, PlanAssignment, TerritoryOverride, TerritoryRule
+from webapp.models import briefcase as _briefcase  # noqa: F401  (bumps accounts.briefcase_version)
 
 __all__ = [
     "ACCOUNT_STATUSES", "SEGMENTS", "Account", "Contact", "AuditEvent", "Base", "new_uuid",

@@ -46,6 +46,8 @@ class Account(Base):
     last_touch_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Bumped on any change to the account or what its pages show (webapp/models/briefcase.py).
+    briefcase_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     owner: Mapped[User | None] = relationship()
     territory: Mapped[Territory | None] = relationship()

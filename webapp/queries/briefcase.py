@@ -33,3 +33,22 @@ def unfiled_note_ids(user: User, limit: int) -> list[int]:
     return list(db.session.scalars(
         select(Note.id).where(Note.user_id == user.id, Note.account_id.is_(None))
         .order_by(Note.created_at.desc(), Note.id.desc()).limit(limit)))
+
+
+def briefcase_versions(session, user: User, limit: int = MAX_ACCOUNTS
+                       ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """As `briefcase_ids`, each id with the version of what its pages show: an account's
+    `briefcase_version`, and for an open opportunity its account's (a deal's changes bump its
+    account, webapp/models/briefcase.py). Two queries, whatever the territory's size."""
+    territory = (select(Account.id, Account.briefcase_version).where(account_visibility(user))
+                 .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit))
+    accounts = [(row[0], row[1]) for row in session.execute(territory)]
+    if not accounts:
+        return [], []
+    visible = territory.with_only_columns(Account.id).scalar_subquery()
+    opportunities = [(row[0], row[1]) for row in session.execute(
+        select(Opportunity.id, Account.briefcase_version)
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(Opportunity.account_id.in_(visible), Opportunity.stage.in_(OPEN_STAGES))
+        .order_by(Opportunity.id))]
+    return accounts, opportunities
