@@ -32,6 +32,7 @@ from webapp.models.selling import (
     OpportunityChange,
 )
 from webapp.models.sync import ClientWrite
+from webapp.models.success import AccountSuccess, ReferenceAsk
 from webapp.models.territories import ChangePlan, PlanAssignment, TerritoryOverride, TerritoryRule
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "RateLimitCounter", "UserSession",
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
+    "AccountSuccess", "ReferenceAsk",
 ]

@@ -2,14 +2,15 @@
 and one-to-ones. Routes parse, call one read or write, and render."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from webapp.clock import local_today
+from webapp.clock import local_today, utcnow
 from webapp.domain import pipeline_metrics as metrics
 from webapp.domain.checklists import METHODOLOGY_LABELS, checklist_status
 from webapp.domain.stages import FUNNEL_LABELS
+from webapp.domain.success import EFFORT_QUARTER_DAYS, effort_against_potential
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import STAGE_LABELS
@@ -26,6 +27,7 @@ from webapp.pipeline.forms import (
 from webapp.queries import access
 from webapp.queries import pipeline_settings
 from webapp.queries import pipeline_pages as pages
+from webapp.queries.success import effort_rows
 from webapp.services import pipeline as service
 from webapp.sessions import login_required, role_required
 
@@ -57,7 +59,13 @@ def rep_pipeline(rep_id: int):
 
 def _pipeline_page(rep):
     view = pages.my_pipeline(g.user, rep)
-    return render("pipeline/mine.html", "pipeline/_mine.html", view=view)
+    return render("pipeline/mine.html", "pipeline/_mine.html", view=view, effort=_effort(rep))
+
+
+def _effort(rep):
+    """Where the rep's meetings of the last quarter went by potential band (issue 14 item 7)."""
+    since = utcnow() - timedelta(days=EFFORT_QUARTER_DAYS)
+    return effort_against_potential(effort_rows(db.session, rep, since))
 
 
 @bp.get("/farming")
@@ -251,7 +259,8 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
         notes_form = NotesForm(formdata=None,
                                data={"notes": view.record.notes if view.record else ""})
     return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
-                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user))
+                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user),
+                  effort=_effort(rep))
 
 
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")
