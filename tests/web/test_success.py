@@ -44,7 +44,7 @@ def test_rep_sets_health_goal_and_renewal_and_the_renewal_deal_is_made_once(clie
     assert "Willing to host" in page and "set Nov 23" in page
     [deal] = _renewal_deals(account.id)
     assert (deal.name, deal.close_on, deal.stage, deal.owner_id) == (
-        "Renewal: Lakeside Metal", date(2027, 1, 15), "qualified", rep.id)
+        "Renewal: Lakeside Metal", date(2027, 1, 15), "first_meeting", rep.id)
 
     # Saved again (a new form, same date): no second renewal deal; the replay changes nothing.
     assert client.post(f"/accounts/{account.id}/success",
@@ -102,7 +102,11 @@ def test_a_rep_never_sees_or_changes_another_reps_customers(client, make, login)
     assert client.get(f"/accounts/{theirs.id}/success").status_code == 404
     assert client.get(f"/accounts/{theirs.id}/references").status_code == 404
     # A prospect has no health; asking another rep's customer to host is refused too.
-    assert client.post(f"/accounts/{prospect.id}/success", data=_form()).status_code == 404
+    response = client.post(f"/accounts/{prospect.id}/success", data=_form())
+    assert response.status_code == 400
+    assert "Only a customer has health" in response.get_data(as_text=True)
+    assert client.post(f"/accounts/{prospect.id}/references/{prospect.id}/ask",
+                       data={"client_id": str(uuid.uuid4())}).status_code == 400
     assert client.post(f"/accounts/{prospect.id}/references/{theirs.id}/ask",
                        data={"client_id": str(uuid.uuid4())}).status_code == 404
     assert mine.id

@@ -113,7 +113,7 @@ def ensure_renewal_opportunity(session: Session, account: Account, row: AccountS
     now = utcnow()
     opportunity = Opportunity(
         account_id=account.id, owner_id=account.owner_id, name=renewal_opportunity_name(account.name),
-        stage="qualified", amount=Decimal("0.00"),
+        stage="first_meeting", amount=Decimal("0.00"),
         close_on=account.renewal_on, next_step="Review their goals and health before the renewal",
         qualified=False, version=1, created_at=now, updated_at=now, stage_changed_at=now)
     session.add(opportunity)

@@ -26,13 +26,6 @@ bp = Blueprint("success", __name__)
 SUGGESTIONS = 5
 
 
-def _customer(account_id: int):
-    account = get_visible_account(g.user, account_id)
-    if account.status != "customer":
-        abort(404)
-    return account
-
-
 def _render_edit(form: SuccessForm, account, status: int = 200):
     return render_template("success/edit.html", form=form, account=account,
                            health_labels=HEALTH_LABELS), status
@@ -43,7 +36,7 @@ def _render_edit(form: SuccessForm, account, status: int = 200):
 def update(account_id: int):
     """A customer's goal, wanted outcome, renewal date, health (with why) and whether they
     are a willing reference. The account page carries the same form (kept offline)."""
-    account = _customer(account_id)
+    account = get_visible_account(g.user, account_id)  # a prospect's save is refused (400)
     if request.method == "GET":
         row = success_of(db.session, account)
         form = SuccessForm(formdata=None, data={
@@ -123,14 +116,14 @@ def ask(account_id: int, reference_id: int):
     """The rep drafted the invitation: count the ask against the reference (so nobody is worn
     out) and go to the meeting form, filled in for the lunch, to log it afterwards."""
     prospect = get_visible_account(g.user, account_id)
-    reference = _customer(reference_id)
+    reference = get_visible_account(g.user, reference_id)
     form = AskForm()
     if not form.validate():
         abort(400)
     try:
         record_reference_ask(db.session, g.user, prospect, reference, form.client_id.data)
     except SuccessError:
-        abort(404)
+        abort(400)  # not a customer, or the prospect itself
     except ClientIdTaken:
         abort(409)
     flash(f"Asked {reference.name}. Log the lunch here afterwards.", "success")
