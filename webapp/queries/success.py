@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.domain.success import (
     ASK_MEMORY_DAYS,
@@ -26,8 +26,10 @@ _KM_PER_DEGREE = 111.0
 
 
 def success_of(session: Session, account: Account) -> AccountSuccess | None:
-    """What the rep said about this customer (health, outcome, reference), if anything."""
-    return session.get(AccountSuccess, account.id)
+    """What the rep said about this customer (health, outcome, reference) and who set the
+    health, if anything. One query."""
+    return session.get(AccountSuccess, account.id,
+                       options=[joinedload(AccountSuccess.health_set_by)])
 
 
 @dataclass(frozen=True)
