@@ -47,7 +47,7 @@ MANAGER_PAGES = (
     f"/pipeline/reps/{REP1}", f"/pipeline/reps/{REP1}/farming", "/pipeline/forecast/team",
     "/pipeline/one-to-ones", f"/pipeline/one-to-ones/{REP1}/{WEEK}", "/territories/",
     "/territories/plans/new", "/territories/my-changes",
-    "/renewals", "/renewals?days=180",
+    "/renewals", "/renewals?days=180", f"/pipeline/reps/{REP1}/effort",
 )
 ADMIN_PAGES = (
     "/", "/accounts/", "/accounts/?sort=potential", "/accounts/?q=acme", "/accounts/index.json",

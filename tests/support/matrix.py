@@ -79,6 +79,7 @@ RULES: dict[str, str] = {
     "success.references": "a_side",
     "success.ask": "a_side",  # a reference of rep A's side for A's prospect
     "success.renewals_list": "signed_in",  # each sees their own (or their team's) customers
+    "success.effort": "a_side",  # rep A's effort against potential (one-to-one, pipeline)
     # offline
     "pwa.manifest": "public",
     "pwa.service_worker": "public",

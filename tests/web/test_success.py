@@ -194,4 +194,9 @@ def test_effort_against_potential_on_the_pipeline_and_one_to_one_pages(client, m
     login(manager)
     monday = (clock.now.date() - timedelta(days=clock.now.weekday())).isoformat()
     page = client.get(f"/pipeline/one-to-ones/{rep.id}/{monday}").get_data(as_text=True)
-    assert "Too much effort on low-potential accounts" in page
+    assert f'hx-get="/pipeline/reps/{rep.id}/effort"' in page  # loaded on its own
+    fragment = client.get(f"/pipeline/reps/{rep.id}/effort").get_data(as_text=True)
+    assert "Too much effort on low-potential accounts" in fragment and "89%" in fragment
+    client.post("/logout")
+    login(make.user("rep"))
+    assert client.get(f"/pipeline/reps/{rep.id}/effort").status_code == 404

@@ -259,8 +259,7 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
         notes_form = NotesForm(formdata=None,
                                data={"notes": view.record.notes if view.record else ""})
     return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
-                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user),
-                  effort=_effort(rep))
+                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user))
 
 
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")

@@ -3,6 +3,7 @@ renewals list (the rep's, or the manager's team's), and reference customers for 
 hard-to-reach prospect (cascade deals): one tap drafts the invitation and records the ask."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -10,14 +11,16 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from webapp.clock import local_today, utcnow
 from webapp.domain.client_ids import ClientIdTaken, new_client_id
 from webapp.domain.success import (
+    EFFORT_QUARTER_DAYS,
     HEALTH_LABELS,
     RENEWAL_WINDOWS,
+    effort_against_potential,
     invitation,
     rank_references,
 )
 from webapp.extensions import db
-from webapp.queries.access import get_visible_account
-from webapp.queries.success import hosts, reference_candidates, renewals, success_of
+from webapp.queries.access import get_visible_account, get_visible_rep
+from webapp.queries.success import effort_rows, hosts, reference_candidates, renewals, success_of
 from webapp.services.success import SuccessChange, SuccessError, record_reference_ask, update_success
 from webapp.sessions import login_required
 from webapp.success.forms import AskForm, SuccessForm
@@ -129,3 +132,14 @@ def ask(account_id: int, reference_id: int):
     flash(f"Asked {reference.name}. Log the lunch here afterwards.", "success")
     return redirect(url_for("meetings.new", account_id=prospect.id, kind="lunch",
                             attendees=(request.args.get("attendees") or reference.name)[:500]), 303)
+
+
+@bp.get("/pipeline/reps/<int:rep_id>/effort")
+@login_required
+def effort(rep_id: int):
+    """Where the rep's meetings of the last quarter went by potential band, against where the
+    potential is: the one-to-one page loads it on its own (that page's queries stay bounded)."""
+    rep = get_visible_rep(g.user, rep_id)
+    since = utcnow() - timedelta(days=EFFORT_QUARTER_DAYS)
+    return render_template("pipeline/_effort.html",
+                           effort=effort_against_potential(effort_rows(db.session, rep, since)))
