@@ -38,6 +38,8 @@ REP_PAGES = (
     "/contacts/1/edit", "/notes/new", "/pipeline/", "/pipeline/farming", "/pipeline/forecast",
     "/pipeline/opportunities/1/qualify", "/territories/my-changes", "/offline/manifest.json",
     "/account/password",
+    # customer success and cascade (issue 14 items 4, 6)
+    "/renewals", "/renewals?days=180", f"/accounts/{REP1_ACCOUNT}/references",
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",
@@ -45,6 +47,7 @@ MANAGER_PAGES = (
     f"/pipeline/reps/{REP1}", f"/pipeline/reps/{REP1}/farming", "/pipeline/forecast/team",
     "/pipeline/one-to-ones", f"/pipeline/one-to-ones/{REP1}/{WEEK}", "/territories/",
     "/territories/plans/new", "/territories/my-changes",
+    "/renewals", "/renewals?days=180", f"/pipeline/reps/{REP1}/effort",
 )
 ADMIN_PAGES = (
     "/", "/accounts/", "/accounts/?sort=potential", "/accounts/?q=acme", "/accounts/index.json",

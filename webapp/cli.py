@@ -23,6 +23,7 @@ from webapp.clock import local_today
 from webapp.database import unit_of_work
 from webapp.extensions import db
 from webapp.services import imports as import_service
+from webapp.services import success as success_service
 from webapp.services import territory_plans as plan_service
 from webapp.services.sync import DEFAULT_LEDGER_DAYS, prune_cutoff, prune_ledger
 
@@ -48,6 +49,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(restore)
     app.cli.add_command(db_group)
+    app.cli.add_command(success_group)
 
 
 imports_group = AppGroup("imports", help="Run the CSV imports waiting for a runner.")
@@ -153,6 +155,30 @@ def apply_plans_command(today_text: str | None) -> None:
     with unit_of_work(db.session) as session:
         result = plan_service.apply_due_plans(session, today)
     click.echo(f"{today.isoformat()}: {result}.")
+
+
+success_group = AppGroup("success", help="Customer success: renewals.")
+
+
+@success_group.command("renewals")
+@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
+              help="As of this day (default: today in DEFAULT_TIMEZONE).")
+@click.option("--lead-days", type=click.IntRange(min=1, max=730),
+              default=success_service.RENEWAL_LEAD_DAYS, show_default=True,
+              help="Make the opportunity of a renewal this many days ahead.")
+def renewals_command(today_text: str | None, lead_days: int) -> None:
+    """Make the open "Renewal: <account>" opportunity of every customer renewing soon, once per
+    renewal date (idempotent: run it daily from cron)."""
+    if today_text:
+        try:
+            today = date.fromisoformat(today_text)
+        except ValueError as error:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
+    else:
+        today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+    with unit_of_work(db.session) as session:
+        made = success_service.create_due_renewal_opportunities(session, today, lead_days)
+    click.echo(f"{today.isoformat()}: {made} renewal opportunities made.")
 
 
 # --- backups and moving house -------------------------------------------------------------------

@@ -299,6 +299,7 @@ def load_demo_data(session: Session) -> str:
     session.add(PipelineSettings(methodology="meddic"))
     session.add_all(_forecast_history(session, reps, now, pipeline_rng))
     session.add_all(_one_to_ones(manager, reps, now))
+    _customer_success(session, reps, now)
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -798,3 +799,61 @@ def _commitments(rng: random.Random, meeting: dict, today: date) -> list[dict]:
             created_at=meeting["created_at"],
         ))
     return made
+
+
+# Customer success (issue 14 items 4 and 6): what each rep said about their customers renewing
+# soon, and two willing references near a prospect rep 1 cannot reach.
+HEALTH_CASES = (
+    ("good", "Live on both lines; the plant manager quotes the savings."),
+    ("watch", "New CFO reviews every contract over $50k."),
+    ("at_risk", "Our champion left in September; nobody owns the roll-out."),
+    ("good", "Asked for a second site."),
+)
+OUTCOMES = ("Fewer night shifts spent firefighting.", "One number for the board, every month.",
+            "Their own team runs it without us.")
+
+
+def _customer_success(session: Session, reps: list[User], now: datetime) -> None:
+    from webapp.models import AccountSuccess
+    from webapp.services.success import create_due_renewal_opportunities
+
+    today = now.date()
+    for rep in reps:
+        renewing = session.scalars(
+            select(Account).where(Account.owner_id == rep.id, Account.status == "customer",
+                                  Account.renewal_on <= today + timedelta(days=90))
+            .order_by(Account.renewal_on, Account.id).limit(len(HEALTH_CASES))).all()
+        for i, account in enumerate(renewing):
+            health, reason = HEALTH_CASES[i]
+            session.add(AccountSuccess(
+                account_id=account.id, outcome=OUTCOMES[i % len(OUTCOMES)], health=health,
+                health_reason=reason, health_set_at=_days_ago(now, 3 + 5 * i),
+                health_set_by_id=rep.id, reference_willing=False, updated_at=now))
+    session.flush()
+    # Rep 1's hard-to-reach prospect: two happy customers in its industry, willing to host,
+    # each with a recent good meeting.
+    rep = reps[0]
+    prospect = session.scalars(
+        select(Account).where(Account.owner_id == rep.id, Account.status == "prospect",
+                              Account.potential >= 60)
+        .order_by(Account.potential.desc(), Account.id).limit(1)).first()
+    if prospect is not None:
+        hosts = session.scalars(
+            select(Account).where(Account.owner_id == rep.id, Account.status == "customer",
+                                  Account.id.not_in(select(AccountSuccess.account_id)))
+            .order_by((Account.industry == prospect.industry).desc(),
+                      (Account.city == prospect.city).desc(), Account.id).limit(2)).all()
+        for host in hosts:
+            session.add(AccountSuccess(
+                account_id=host.id, outcome="Show their peers what worked.", health="good",
+                health_reason="Renewed early; happy to talk about it.",
+                health_set_at=_days_ago(now, 20), health_set_by_id=rep.id,
+                reference_willing=True, updated_at=now))
+            session.add(Meeting(account_id=host.id, user_id=rep.id,
+                                started_at=_days_ago(now, 12), kind="lunch", duration_minutes=60,
+                                engagement=5, notes="Quarterly review; they offered to host a peer.",
+                                created_at=_days_ago(now, 12)))
+        session.add(Note(user_id=rep.id, account_id=prospect.id, created_at=_days_ago(now, 2),
+                         body="Third voicemail for the CIO, no answer. Try a reference lunch."))
+    session.flush()
+    create_due_renewal_opportunities(session, today)

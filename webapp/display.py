@@ -23,6 +23,7 @@ from flask import g, has_app_context
 
 from webapp.clock import local_today, to_local
 from webapp.domain.csv_mapping import ENCODING_LABELS
+from webapp.domain.success import HEALTH_LABELS
 from webapp.models import STAGE_LABELS
 
 LOCALE = "en_US"
@@ -254,7 +255,13 @@ def error_message(error) -> str:
         error.code, error.description)
 
 
+def health_label(health: str | None) -> str:
+    """A customer's health as the rep set it (customer success), or "Not said"."""
+    return HEALTH_LABELS.get(health or "", "Not said")
+
+
 FILTERS = {
+    "health_label": health_label,
     "money": money,
     "short_date": short_date,
     "day_date": day_date,

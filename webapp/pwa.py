@@ -40,7 +40,7 @@ PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
 PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
                 "js/pending_view.js", "js/sync_triggers.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
-              "js/account_picker.js", "js/opportunity.js")
+              "js/account_picker.js", "js/opportunity.js", "js/success.js")
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"
@@ -49,7 +49,9 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          "notes.new", "sync.pending",
          # field capture: new account, contact, deal, and a just-made account's and deal's page
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
-         "opportunities.pending", "contacts.edit_offline")
+         "opportunities.pending", "contacts.edit_offline",
+         # customer success (issue 14 item 6)
+         "success.renewals_list")
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",

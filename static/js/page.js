@@ -43,6 +43,8 @@
     commitment: 'Commitment',
     // field capture (static/js/capture.js)
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
+    // customer success and reference lunches (static/js/success.js)
+    success: 'Customer success', reference_ask: 'Reference lunch',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',

@@ -74,6 +74,12 @@ RULES: dict[str, str] = {
     "opportunities.update": "a_side",
     "opportunities.close": "a_side",
     "opportunities.reopen": "a_side",
+    # customer success and reference lunches (issue 14 items 4 and 6)
+    "success.update": "a_side",
+    "success.references": "a_side",
+    "success.ask": "a_side",  # a reference of rep A's side for A's prospect
+    "success.renewals_list": "signed_in",  # each sees their own (or their team's) customers
+    "success.effort": "a_side",  # rep A's effort against potential (one-to-one, pipeline)
     # offline
     "pwa.manifest": "public",
     "pwa.service_worker": "public",
@@ -154,6 +160,7 @@ PARAMS = {
     "item_id": lambda w: w.item.id,
     "note_id": lambda w: w.note.id,
     "contact_id": lambda w: w.contact.id,
+    "reference_id": lambda w: w.account.id,
     "meeting_id": lambda w: db.session.query(m.Meeting.id).filter_by(account_id=w.account.id)
     .order_by(m.Meeting.id).limit(1).scalar(),
     "user_id": lambda w: w.target.id,

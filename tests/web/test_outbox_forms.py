@@ -18,6 +18,7 @@ from tests.support.matrix import DATA, KINDS, PARAMS, build_world, kind_of
 from tests.support.security import sign_in_as
 from webapp.hooks import REPLAYABLE_WRITES
 from webapp.extensions import db
+from webapp.models import AccountSuccess
 from webapp.models import Opportunity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +119,16 @@ def test_the_pages_a_rep_gets_have_outbox_forms_for_exactly_the_replayable_write
                            data={"version": stale, "next_step": "Mine"})
     assert conflict.status_code == 409
     pages["conflict"] = conflict.get_data(as_text=True)
+    # A happy customer of rep A: their page has the success form, and the prospect's reference
+    # lunch page offers to ask them to host (issue 14 items 4 and 6).
+    happy = make.account(owner=world.users["rep_a"], industry=world.account.industry,
+                         status="customer")
+    db.session.add(AccountSuccess(account_id=happy.id, health="good", health_reason="",
+                                  outcome="", reference_willing=True))
+    db.session.commit()
+    pages["customer"] = client.get(f"/accounts/{happy.id}").get_data(as_text=True)
+    pages["references"] = client.get(f"/accounts/{world.account.id}/references").get_data(
+        as_text=True)
 
     adapter = app.url_map.bind("localhost")
     seen, problems = set(), []

@@ -31,6 +31,7 @@ from webapp.queries.accounts import (
 )
 from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
+from webapp.queries.success import success_of
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.sessions import login_required
 
@@ -89,8 +90,9 @@ def detail(account_id: int):
     page = account_page(db.session, account)
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
+    success = success_of(db.session, account) if account.status == "customer" else None
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=local_today(g.user.timezone))
+                  directions=directions, today=local_today(g.user.timezone), success=success)
 
 
 @bp.route("/new", methods=["GET", "POST"])

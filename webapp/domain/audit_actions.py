@@ -39,6 +39,9 @@ ACTIONS = {
     "qualification.override_set": "qualified without the checklist:",
     "qualification.override_removed": "took back the qualification without checklist of",
     "qualification.rule_changed": "changed the qualification rule",
+    # customer success and cascade (issue 14 items 4 and 6)
+    "account.success_changed": "changed health, goals or renewal of account",
+    "reference.asked": "asked for a reference lunch: account",
     **{f"export.{kind}": f"exported {kind}" for kind in ("accounts", "contacts", "opportunities")},
     **{f"import.{kind}": f"imported {kind}" for kind in KINDS},
     **{f"import.{kind}.undone": f"undid the import of {kind}" for kind in KINDS},

@@ -20,7 +20,7 @@ from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_
 from webapp.extensions import db
 from webapp.htmx import wants_fragment
 from webapp.meetings.forms import DURATION_CHOICES, MAX_ID, MeetingForm, ResolveCommitmentForm
-from webapp.models import Meeting
+from webapp.models import MEETING_KINDS, Meeting
 from webapp.queries.access import (
     get_visible_account,
     get_visible_commitment,
@@ -87,6 +87,10 @@ def new():
             started_at=local_now(user.timezone).replace(second=0, microsecond=0),
             is_first_meeting=account is not None and not has_meetings(account.id),
         )
+        # Prefilled by a reference lunch (cascade deals): its kind and who was there.
+        if request.args.get("kind") in MEETING_KINDS:
+            form.kind.data = request.args["kind"]
+        form.attendees.data = request.args.get("attendees", "")[:500]
         form.client_id.data = new_client_id()  # a fresh idempotency key per form
         return _render(form, account)
 

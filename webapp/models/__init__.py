@@ -34,6 +34,7 @@ from webapp.models.selling import (
     OpportunityChange,
 )
 from webapp.models.sync import ClientWrite
+from webapp.models.success import AccountSuccess, ReferenceAsk
 from webapp.models.territories import ChangePlan, PlanAssignment, TerritoryOverride, TerritoryRule
 from webapp.models import briefcase as _briefcase  # noqa: F401  (bumps accounts.briefcase_version)
 
@@ -49,4 +50,5 @@ __all__ = [
     "RateLimitCounter", "UserSession",
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
+    "AccountSuccess", "ReferenceAsk",
 ]

@@ -2,14 +2,15 @@
 and one-to-ones. Routes parse, call one read or write, and render."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 
-from webapp.clock import local_today
+from webapp.clock import local_today, utcnow
 from webapp.domain import pipeline_metrics as metrics
 from webapp.domain.checklists import METHODOLOGY_LABELS, checklist_status
 from webapp.domain.stages import FUNNEL_LABELS
+from webapp.domain.success import EFFORT_QUARTER_DAYS, effort_against_potential
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import STAGE_LABELS
@@ -26,6 +27,7 @@ from webapp.pipeline.forms import (
 from webapp.queries import access
 from webapp.queries import pipeline_settings
 from webapp.queries import pipeline_pages as pages
+from webapp.queries.success import effort_rows
 from webapp.services import pipeline as service
 from webapp.sessions import login_required, role_required
 
@@ -57,7 +59,13 @@ def rep_pipeline(rep_id: int):
 
 def _pipeline_page(rep):
     view = pages.my_pipeline(g.user, rep)
-    return render("pipeline/mine.html", "pipeline/_mine.html", view=view)
+    return render("pipeline/mine.html", "pipeline/_mine.html", view=view, effort=_effort(rep))
+
+
+def _effort(rep):
+    """Where the rep's meetings of the last quarter went by potential band (issue 14 item 7)."""
+    since = utcnow() - timedelta(days=EFFORT_QUARTER_DAYS)
+    return effort_against_potential(effort_rows(db.session, rep, since))
 
 
 @bp.get("/farming")
