@@ -3,13 +3,13 @@ notes, contacts, deals, commitments, ...) changes, so a phone's briefcase refres
 accounts that changed (webapp/models/briefcase.py bumps it; webapp/pwa.py reads it)
 
 Revision ID: 0021_briefcase
-Revises: 0019_layers
+Revises: 0020_initiator
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0021_briefcase"
-down_revision = "0019_layers"
+down_revision = "0020_initiator"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """customer success (health, outcome, willing references) and reference asks (cascade deals)
 
 Revision ID: 0022_success
-Revises: 0019_layers
+Revises: 0021_briefcase
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0022_success"
-down_revision = "0019_layers"
+down_revision = "0021_briefcase"
 branch_labels = None
 depends_on = None
 
