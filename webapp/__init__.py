@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.opportunities.routes import bp as opportunities_bp
     from webapp.pipeline.routes import bp as pipeline_bp
     from webapp.pwa import bp as pwa_bp
+    from webapp.reminders.routes import bp as reminders_bp
     from webapp.sync.routes import bp as sync_bp
     from webapp.territories.routes import bp as territories_bp
     from webapp.today.routes import bp as today_bp
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         territories_bp, imports_bp,  # territory design and roll-forward; CSV in and out
         pipeline_bp,  # coverage, farming algorithm, forecast, one-to-ones
         contacts_bp,  # people met in the field
+        reminders_bp,  # Web Push reminders and their settings
     ):
         app.register_blueprint(blueprint)
 
