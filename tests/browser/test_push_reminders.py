@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import json
 
+from tests.browser.test_offline_writes import (  # noqa: F401 (a fixture)
+    open_online,
+    territory,
+    without_background_sync,
+)
+
 
 def _registration_id(cdp, page, scope: str) -> str:
     found = {}
@@ -62,3 +68,33 @@ def test_a_push_message_shows_a_notification_that_opens_its_page(live_server, ph
     # A message naming another site opens Groundwork's Today instead.
     worker.evaluate("self.GW.push.openPage('https://elsewhere.example/phish')")
     page.wait_for_url(live_server.url + "/")
+
+
+def test_a_saved_offline_change_the_server_refuses_is_told_by_a_notification(
+        live_server, territory, phone):
+    t = territory
+    without_background_sync(phone)
+    phone.grant_permissions(["notifications"], origin=live_server.url)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    page.get_by_label("Notes").fill("Met the dock supervisor.")
+    page.get_by_text("More: when, how long").click()
+    # A due date with nothing committed: only the server knows to refuse it (later).
+    page.locator("#their_due_on").fill("2026-12-01")
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+
+    phone.set_offline(False)
+    page.wait_for_selector("#sync-status a.attention")
+    page.wait_for_function("""() => {
+        navigator.serviceWorker.ready.then(r => r.getNotifications())
+          .then(list => { window.shownNotifications = list.map(n => (
+            {title: n.title, body: n.body, url: n.data.url})); });
+        return (window.shownNotifications || []).length > 0;
+    }""")
+    [shown] = page.evaluate("window.shownNotifications")
+    assert shown["title"] == "A saved change needs you"
+    assert shown["body"] == "Acme Robotics: Met the dock supervisor."
+    assert shown["url"] == live_server.url + "/sync/pending"
