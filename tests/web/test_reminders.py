@@ -4,6 +4,7 @@ service (what arrives is checked for its VAPID signature; decrypting is not need
 from __future__ import annotations
 
 import base64
+import re
 import os
 import threading
 from datetime import date, datetime
@@ -131,8 +132,9 @@ def test_a_rep_gets_only_the_kinds_they_chose(app, make, login, client, push_ser
     with app.app_context():
         assert db.session.scalars(select(ReminderSent.subject)).all() == ["opportunity:1"]
     page = client.get("/reminders/settings").get_data(as_text=True)
-    assert 'name="slipping" type="checkbox" value="y" checked' in page \
-        or 'checked id="slipping"' in page or 'id="slipping" name="slipping" type="checkbox" value="y" checked' in page
+    tags = [tag for tag in re.findall(r"<input [^>]*>", page) if 'type="checkbox"' in tag]
+    boxes = {re.search(r'name="(\w+)"', tag).group(1): " checked" in tag for tag in tags}
+    assert boxes == {"commitments": False, "slipping": True, "territory": False, "queued": False}
 
 
 def test_nothing_is_sent_in_quiet_hours_and_it_comes_after(app, make, login, client, clock,
