@@ -15,9 +15,9 @@ QUEUED = "queued"
 KINDS = (COMMITMENTS, SLIPPING, TERRITORY, QUEUED)
 KIND_LABELS = {
     COMMITMENTS: "Commitments due today",
-    SLIPPING: "A deal about to slip",
-    TERRITORY: "A territory change that affects you",
-    QUEUED: "A saved offline change that needs you",
+    SLIPPING: "Deals about to slip",
+    TERRITORY: "Territory changes for me",
+    QUEUED: "Offline changes to fix",
 }
 DEFAULT_QUIET_START = time(20, 0)
 DEFAULT_QUIET_END = time(7, 30)
