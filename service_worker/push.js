@@ -87,7 +87,32 @@
   });
 
   // For tests (a notification cannot be tapped in a headless browser): what a tap does.
-  GW.push = { openPage: (url) => open(pageUrl(url)), checkOutbox: () => checkOutbox() };
+  GW.push = { openPage: (url) => open(pageUrl(url)), renew: (event) => renew(event) };
+
+  // The browser replaced the subscription (keys rotated, or it expired): tell the server the
+  // new one, with the signed-in session's CSRF token (the outbox's token route). Signed out
+  // or offline: nothing; the rep turns notifications on again from the settings page.
+  async function renew(event) {
+    const old = event.oldSubscription;
+    const fresh = event.newSubscription
+      || (old ? await self.registration.pushManager.subscribe(old.options) : null);
+    if (!fresh || !BUILD.routes.syncToken || !BUILD.routes.remindersDeviceAdd) return;
+    const session = await fetch(BUILD.routes.syncToken, {
+      credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
+      headers: { Accept: 'application/json' },
+    });
+    if (!session.ok) return;
+    const { csrf_token: token } = await session.json();
+    const { endpoint, keys } = fresh.toJSON();
+    await fetch(BUILD.routes.remindersDeviceAdd, {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'X-CSRFToken': token }, body: new URLSearchParams({ endpoint, ...keys }),
+    });
+  }
+
+  self.addEventListener('pushsubscriptionchange', (event) => {
+    event.waitUntil(renew(event).catch(() => null));
+  });
 
   self.addEventListener('message', (event) => {
     const data = event.data || {};

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from tests.browser.test_offline_writes import (  # noqa: F401 (a fixture)
     open_online,
     territory,
     without_background_sync,
 )
+from webapp.models import PushSubscription
 
 
 def _registration_id(cdp, page, scope: str) -> str:
@@ -32,7 +35,7 @@ def test_a_push_message_shows_a_notification_that_opens_its_page(live_server, ph
     with live_server.ctx():
         rep = live_server.make.user("rep", name="Dana Field")
         account = live_server.make.account(owner=rep, name="Harbor Mills")
-        email, account_id = rep.email, account.id
+        email, account_id, rep_id = rep.email, account.id, rep.id
     phone.grant_permissions(["notifications"], origin=live_server.url)
     live_server.sign_in(page, email)
     page.goto(live_server.url + "/reminders/settings")
@@ -68,6 +71,14 @@ def test_a_push_message_shows_a_notification_that_opens_its_page(live_server, ph
     # A message naming another site opens Groundwork's Today instead.
     worker.evaluate("self.GW.push.openPage('https://elsewhere.example/phish')")
     page.wait_for_url(live_server.url + "/")
+
+    # The browser replaced its subscription (pushsubscriptionchange): the worker tells the
+    # server the new one by itself (the event's own handler runs this same function).
+    worker.evaluate("""() => self.GW.push.renew({newSubscription: {toJSON: () => ({
+        endpoint: 'https://push.example/renewed', keys: {p256dh: 'BOr1', auth: 'c2VjcmV0'}})}})""")
+    with live_server.ctx() as session:
+        assert [(s.endpoint, s.user_id) for s in session.scalars(select(PushSubscription))] == [
+            ("https://push.example/renewed", rep_id)]
 
 
 def test_a_saved_offline_change_the_server_refuses_is_told_by_a_notification(
