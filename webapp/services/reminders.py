@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
@@ -107,8 +108,11 @@ def send_user_reminders(session: Session, user: User, now: datetime, link: queri
             continue
         log = ReminderSent(user_id=user.id, kind=reminder.kind, subject=reminder.subject,
                            key_day=reminder.key_day, sent_at=now)
-        session.add(log)
-        session.flush()
+        try:
+            with session.begin_nested():  # another run at the same moment took this one
+                session.add(log)
+        except IntegrityError:
+            continue
         payload = {"title": reminder.title, "body": reminder.body, "url": reminder.url,
                    "tag": f"{reminder.kind}:{reminder.subject}", "kind": reminder.kind}
         delivered = False
