@@ -37,7 +37,7 @@ REP_PAGES = (
     f"/meetings/new?account_id={REP1_ACCOUNT}", f"/contacts/new?account_id={REP1_ACCOUNT}",
     "/contacts/1/edit", "/notes/new", "/pipeline/", "/pipeline/farming", "/pipeline/forecast",
     "/pipeline/opportunities/1/qualify", "/territories/my-changes", "/offline/manifest.json",
-    "/account/password",
+    "/account/password", "/reminders/settings",
     # customer success and cascade (issue 14 items 4, 6)
     "/renewals", "/renewals?days=180", f"/accounts/{REP1_ACCOUNT}/references",
 )
@@ -60,6 +60,7 @@ HX_PAGES = {  # htmx fragments: (path, role)
     ("/meetings/accounts?account_q=acme", "rep1@example.com"),
     (f"/meetings/contacts?account_id={REP1_ACCOUNT}", "rep1@example.com"),
     ("/accounts/?page=2", "rep1@example.com"),
+    ("/reminders/today", "rep1@example.com"),  # Today's reminders (reminders/_today.html)
 }
 
 

@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.pipeline.routes import bp as pipeline_bp
     from webapp.pwa import bp as pwa_bp
     from webapp.success.routes import bp as success_bp
+    from webapp.reminders.routes import bp as reminders_bp
     from webapp.sync.routes import bp as sync_bp
     from webapp.territories.routes import bp as territories_bp
     from webapp.today.routes import bp as today_bp
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
         pipeline_bp,  # coverage, farming algorithm, forecast, one-to-ones
         contacts_bp,  # people met in the field
         success_bp,  # customer success, renewals, reference customers (cascade)
+        reminders_bp,  # Web Push reminders and their settings
     ):
         app.register_blueprint(blueprint)
 

@@ -50,11 +50,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore)
     app.cli.add_command(db_group)
     app.cli.add_command(success_group)
+    app.cli.add_command(reminders_group)
 
 
 imports_group = AppGroup("imports", help="Run the CSV imports waiting for a runner.")
 sync_group = AppGroup("sync", help="The offline sync's replay ledger.")
 territories_group = AppGroup("territories", help="Territory change plans.")
+reminders_group = AppGroup("reminders", help="Web Push reminders.")
 
 
 @click.command("init-db")
@@ -179,6 +181,39 @@ def renewals_command(today_text: str | None, lead_days: int) -> None:
     with unit_of_work(db.session) as session:
         made = success_service.create_due_renewal_opportunities(session, today, lead_days)
     click.echo(f"{today.isoformat()}: {made} renewal opportunities made.")
+
+
+@reminders_group.command("send")
+def send_reminders_command() -> None:
+    """Send the reminders that are due to every device that opted in (idempotent: run it from
+    cron every 15 minutes; a reminder goes out once, outside the user's quiet hours)."""
+    from flask import url_for
+
+    from webapp.clock import utcnow
+    from webapp.models import User
+    from webapp.queries.reminders import users_with_devices
+    from webapp.services.reminders import send_user_reminders
+    from webapp.services.web_push import Vapid
+
+    config = current_app.config
+    vapid = Vapid(config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"])
+    now = utcnow()
+    totals = {"sent": 0, "quiet": 0, "removed": 0, "failed": 0}
+    with current_app.test_request_context():  # url_for without a request: paths only
+        user_ids = [user.id for user in users_with_devices(db.session)]
+        db.session.rollback()
+        for user_id in user_ids:
+            # One transaction per user: what reached a phone is logged even if a later user fails.
+            with unit_of_work(db.session) as session:
+                user = session.get(User, user_id)
+                result = send_user_reminders(session, user, now, url_for, vapid)
+            totals["sent"] += result.sent
+            totals["quiet"] += int(result.quiet)
+            totals["removed"] += result.removed
+            totals["failed"] += result.failed
+    click.echo(f"Reminders: {totals['sent']} sent to {len(user_ids)} users with devices, "
+               f"{totals['quiet']} in quiet hours, {totals['failed']} not delivered, "
+               f"{totals['removed']} expired devices removed.")
 
 
 # --- backups and moving house -------------------------------------------------------------------

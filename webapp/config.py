@@ -1,6 +1,7 @@
 """Settings, read from the environment once, in one class."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -14,6 +15,35 @@ def _instance_secret(instance_path: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _instance_vapid_key(instance_path: Path) -> str:
+    """The VAPID private key (raw P-256, base64url) that signs Web Push messages: generated on
+    first start and kept under instance/ like the secret key. Changing it orphans every
+    device's subscription, so it is made once."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "vapid_private_key"
+    if not key_file.exists():
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        value = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+        key_file.write_text(_b64url(value.to_bytes(32, "big")))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def vapid_public_key(private_key: str) -> str:
+    """The application server key a browser subscribes with (uncompressed point, base64url)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
+    key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    return _b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -79,6 +109,11 @@ class Config:
         self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
         self.DEFAULT_CURRENCY = env.get("DEFAULT_CURRENCY", "USD")
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE", "America/Chicago")
+        # Web Push reminders (`groundwork reminders send`): the key that signs them, and who
+        # the push services may contact about them (a mailto: or https: address).
+        self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY") or _instance_vapid_key(instance_path)
+        self.VAPID_PUBLIC_KEY = vapid_public_key(self.VAPID_PRIVATE_KEY)
+        self.VAPID_SUBJECT = env.get("VAPID_SUBJECT", "mailto:admin@localhost")
 
 
 def _domains(value: str) -> tuple[str, ...]:

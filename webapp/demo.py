@@ -300,6 +300,7 @@ def load_demo_data(session: Session) -> str:
     session.add_all(_forecast_history(session, reps, now, pipeline_rng))
     session.add_all(_one_to_ones(manager, reps, now))
     _customer_success(session, reps, now)
+    session.add_all(_reminders(session, reps, now))
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -775,6 +776,24 @@ def _meetings(rng: random.Random, account: SimpleNamespace, owner: User, people:
             created_at=started + timedelta(minutes=duration + rng.randint(1, 120)),
         ))
     return meetings
+
+
+def _reminders(session: Session, reps: list[User], now: datetime) -> list:
+    """Web Push reminders: Maya owes a customer something today (it shows on her Today and
+    would reach her phone), Luis chose his own quiet hours and no offline-change alerts."""
+    from webapp.clock import to_local
+    from webapp.models import ReminderSettings
+
+    maya, luis = reps[0], reps[1]
+    account_id = session.scalar(select(Account.id).where(Account.owner_id == maya.id)
+                                .order_by(Account.last_touch_at.desc().nulls_last(), Account.id))
+    due_today = Commitment(account_id=account_id, party="ours",
+                           description="Send the revised pricing sheet to procurement",
+                           due_on=to_local(now, maya.timezone).date(), created_at=now)
+    luis_settings = ReminderSettings(user_id=luis.id, commitments=True, slipping=True,
+                                     territory=True, queued=False, slip_days=10,
+                                     quiet_start=time(21, 0), quiet_end=time(6, 30))
+    return [due_today, luis_settings]
 
 
 def _commitments(rng: random.Random, meeting: dict, today: date) -> list[dict]:

@@ -26,7 +26,7 @@ bp = Blueprint("pwa", __name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Joined in this order; outbox.js is imported separately (see module docstring).
-SW_MODULES = ("caches.js", "strategies.js", "briefcase.js", "routes.js", "sw.js")
+SW_MODULES = ("caches.js", "strategies.js", "briefcase.js", "routes.js", "sw.js", "push.js")
 SW_IMPORTED = ("outbox.js",)
 # Where the page loads those from too (one URL, so one cached copy serves both).
 IMPORT_ENDPOINTS = {"outbox.js": "sync.outbox_script"}
@@ -78,6 +78,10 @@ CLIENT_ROUTES = {
     "contactEditShell": ("contacts.edit_offline", None), "meetingNew": ("meetings.new", None),
     "noteNew": ("notes.new", None), "serviceWorker": ("pwa.service_worker", None),
     "syncToken": ("sync.token", None),
+    # Web Push reminders (static/js/reminders.js)
+    "remindersDeviceAdd": ("reminders.add_device", None),
+    "remindersDeviceRemove": ("reminders.remove_device", None),
+    "reminderSettings": ("reminders.settings", None),
 }
 _ROUTE_ID = 2**31 - 1  # a valid id, replaced by "{id}"
 bp.add_app_template_global(PAGE_SCRIPTS, "page_scripts")

@@ -50,6 +50,12 @@ RULES: dict[str, str] = {
     # the rep's day
     "today.index": "signed_in",
     "today.more": "signed_in",
+    # Web Push reminders: one's own settings and devices (a device's endpoint names it)
+    "reminders.settings": "signed_in",
+    "reminders.save": "signed_in",
+    "reminders.add_device": "signed_in",
+    "reminders.remove_device": "signed_in",
+    "reminders.today": "signed_in",
     "accounts.index": "signed_in",
     "accounts.index_json": "signed_in",
     "accounts.detail": "a_side",

@@ -15,6 +15,7 @@ from webapp.models.pipeline import (
     QualificationItem,
     QualificationOverride,
 )
+from webapp.models.reminders import PushSubscription, ReminderSent, ReminderSettings
 from webapp.models.security import RateLimitCounter, UserSession
 from webapp.models.selling import (
     FORECAST_CATEGORIES,
@@ -51,4 +52,5 @@ __all__ = [
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
     "AccountSuccess", "ReferenceAsk",
+    "PushSubscription", "ReminderSent", "ReminderSettings",
 ]
