@@ -43,6 +43,8 @@
     commitment: 'Commitment',
     // field capture (static/js/capture.js)
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
+    // check-in / check-out (static/js/checkin.js)
+    checkin: 'Check-in', checkout: 'Check-out', 'checkin-resolve': 'Check-in closed',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',

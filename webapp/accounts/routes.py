@@ -16,7 +16,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from webapp import display
 from webapp.accounts.forms import AccountForm
-from webapp.clock import local_today
+from webapp.clock import local_today, utcnow
 from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.htmx import render
@@ -31,6 +31,7 @@ from webapp.queries.accounts import (
 )
 from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
+from webapp.queries.checkins import open_checkin, visit_state
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.sessions import login_required
 
@@ -90,7 +91,8 @@ def detail(account_id: int):
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=local_today(g.user.timezone))
+                  directions=directions, today=local_today(g.user.timezone),
+                  visit=visit_state(open_checkin(db.session, g.user), utcnow()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
