@@ -43,6 +43,10 @@ class ResolveForm(WriteForm):
         validators=[Optional(), sane_date])
     next = StringField(validators=[Length(max=500)])
 
-    def validate_left_at(self, field):
-        if self.outcome.data == "left" and field.data is None:
-            raise ValidationError("When did you leave?")
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Not a field validator: Optional() ends the field's chain when it is empty.
+        if valid and self.outcome.data == "left" and self.left_at.data is None:
+            self.left_at.errors = ["When did you leave?"]
+            return False
+        return valid
