@@ -3,7 +3,7 @@ length filled in), and say what happened to a check-in left open. All three are 
 offline outbox queues and replays exactly once (REPLAYABLE_WRITES)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from webapp.checkins.forms import CheckInForm, CheckOutForm, ResolveForm
 from webapp.clock import to_local, to_utc, utcnow
@@ -61,10 +61,10 @@ def check_in():
 @bp.post("/out")
 @login_required
 def check_out():
+    checkin = get_own_checkin(g.user, request.form.get("checkin"))
     form = CheckOutForm()
     if not form.validate():
-        return _problem(_first_error(form))
-    checkin = get_own_checkin(g.user, form.checkin.data)
+        return _problem(_first_error(form), checkin.account_id)
     try:
         check_out_service(db.session, g.user, checkin, at=tapped_at(form.at.data, utcnow()))
     except CheckInError as error:
@@ -77,10 +77,10 @@ def check_out():
 def resolve():
     """A check-in left open: "I left at …" (then the meeting form, as after checking out) or
     "Discard it". Nothing else closes it: the hours are the rep's to say."""
+    checkin = get_own_checkin(g.user, request.form.get("checkin"))
     form = ResolveForm()
     if not form.validate():
-        return _problem(_first_error(form))
-    checkin = get_own_checkin(g.user, form.checkin.data)
+        return _problem(_first_error(form), checkin.account_id)
     if form.outcome.data == "discard":
         discard(db.session, g.user, checkin)
         back = local_path(form.next.data) or url_for("accounts.detail",
