@@ -79,6 +79,15 @@ class Config:
         self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
         self.DEFAULT_CURRENCY = env.get("DEFAULT_CURRENCY", "USD")
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE", "America/Chicago")
+        # The territory map's tiles (issue 15): an XYZ template and the attribution its terms
+        # require. OpenStreetMap's standard tiles by default (their usage policy allows light
+        # use with this attribution); a busy team should use a tile provider of its own.
+        self.GROUNDWORK_TILE_URL = env.get("GROUNDWORK_TILE_URL",
+                                           "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        self.GROUNDWORK_TILE_ATTRIBUTION = env.get(
+            "GROUNDWORK_TILE_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+            "contributors")
 
 
 def _domains(value: str) -> tuple[str, ...]:

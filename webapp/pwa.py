@@ -41,7 +41,7 @@ PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/fo
                 "js/pending_view.js", "js/sync_triggers.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
               "js/account_picker.js", "js/opportunity.js",
-              "js/checkin.js", "js/nearby.js")  # issue 15: check-in, near me
+              "js/checkin.js", "js/nearby.js", "js/map.js")  # issue 15: check-in, near me, map
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"
@@ -50,7 +50,8 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          "notes.new", "sync.pending",
          # field capture: new account, contact, deal, and a just-made account's and deal's page
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
-         "opportunities.pending", "contacts.edit_offline")
+         "opportunities.pending", "contacts.edit_offline",
+         "accounts.near", "accounts.map")  # issue 15: near me offline; the map says it needs signal
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",

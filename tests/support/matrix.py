@@ -125,6 +125,9 @@ RULES: dict[str, str] = {
     "admin.set_user_active": "admin",
     "admin.reset_password": "admin",
     "admin.audit": "admin",
+    # near me and the map (issue 15): the user's own visible accounts, from the index
+    "accounts.near": "signed_in",
+    "accounts.map": "signed_in",
     # check-in / check-out (issue 15): in at A's account; out and resolve of A's own check-in
     "checkins.check_in": "a_side",
     "checkins.check_out": "a_only",
