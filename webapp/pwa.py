@@ -41,7 +41,8 @@ PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/fo
                 "js/pending_view.js", "js/sync_triggers.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
               "js/account_picker.js", "js/opportunity.js",
-              "js/checkin.js", "js/nearby.js", "js/map.js")  # issue 15: check-in, near me, map
+              "js/checkin.js", "js/nearby.js", "js/map.js",  # issue 15: check-in, near me, map,
+              "js/install.js")  # and the offer to install (base.html)
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"
