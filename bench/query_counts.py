@@ -38,6 +38,7 @@ REP_PAGES = (
     "/contacts/1/edit", "/notes/new", "/pipeline/", "/pipeline/farming", "/pipeline/forecast",
     "/pipeline/opportunities/1/qualify", "/territories/my-changes", "/offline/manifest.json",
     "/account/password",
+    "/accounts/near", "/accounts/map",  # issue 15
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",
