@@ -44,7 +44,7 @@
     // field capture (static/js/capture.js)
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
     // check-in / check-out (static/js/checkin.js)
-    checkin: 'Check-in', checkout: 'Check-out', 'checkin-resolve': 'Check-in closed',
+    checkin: 'Check-in', checkout: 'Check-out', checkin_close: 'Check-in closed',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
