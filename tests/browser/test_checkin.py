@@ -5,7 +5,8 @@ naming its visit."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -72,3 +73,38 @@ def test_check_in_and_out_offline_open_the_prefilled_meeting_and_sync_once(live_
         assert visit.meeting_id == meeting.id
         assert meeting.notes == "Walked the line with their ops lead"
         assert meeting.duration_minutes in (1, 2)
+
+
+def test_a_check_in_left_open_is_asked_about_and_left_at_opens_the_meeting(live_server, page):
+    now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    live_server.clock.set(now)
+    arrived = now - timedelta(hours=2)
+    with live_server.ctx() as session:
+        rep = live_server.make.user("rep", name="Dana Field", timezone="UTC")
+        acme = live_server.make.account(owner=rep, name="Acme Robotics")
+        birch = live_server.make.account(owner=rep, name="Birch Logistics")
+        session.add(CheckIn(uuid=str(uuid.uuid4()), user_id=rep.id, account_id=acme.id,
+                            in_at=arrived))
+        session.commit()
+        email, acme_id, birch_id = rep.email, acme.id, birch.id
+    live_server.sign_in(page, email)
+    page.goto(f"{live_server.url}/accounts/{birch_id}")
+    ask = page.locator("[data-checkin-resolve]")
+    expect(ask).to_contain_text("You checked in at Acme Robotics")
+    expect(page.get_by_role("button", name="Check in")).to_be_hidden()  # nothing guessed
+    page.get_by_label("Left at").fill(f"{arrived + timedelta(minutes=45):%Y-%m-%dT%H:%M}")
+    ask.get_by_role("button", name="Save").click()
+
+    page.wait_for_url(re.compile(rf"/meetings/new\?account_id={acme_id}#checkin="))
+    assert page.input_value("input[name=started_at]") == f"{arrived:%Y-%m-%dT%H:%M}"
+    expect(page.locator("input[name=duration_minutes]:checked")).to_have_value("45")
+    page.get_by_label("Notes").fill("Pricing walk-through")
+    page.get_by_role("button", name="Save").first.click()
+    page.wait_for_url(re.compile(rf"/accounts/{acme_id}"))
+    expect(page.get_by_role("button", name="Check in")).to_be_visible()
+
+    with live_server.ctx() as session:
+        [visit] = session.scalars(select(CheckIn)).all()
+        [meeting] = session.scalars(select(Meeting)).all()
+        assert visit.out_at == arrived + timedelta(minutes=45) and visit.meeting_id == meeting.id
+        assert meeting.duration_minutes == 45 and meeting.started_at == arrived

@@ -35,7 +35,7 @@ class CheckOutForm(WriteForm):
 
 class ResolveForm(WriteForm):
     checkin = HiddenField(validators=[InputRequired("Which check-in?"), Length(max=36)])
-    outcome = RadioField("What happened?", choices=[("left", "I left at"),
+    outcome = RadioField("What happened?", choices=[("left", "I left"),
                                                     ("discard", "Discard it")],
                          validators=[InputRequired("Say what happened.")])
     left_at = FriendlyDateTimeField(
