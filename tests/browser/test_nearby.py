@@ -106,13 +106,34 @@ def test_near_me_sorts_by_distance_online_and_offline(live_server, territory, br
         context.close()
 
 
-def test_without_location_permission_near_me_offers_the_list_by_city(live_server, territory, page):
-    live_server.sign_in(page, territory)
-    page.goto(live_server.url + "/accounts/near")
-    expect(page.locator("#near-list li.group")).to_have_count(3)
-    page.get_by_role("button", name="Find accounts near me").click()
-    expect(page.locator("#near-status")).to_contain_text("Your accounts by city")
-    assert page.locator("#near-list li.group").all_inner_texts() == ["Aurora", "Chicago", "Evanston"]
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+def test_on_iphone_safari_the_install_steps_show_once_and_near_me_without_location_is_by_city(
+        live_server, territory, browser):
+    context = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        # Once the briefcase has filled, Today says how to keep it: the steps, until dismissed.
+        _saved(live_server, page, territory)
+        hint = page.locator("[data-install-hint]")
+        expect(hint).to_contain_text("Add to Home Screen")
+        hint.get_by_role("button", name="Got it").click()
+        expect(hint).to_have_count(0)
+        page.reload()
+        expect(page.locator("[data-briefcase-result]")).to_have_text(RESULT, timeout=60_000)
+        expect(hint).to_have_count(0)
+
+        # No location permission: near me says so and lists the accounts by city.
+        page.goto(live_server.url + "/accounts/near")
+        expect(page.locator("#near-list li.group")).to_have_count(3)
+        page.get_by_role("button", name="Find accounts near me").click()
+        expect(page.locator("#near-status")).to_contain_text("Your accounts by city")
+        assert page.locator("#near-list li.group").all_inner_texts() == ["Aurora", "Chicago", "Evanston"]
+    finally:
+        context.close()
 
 
 def test_the_map_draws_a_marker_per_account_with_a_card(live_server, territory, tile_server, browser):
