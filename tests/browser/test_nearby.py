@@ -77,6 +77,15 @@ def test_near_me_sorts_by_distance_online_and_offline(live_server, territory, br
     page = context.new_page()
     try:
         _saved(live_server, page, territory)
+        # Where the browser has its own install prompt, Today offers it once the briefcase is
+        # full (the event is made here: headless Chromium never decides a site is installable).
+        page.evaluate("""() => { const event = new Event('beforeinstallprompt');
+            event.prompt = () => { window.prompted = true; };
+            event.userChoice = Promise.resolve({ outcome: 'accepted' });
+            window.dispatchEvent(event); }""")
+        page.get_by_role("button", name="Install Groundwork").click()
+        expect(page.locator("[data-install-hint]")).to_have_count(0)
+        assert page.evaluate("window.prompted") is True
         page.goto(live_server.url + "/accounts/near")
         # Before the tap nothing asks for the location: the accounts by city.
         expect(page.locator("#near-list li.group").first).to_have_text("Aurora")
