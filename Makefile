@@ -23,7 +23,13 @@ static/vendor/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 
-assets: static/vendor/htmx.min.js
+# Leaflet (the territory map, issue 15) the same way: its script and stylesheet only (the map
+# draws circle markers, so Leaflet's marker images are not needed).
+static/vendor/leaflet/leaflet.js: node_modules/.package-lock.json
+	mkdir -p static/vendor/leaflet
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
+
+assets: static/vendor/htmx.min.js static/vendor/leaflet/leaflet.js
 
 db: install
 	$(BIN)/groundwork init-db

@@ -40,6 +40,7 @@ REP_PAGES = (
     "/account/password", "/reminders/settings",
     # customer success and cascade (issue 14 items 4, 6)
     "/renewals", "/renewals?days=180", f"/accounts/{REP1_ACCOUNT}/references",
+    "/accounts/near", "/accounts/map",  # issue 15
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",

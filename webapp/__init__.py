@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.accounts.routes import bp as accounts_bp
     from webapp.admin.routes import bp as admin_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.checkins.routes import bp as checkins_bp
     from webapp.contacts.routes import bp as contacts_bp
     from webapp.imports.routes import bp as imports_bp
     from webapp.meetings.routes import bp as meetings_bp
@@ -81,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
         contacts_bp,  # people met in the field
         success_bp,  # customer success, renewals, reference customers (cascade)
         reminders_bp,  # Web Push reminders and their settings
+        checkins_bp,  # check-in / check-out on an account (issue 15)
     ):
         app.register_blueprint(blueprint)
 

@@ -114,6 +114,15 @@ class Config:
         self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY") or _instance_vapid_key(instance_path)
         self.VAPID_PUBLIC_KEY = vapid_public_key(self.VAPID_PRIVATE_KEY)
         self.VAPID_SUBJECT = env.get("VAPID_SUBJECT", "mailto:admin@localhost")
+        # The territory map's tiles (issue 15): an XYZ template and the attribution its terms
+        # require. OpenStreetMap's standard tiles by default (their usage policy allows light
+        # use with this attribution); a busy team should use a tile provider of its own.
+        self.GROUNDWORK_TILE_URL = env.get("GROUNDWORK_TILE_URL",
+                                           "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        self.GROUNDWORK_TILE_ATTRIBUTION = env.get(
+            "GROUNDWORK_TILE_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+            "contributors")
 
 
 def _domains(value: str) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from webapp.clock import to_utc, utcnow
 from webapp.domain.pipeline_metrics import fiscal_quarter, recent_periods, week_start
 from webapp.models import (
     Account,
+    CheckIn,
     Commitment,
     Contact,
     ForecastSubmission,
@@ -301,6 +302,7 @@ def load_demo_data(session: Session) -> str:
     session.add_all(_one_to_ones(manager, reps, now))
     _customer_success(session, reps, now)
     session.add_all(_reminders(session, reps, now))
+    session.add_all(_checkins(session, reps, now))
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -449,6 +451,24 @@ NEW_PROSPECT_NOTES = (
     "Met at their office after a referral. Budget cycle starts in January.",
     "First call: new VP wants a plan for the next fiscal year; asked for references.",
 )
+
+
+def _checkins(session: Session, reps: list[User], now: datetime) -> list[CheckIn]:
+    """Check-ins behind each rep's in-person meetings of the last two weeks (arrived a few
+    minutes early, left when it ended, at the account's door), each naming its meeting: what
+    "Check in" and "Check out" leave behind. No open one: the app asks about those."""
+    rows = session.execute(
+        select(Meeting.id, Meeting.user_id, Meeting.account_id, Meeting.started_at,
+               Meeting.duration_minutes, Account.latitude, Account.longitude)
+        .join(Account, Account.id == Meeting.account_id)
+        .where(Meeting.user_id.in_([r.id for r in reps]), Meeting.kind == "in_person",
+               Meeting.started_at >= now - timedelta(days=14), Meeting.started_at < now)
+        .order_by(Meeting.id)).all()
+    return [CheckIn(user_id=user_id, account_id=account_id,
+                    in_at=started - timedelta(minutes=5),
+                    out_at=started + timedelta(minutes=minutes or 30), latitude=lat,
+                    longitude=lon, meeting_id=meeting_id, created_at=started)
+            for meeting_id, user_id, account_id, started, minutes, lat, lon in rows]
 
 
 def _recent_first_meetings(session: Session, reps: list[User], now: datetime,

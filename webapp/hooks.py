@@ -55,7 +55,9 @@ REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.u
                      # field capture (issue 10 item 12)
                      "accounts.new", "contacts.new", "contacts.update", "opportunities.new",
                      # customer success and cascade (issue 14 items 4 and 6)
-                     "success.update", "success.ask"}
+                     "success.update", "success.ask",
+                     # check-in / check-out (issue 15 item 3)
+                     "checkins.check_in", "checkins.check_out", "checkins.resolve"}
 
 
 def _password_change_first():

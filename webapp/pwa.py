@@ -40,7 +40,9 @@ PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
 PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
                 "js/pending_view.js", "js/sync_triggers.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
-              "js/account_picker.js", "js/opportunity.js", "js/success.js")
+              "js/account_picker.js", "js/opportunity.js", "js/success.js",
+              "js/checkin.js", "js/nearby.js", "js/map.js",  # issue 15: check-in, near me, map,
+              "js/install.js")  # and the offer to install (base.html)
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"
@@ -51,7 +53,8 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
          "opportunities.pending", "contacts.edit_offline",
          # customer success (issue 14 item 6)
-         "success.renewals_list")
+         "success.renewals_list",
+         "accounts.near", "accounts.map")  # issue 15: near me offline; the map says it needs signal
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",

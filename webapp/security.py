@@ -8,6 +8,9 @@ service worker may, and must revalidate when online). Admin pages and exports an
 """
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Flask, Request, abort, request
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +23,28 @@ CSP = (
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 HSTS = "max-age=63072000; includeSubDomains"
+
+
+def tile_origin(tile_url: str) -> str:
+    """The origin a tile template's images come from, as a CSP source: "{s}" subdomains become
+    a "*." wildcard; a template on this site needs nothing beyond 'self' ("")."""
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.netloc.split("@")[-1]
+    if not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d+)?", host.replace("{s}", "a")):
+        return ""  # nothing that could end the directive or add a source
+    if "{s}" in tile_url.split("//", 1)[-1].split("/", 1)[0]:
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
+def csp_with_tiles(tile_url: str) -> str:
+    """The CSP of the map page: CSP with exactly the tile server added to img-src."""
+    origin = tile_origin(tile_url)
+    if not origin:
+        return CSP
+    return CSP.replace("img-src 'self' data:;", f"img-src 'self' data: {origin};")
 
 # Blueprints and endpoint name fragments whose answers must never be stored on the device.
 NO_STORE_BLUEPRINTS = {"admin", "imports"}

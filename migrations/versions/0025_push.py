@@ -2,13 +2,13 @@
 makes `groundwork reminders send` idempotent
 
 Revision ID: 0025_push
-Revises: 0022_success
+Revises: 0023_checkins
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0025_push"
-down_revision = "0022_success"
+down_revision = "0023_checkins"
 branch_labels = None
 depends_on = None
 

@@ -45,6 +45,8 @@
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
     // customer success and reference lunches (static/js/success.js)
     success: 'Customer success', reference_ask: 'Reference lunch',
+    // check-in / check-out (static/js/checkin.js)
+    checkin: 'Check-in', checkout: 'Check-out', checkin_close: 'Check-in closed',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',

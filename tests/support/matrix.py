@@ -8,7 +8,7 @@ it to PARAMS, and if it takes the object it acts on from the query or the form, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from webapp.extensions import db
 from webapp import models as m
@@ -137,6 +137,13 @@ RULES: dict[str, str] = {
     "admin.set_user_active": "admin",
     "admin.reset_password": "admin",
     "admin.audit": "admin",
+    # near me and the map (issue 15): the user's own visible accounts, from the index
+    "accounts.near": "signed_in",
+    "accounts.map": "signed_in",
+    # check-in / check-out (issue 15): in at A's account; out and resolve of A's own check-in
+    "checkins.check_in": "a_side",
+    "checkins.check_out": "a_only",
+    "checkins.resolve": "a_only",
 }
 
 
@@ -183,7 +190,15 @@ DATA = {
     "meetings.contacts": lambda w: {"account_id": w.account.id},
     "notes.file": lambda w: {"account_id": w.account.id},
     "pipeline.forecast_team": lambda w: {"rep_id": w.users["rep_a"].id},
+    "checkins.check_in": lambda w: {"account_id": w.account.id},
+    "checkins.check_out": lambda w: {"checkin": _checkin_of_a(w)},
+    "checkins.resolve": lambda w: {"checkin": _checkin_of_a(w), "outcome": "discard"},
 }
+
+
+def _checkin_of_a(world) -> str:
+    return db.session.query(m.CheckIn.uuid).filter_by(user_id=world.users["rep_a"].id) \
+        .order_by(m.CheckIn.id).limit(1).scalar()
 
 
 def kind_of(endpoint: str, method: str) -> str | None:
@@ -212,6 +227,8 @@ def build_world(make) -> World:
                         created_by_id=manager_a.id)
     item = m.QualificationItem(label="Budget", position=1)
     db.session.add_all([commitment, territory, plan, item])
+    db.session.add(m.CheckIn(user_id=rep_a.id, account_id=account.id,
+                             in_at=datetime(2026, 11, 23, 9, 0)))
     db.session.commit()
     users = {"rep_a": rep_a, "rep_b": rep_b, "manager_a": manager_a, "manager_b": manager_b,
              "admin": admin}

@@ -16,7 +16,7 @@ from jinja2.utils import htmlsafe_json_dumps
 
 from webapp import display
 from webapp.accounts.forms import AccountForm
-from webapp.clock import local_today
+from webapp.clock import local_today, utcnow
 from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.htmx import render
@@ -32,7 +32,9 @@ from webapp.queries.accounts import (
 from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
 from webapp.queries.success import success_of
+from webapp.queries.checkins import open_checkin, visit_state
 from webapp.services.capture import CaptureError, NewAccount, create_account
+from webapp.security import csp_with_tiles
 from webapp.sessions import login_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -64,15 +66,18 @@ def index():
 def index_json():
     """The compact index of the visible accounts that territory.js filters and sorts on, the
     same online and offline (the briefcase keeps it). Rows: [id, name, city, industry,
-    last touch (ISO, UTC) or "", potential, owner name or ""]."""
+    last touch (ISO, UTC) or "", potential, owner name or "", latitude, longitude] (the
+    position rounded to about a metre, null when unknown: near me sorts by it on the phone)."""
     rows, complete = territory_index(db.session, g.user)
     body = {
         "complete": complete,
         "detail": url_for("accounts.detail", account_id=0)[:-1],
         # Unpacked as tuples: a Row's attribute access costs more than the rest at 5,000 rows.
         "rows": [[account_id, name, city, industry,
-                  f"{touched:%Y-%m-%dT%H:%MZ}" if touched else "", potential, owner or ""]
-                 for account_id, name, city, industry, touched, potential, owner in rows],
+                  f"{touched:%Y-%m-%dT%H:%MZ}" if touched else "", potential, owner or "",
+                  _coordinate(lat), _coordinate(lon)]
+                 for account_id, name, city, industry, touched, potential, owner, lat, lon
+                 in rows],
     }
     # HTML-safe JSON (<, >, &, ' as \u escapes): the same data, and nothing a user typed
     # reads as markup even if the file were opened as a page.
@@ -80,6 +85,32 @@ def index_json():
                                           mimetype="application/json")
     # Whose copy this is, for the service worker (it keeps each user's copies apart).
     response.headers["X-Groundwork-User"] = str(g.user.id)
+    return response
+
+
+def _coordinate(value: float | None) -> float | None:
+    return None if value is None else round(value, 5)
+
+
+@bp.get("/near")
+@login_required
+def near():
+    """Accounts near me: sorted by distance on the phone (static/js/nearby.js) from the index
+    the briefcase keeps, so it works offline; the location is asked for only on a tap."""
+    return render_template("accounts/near.html")
+
+
+@bp.get("/map")
+@login_required
+def map():  # noqa: A001 (the page's name)
+    """The territory on a map (Leaflet, static/js/map.js): the accounts of the index as markers
+    coloured by potential, the rep's position on a tap, a card per account. Tiles come from
+    the GROUNDWORK_TILE_URL server, the only image host this page's CSP allows."""
+    tile_url = current_app.config["GROUNDWORK_TILE_URL"]
+    response = current_app.make_response(render_template(
+        "accounts/map.html", tile_url=tile_url,
+        tile_attribution=current_app.config["GROUNDWORK_TILE_ATTRIBUTION"]))
+    response.headers["Content-Security-Policy"] = csp_with_tiles(tile_url)
     return response
 
 
@@ -92,7 +123,8 @@ def detail(account_id: int):
                                          account.address_line)
     success = success_of(db.session, account) if account.status == "customer" else None
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=local_today(g.user.timezone), success=success)
+                  directions=directions, today=local_today(g.user.timezone), success=success,
+                  visit=visit_state(open_checkin(db.session, g.user), utcnow()))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -35,7 +35,9 @@ from webapp.queries.meeting_form import (
     opportunity_of_account,
     picker_choices,
 )
+from webapp.queries.checkins import own_checkin_by_ref
 from webapp.routing import account_id_arg, local_path
+from webapp.services.checkins import link_meeting
 from webapp.services.commitments import resolve_commitment as resolve_commitment_service
 from webapp.services.meetings import MeetingError, Promise, log_meeting
 from webapp.sessions import login_required
@@ -132,6 +134,10 @@ def new():
         return _render(form, account, 400)
     except ClientIdTaken:
         abort(409)
+    # Logged from a visit (check-out opened this form): the visit names its meeting.
+    visit = own_checkin_by_ref(db.session, user, request.form.get("checkin"))
+    if visit is not None:
+        link_meeting(db.session, user, visit, meeting)
     return _saved(meeting, "Meeting saved.")
 
 

@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.models import (
     Account,
     ChangePlan,
+    CheckIn,
     Commitment,
     Contact,
     Meeting,
@@ -254,3 +255,20 @@ def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
             raise DealNotHere()
         abort(404)
     return opportunity
+
+
+def get_own_checkin(user: User, ref: str | None) -> CheckIn:
+    """The user's own check-in by the client id the phone made for it (or its database id),
+    on an account they may still see; 404 otherwise (a check-in is its rep's alone)."""
+    text = str(ref or "").strip()
+    stmt = select(CheckIn).join(Account, CheckIn.account_id == Account.id) \
+        .where(CheckIn.user_id == user.id, account_visibility(user))
+    if text.isdigit() and 0 < int(text) <= MAX_DATABASE_ID:
+        checkin = db.session.scalar(stmt.where(CheckIn.id == int(text)))
+    elif parse_client_id(text):
+        checkin = db.session.scalar(stmt.where(CheckIn.uuid == parse_client_id(text)))
+    else:
+        checkin = None
+    if checkin is None:
+        abort(404)
+    return checkin

@@ -34,7 +34,8 @@ RECENT_NOTES = 10
 
 
 def territory_rows(session: Session, user: User, sort: str = "name", query: str = "",
-                   limit: int | None = None, offset: int = 0) -> list[Row]:
+                   limit: int | None = None, offset: int = 0,
+                   positions: bool = False) -> list[Row]:
     """The accounts `user` may see, as light rows (id, name, city, industry, last_touch_at,
     potential, owner_name), in the order asked for.
 
@@ -42,6 +43,7 @@ def territory_rows(session: Session, user: User, sort: str = "name", query: str 
     "potential" (highest first). `query` filters name, city and industry (the server-side
     fallback of the in-browser filter, for browsers without JavaScript).
     `limit`/`offset` page it (the sort is total: ties are broken by id).
+    `positions` adds latitude and longitude at the end of each row (near me, the map).
     """
     stmt = (
         select(Account.id, Account.name, Account.city, Account.industry, Account.last_touch_at,
@@ -49,6 +51,8 @@ def territory_rows(session: Session, user: User, sort: str = "name", query: str 
         .outerjoin(User, User.id == Account.owner_id)
         .where(account_visibility(user))
     )
+    if positions:
+        stmt = stmt.add_columns(Account.latitude, Account.longitude)
     words = query.strip().lower().split()
     for word in words[:5]:
         pattern = f"%{_escape_like(word)}%"
@@ -70,8 +74,9 @@ def territory_rows(session: Session, user: User, sort: str = "name", query: str 
 
 def territory_index(session: Session, user: User) -> tuple[list[Row], bool]:
     """The compact index of the accounts `user` may see, A-Z (at most INDEX_LIMIT), and
-    whether it holds all of them."""
-    rows = territory_rows(session, user, limit=INDEX_LIMIT + 1)
+    whether it holds all of them. Each row ends with the account's latitude and longitude
+    (None when unknown), for near me."""
+    rows = territory_rows(session, user, limit=INDEX_LIMIT + 1, positions=True)
     return rows[:INDEX_LIMIT], len(rows) <= INDEX_LIMIT
 
 
