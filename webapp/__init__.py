@@ -79,6 +79,10 @@ def create_app(config: dict | None = None) -> Flask:
         contacts_bp,  # people met in the field
     ):
         app.register_blueprint(blueprint)
+    from webapp.calendar import routes as calendar_routes, vcards  # calendar and vCards (issue 15)
+
+    app.register_blueprint(calendar_routes.bp)
+    app.register_blueprint(vcards.bp)
 
     from webapp.cli import register_commands
 

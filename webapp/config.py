@@ -79,6 +79,10 @@ class Config:
         self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
         self.DEFAULT_CURRENCY = env.get("DEFAULT_CURRENCY", "USD")
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE", "America/Chicago")
+        # Calendar in (issue 15): the Fernet key sealing reps' calendar addresses (default:
+        # derived from SECRET_KEY), and plain-http / private-network addresses (tests, dev).
+        self.CALENDAR_KEY = env.get("CALENDAR_KEY", "")
+        self.CALENDAR_ALLOW_HTTP = _bool("CALENDAR_ALLOW_HTTP", False)
 
 
 def _domains(value: str) -> tuple[str, ...]:

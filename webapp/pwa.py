@@ -40,7 +40,7 @@ PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
 PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
                 "js/pending_view.js", "js/sync_triggers.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
-              "js/account_picker.js", "js/opportunity.js")
+              "js/account_picker.js", "js/opportunity.js", "js/phone_share.js")
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),
                "admin": REP_ASSETS + ("js/imports.js",)}
 THEME = "#0b3d2e"

@@ -39,6 +39,8 @@ ACTIONS = {
     "qualification.override_set": "qualified without the checklist:",
     "qualification.override_removed": "took back the qualification without checklist of",
     "qualification.rule_changed": "changed the qualification rule",
+    "calendar.connected": "connected their calendar",
+    "calendar.disconnected": "disconnected their calendar",
     **{f"export.{kind}": f"exported {kind}" for kind in ("accounts", "contacts", "opportunities")},
     **{f"import.{kind}": f"imported {kind}" for kind in KINDS},
     **{f"import.{kind}.undone": f"undid the import of {kind}" for kind in KINDS},

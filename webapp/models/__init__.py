@@ -2,6 +2,7 @@
 from webapp.models.accounts import ACCOUNT_STATUSES, SEGMENTS, Account, Contact
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, new_uuid
+from webapp.models.calendar import DRAFT_STATUSES, CalendarFeed, MeetingDraft
 from webapp.models.imports import IMPORT_STATUSES, ImportJob, ImportUndo
 from webapp.models.people import ROLES, Quota, TeamSettings, Territory, User
 from webapp.models.pipeline import (
@@ -45,4 +46,5 @@ __all__ = [
     "RateLimitCounter", "UserSession",
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
+    "DRAFT_STATUSES", "CalendarFeed", "MeetingDraft",
 ]

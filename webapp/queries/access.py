@@ -254,3 +254,20 @@ def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
             raise DealNotHere()
         abort(404)
     return opportunity
+
+
+def get_own_draft(session, user: User, draft_id: int):
+    """The user's own meeting draft from their calendar (its account loaded), or 404: a
+    rep's calendar is theirs alone, and an account they no longer see drops its drafts."""
+    from webapp.models import MeetingDraft
+
+    if not 0 < draft_id <= MAX_DATABASE_ID:
+        abort(404)
+    draft = session.scalar(
+        select(MeetingDraft).join(Account, MeetingDraft.account_id == Account.id)
+        .options(contains_eager(MeetingDraft.account))
+        .where(MeetingDraft.id == draft_id, MeetingDraft.user_id == user.id,
+               account_visibility(user)))
+    if draft is None:
+        abort(404)
+    return draft
