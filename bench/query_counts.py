@@ -38,6 +38,7 @@ REP_PAGES = (
     "/contacts/1/edit", "/notes/new", "/pipeline/", "/pipeline/farming", "/pipeline/forecast",
     "/pipeline/opportunities/1/qualify", "/territories/my-changes", "/offline/manifest.json",
     "/account/password",
+    "/calendar", f"/vcards/import?account_id={REP1_ACCOUNT}",  # calendar and contacts in (issue 15)
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",
@@ -57,6 +58,7 @@ HX_PAGES = {  # htmx fragments: (path, role)
     ("/meetings/accounts?account_q=acme", "rep1@example.com"),
     (f"/meetings/contacts?account_id={REP1_ACCOUNT}", "rep1@example.com"),
     ("/accounts/?page=2", "rep1@example.com"),
+    ("/calendar/drafts", "rep1@example.com"),
 }
 
 

@@ -106,6 +106,8 @@ def calendar_events(data: bytes | str, *, now: datetime, tz: str) -> list[Calend
             minutes = int(event["DURATION"].dt.total_seconds() // 60)
         else:
             minutes = 30
+        if minutes <= 0:  # no end given (the library then ends it where it starts)
+            minutes = 30
         recurrence = event.get("RECURRENCE-ID")
         original = _utc(recurrence.dt, tz) if recurrence is not None and isinstance(
             recurrence.dt, datetime) else starts
