@@ -299,6 +299,7 @@ def load_demo_data(session: Session) -> str:
     session.add(PipelineSettings(methodology="meddic"))
     session.add_all(_forecast_history(session, reps, now, pipeline_rng))
     session.add_all(_one_to_ones(manager, reps, now))
+    _demo_calendar(session, reps[0], now)
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -794,3 +795,40 @@ def _commitments(rng: random.Random, meeting: dict, today: date) -> list[dict]:
             created_at=meeting["created_at"],
         ))
     return made
+
+
+def _demo_calendar(session: Session, rep: User, now: datetime) -> None:
+    """Calendar in (issue 15): the first rep uploaded their calendar; two of its events are
+    about their accounts (a contact invited; the account's name as the place) and become
+    meeting drafts on Today, a weekly team call and a dentist appointment do not."""
+    from webapp.services.calendars import import_upload
+
+    account, contact = session.execute(
+        select(Account, Contact).join(Contact, Contact.account_id == Account.id)
+        .where(Account.owner_id == rep.id, Contact.email != "")
+        .order_by(Account.id, Contact.id).limit(1)).one()
+    other = session.scalar(select(Account).where(Account.owner_id == rep.id,
+                                                 Account.id != account.id)
+                           .order_by(Account.id).limit(1))
+    hour = now.replace(minute=0, second=0, microsecond=0)
+
+    def stamp(value: datetime) -> str:
+        return value.strftime("%Y%m%dT%H%M%SZ")
+
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Groundwork//Demo//EN"]
+    for uid, start, minutes, summary, extra in (
+        ("demo-review", hour - timedelta(days=1, hours=3), 60, "Quarterly review", [
+            f"ATTENDEE;CN={rep.name}:mailto:{rep.email}",
+            f"ATTENDEE;CN={contact.name}:mailto:{contact.email}"]),
+        ("demo-visit", hour - timedelta(hours=3), 45, "Site visit", [
+            f"LOCATION:{other.name}, {other.city}"]),
+        ("demo-dentist", hour - timedelta(days=2), 30, "Dentist", []),
+        ("demo-team", hour - timedelta(days=6), 30, "Team call", [
+            "RRULE:FREQ=WEEKLY;COUNT=8", "ATTENDEE:mailto:manager@example.com"]),
+    ):
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@demo", f"DTSTAMP:{stamp(hour)}",
+                  f"DTSTART:{stamp(start)}", f"DTEND:{stamp(start + timedelta(minutes=minutes))}",
+                  f"SUMMARY:{summary}", *(line.replace(",", "\\,") if line.startswith("LOCATION")
+                                          else line for line in extra), "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    import_upload(session, rep, "\r\n".join(lines).encode())

@@ -213,3 +213,12 @@ def test_add_to_my_calendar_for_a_meeting_and_a_next_step(client, login, make, t
     login(team["other"])
     assert client.get(f"/calendar/meetings/{meeting.id}.ics").status_code == 404
     assert client.get(f"/calendar/opportunities/{deal.id}/next-step.ics").status_code == 404
+
+
+def test_the_demo_rep_has_two_meeting_drafts_from_an_uploaded_calendar(app, client):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    client.post("/login", data={"email": "rep1@example.com", "password": "groundwork-demo"})
+    today = client.get("/calendar/drafts", headers=HX).get_data(as_text=True)
+    assert today.count("Confirm</a>") == 2
+    assert "Quarterly review" in today and "Site visit" in today and "Dentist" not in today
