@@ -64,7 +64,9 @@ def _render(form: MeetingForm, account, status: int = 200, fresh: bool = True):
            # Only a fresh form's "when" may be moved forward by meetings.js, never a typed one.
            # Real wall time, not the app clock: the script compares it with the device's clock.
            "rendered_ms": int(time.time() * 1000)
-           if request.method == "GET" and fresh else None}
+           if request.method == "GET" and fresh else None,
+           # A draft from the calendar: the page keeps the draft's client id (form_capture.js)
+           "keeps_client_id": not fresh}
     if account is None:
         ctx.update(_account_choices(request.values.get("account_q", ""), form.account_id.data))
     else:

@@ -27,7 +27,11 @@ def feeds_to_sync(session: Session) -> list[CalendarFeed]:
 
 
 def _logged():
-    return exists().where(Meeting.uuid == MeetingDraft.meeting_uuid)
+    """The draft's meeting is saved (its client id), or the rep logged one at that account at
+    the event's very time some other way."""
+    return exists().where(Meeting.uuid == MeetingDraft.meeting_uuid) | exists().where(
+        Meeting.account_id == MeetingDraft.account_id, Meeting.user_id == MeetingDraft.user_id,
+        Meeting.started_at == MeetingDraft.starts_at)
 
 
 def open_drafts(session: Session, user: User, *, since: datetime, until: datetime
