@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.clock import to_utc, utcnow
+from webapp.clock import to_local, to_utc, utcnow
 from webapp.domain.pipeline_metrics import fiscal_quarter, recent_periods, week_start
 from webapp.models import (
     Account,
@@ -811,16 +811,20 @@ def _demo_calendar(session: Session, rep: User, now: datetime) -> None:
                                                  Account.id != account.id)
                            .order_by(Account.id).limit(1))
     hour = now.replace(minute=0, second=0, microsecond=0)
+    today = to_local(now, rep.timezone).date()
+
+    def local(day: date, at: int) -> datetime:  # a working hour in the rep's own time zone
+        return to_utc(datetime.combine(day, time(at)), rep.timezone)
 
     def stamp(value: datetime) -> str:
         return value.strftime("%Y%m%dT%H%M%SZ")
 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Groundwork//Demo//EN"]
     for uid, start, minutes, summary, extra in (
-        ("demo-review", hour - timedelta(days=1, hours=3), 60, "Quarterly review", [
+        ("demo-review", local(today - timedelta(days=1), 10), 60, "Quarterly review", [
             f"ATTENDEE;CN={rep.name}:mailto:{rep.email}",
             f"ATTENDEE;CN={contact.name}:mailto:{contact.email}"]),
-        ("demo-visit", hour - timedelta(hours=3), 45, "Site visit", [
+        ("demo-visit", local(today, 8), 45, "Site visit", [
             f"LOCATION:{other.name}, {other.city}"]),
         ("demo-dentist", hour - timedelta(days=2), 30, "Dentist", []),
         ("demo-team", hour - timedelta(days=6), 30, "Team call", [

@@ -35,7 +35,7 @@ def test_a_calendar_becomes_drafts_and_one_tap_confirms_a_meeting(live_server, p
         live_server.sign_in(page, "dana@ourco.com")
         page.goto(live_server.url + "/more")
         page.get_by_role("link", name="Calendar").click()
-        page.get_by_label("Your calendar's private address").fill(feeds + FEED_PATH)
+        page.get_by_label("Private address (iCal)").fill(feeds + FEED_PATH)
         page.get_by_role("button", name="Connect calendar").click()
         expect(page.get_by_text("5 new meeting drafts")).to_be_visible()
         expect(page.get_by_text("Connected: 127.0.0.1…")).to_be_visible()
@@ -99,7 +99,7 @@ def test_a_vcard_saved_from_one_account_reads_into_another_with_its_accents(
     assert "Zoë Łukasiewicz-Núñez" in saved.read_text(encoding="utf-8")
 
     page.goto(f"{live_server.url}/accounts/{other_id}")
-    page.get_by_role("link", name="Add contacts from phone or .vcf").click()
+    page.get_by_role("link", name="Add contacts from your phone or a .vcf file").click()
     page.get_by_label("A .vcf file").set_input_files(str(saved))
     page.get_by_role("button", name="Read contacts").click()
     expect(page.get_by_text("Already here? Zoë Łukasiewicz-Núñez at Café Zoë")).to_be_visible()

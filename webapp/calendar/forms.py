@@ -11,7 +11,7 @@ from webapp.forms import WriteForm
 
 
 class CalendarAddressForm(FlaskForm):
-    address = StringField("Your calendar's private address (iCal / .ics)", validators=[
+    address = StringField("Private address (iCal)", validators=[
         Length(max=2000, message="That address is too long to be a calendar address.")])
 
 
