@@ -45,7 +45,7 @@
     root.querySelectorAll('button.share[hidden]').forEach(button => {
       if (navigator.share || navigator.clipboard) button.hidden = false;
     });
-    root.querySelectorAll('[data-contact-picker][hidden]').forEach(button => {
+    root.querySelectorAll('[data-contact-picker][hidden], [data-contact-picker-fill][hidden]').forEach(button => {
       if (navigator.contacts && navigator.contacts.select) button.hidden = false;
     });
   }
@@ -79,7 +79,31 @@
     }
   }
 
+  // The new-contact form: one person from the phone fills its name, phone and e-mail.
+  async function fill(button) {
+    const form = button.closest('form');
+    try {
+      const [person] = await navigator.contacts.select(['name', 'email', 'tel'], { multiple: false });
+      if (!person) return;
+      const values = { name: (person.name || [])[0], phone: (person.tel || [])[0], email: (person.email || [])[0] };
+      Object.keys(values).forEach(name => {
+        const input = form.querySelector('[name="' + name + '"]');
+        if (input && values[name]) input.value = values[name];
+      });
+      const name = form.querySelector('[name="name"]');
+      if (name) name.focus();
+    } catch (error) {
+      // The rep closed the picker, or the phone refused: the form stays as it was.
+    }
+  }
+
   document.addEventListener('click', event => {
+    const filler = event.target.closest('[data-contact-picker-fill]');
+    if (filler) {
+      event.preventDefault();
+      fill(filler);
+      return;
+    }
     const shareButton = event.target.closest('button.share');
     if (shareButton) {
       event.preventDefault();

@@ -115,3 +115,16 @@ def test_a_vcard_saved_from_one_account_reads_into_another_with_its_accents(
         contact = session.scalar(select(Contact).where(Contact.account_id == other_id))
         assert (contact.name, contact.title, contact.phone, contact.email) == (
             "Zoë Łukasiewicz-Núñez", "Directora, Compras", "+34 600 111 222", "zoe@cafe.es")
+
+    # The Contact Picker exists on Android Chrome only: here the phone's answer is stood in
+    # for (the browser has no such API to drive); what the page does with it is real.
+    page.add_init_script("""navigator.contacts = {select: async () => [
+        {name: ['Ünal Çelik'], tel: ['+90 555 010 2030'], email: ['unal@uber.de']}]};""")
+    page.goto(f"{live_server.url}/vcards/import?account_id={other_id}")
+    page.get_by_role("button", name="Pick from my phone").click()
+    expect(page.get_by_text("Ünal Çelik")).to_be_visible()
+    expect(page.get_by_role("checkbox")).to_be_checked()  # nobody we know: ticked
+    page.goto(f"{live_server.url}/contacts/new?account_id={other_id}")
+    page.get_by_role("button", name="Pick from my phone").click()
+    expect(page.get_by_label("Name")).to_have_value("Ünal Çelik")
+    expect(page.get_by_label("E-mail")).to_have_value("unal@uber.de")
