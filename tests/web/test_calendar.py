@@ -222,3 +222,12 @@ def test_the_demo_rep_has_two_meeting_drafts_from_an_uploaded_calendar(app, clie
     today = client.get("/calendar/drafts", headers=HX).get_data(as_text=True)
     assert today.count("Confirm</a>") == 2
     assert "Quarterly review" in today and "Site visit" in today and "Dentist" not in today
+
+
+def test_a_meeting_logged_at_the_events_time_from_the_plain_form_retires_its_draft(
+        client, login, team, feed_server, make):
+    login(team["rep"])
+    _connect(client, feed_server + SECRET_PATH)
+    site_visit = _drafts()[0]
+    make.meeting(team["initech"], team["rep"], started_at=site_visit.starts_at)
+    assert "Site visit" not in client.get("/calendar/drafts", headers=HX).get_data(as_text=True)

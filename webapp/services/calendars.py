@@ -45,6 +45,7 @@ class FetchRules:
     allow_http: bool = False
     allow_private: bool = False
     max_bytes: int = MAX_BYTES
+    timeout: tuple[float, float] = TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def fetch_calendar(url: str, rules: FetchRules) -> bytes:
     for _ in range(MAX_REDIRECTS + 1):
         _check_host(url, rules)
         try:
-            response = requests.get(url, timeout=TIMEOUT, stream=True, allow_redirects=False,
+            response = requests.get(url, timeout=rules.timeout, stream=True, allow_redirects=False,
                                     headers={"Accept": "text/calendar, */*;q=0.5"})
         except requests.Timeout as error:
             raise CalendarFetchError("The calendar's server did not answer in time.") from error
