@@ -12,7 +12,7 @@ from webapp.domain.vcards import LIMITS, CardContact, VCardError, contact_vcard,
 from webapp.extensions import db
 from webapp.queries.access import get_visible_account, get_visible_contact
 from webapp.queries.calendars import contacts_named, visible_contacts_with_emails
-from webapp.routing import account_id_arg
+from webapp.routing import MAX_DATABASE_ID
 from webapp.services.capture import CaptureError, ContactDetails, create_contact
 from webapp.sessions import login_required
 
@@ -36,10 +36,11 @@ def contact_vcf(contact_id: int):
 
 
 def _account():
-    account_id = account_id_arg()
-    if not account_id:
+    """The account named by account_id (the address, or the form): 404 unless the user sees it."""
+    raw = request.values.get("account_id", "")
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_DATABASE_ID:
         abort(404)
-    return get_visible_account(g.user, account_id)
+    return get_visible_account(g.user, int(raw))
 
 
 def _upload_page(account, form, status: int = 200):

@@ -23,6 +23,7 @@ from webapp.models import (
     Commitment,
     Contact,
     Meeting,
+    MeetingDraft,
     Note,
     Opportunity,
     Territory,
@@ -259,8 +260,6 @@ def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
 def get_own_draft(session, user: User, draft_id: int):
     """The user's own meeting draft from their calendar (its account loaded), or 404: a
     rep's calendar is theirs alone, and an account they no longer see drops its drafts."""
-    from webapp.models import MeetingDraft
-
     if not 0 < draft_id <= MAX_DATABASE_ID:
         abort(404)
     draft = session.scalar(
