@@ -92,6 +92,15 @@ def test_a_vcard_saved_from_one_account_reads_into_another_with_its_accents(
     page.goto(f"{live_server.url}/accounts/{cafe_id}")
     expect(page.get_by_role("button", name="Share account")).to_be_visible()
     _no_sideways_scroll(page)
+    heights = page.eval_on_selector_all(
+        "#phone a.button, #phone button:not([hidden])",
+        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44, heights  # thumb-sized taps
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("() => { delete Navigator.prototype.share; }")  # a browser without Web Share
+    page.get_by_role("button", name="Share Zoë Łukasiewicz-Núñez").click()
+    expect(page.get_by_text("Copied: paste it in a message.")).to_be_visible()
+    assert "zoe@cafe.es" in page.evaluate("navigator.clipboard.readText()")
     with page.expect_download() as download:
         page.get_by_role("link", name="Save Zoë Łukasiewicz-Núñez to your phone (vCard)").click()
     saved = tmp_path / "zoe.vcf"
