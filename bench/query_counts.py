@@ -41,6 +41,7 @@ REP_PAGES = (
     # customer success and cascade (issue 14 items 4, 6)
     "/renewals", "/renewals?days=180", f"/accounts/{REP1_ACCOUNT}/references",
     "/accounts/near", "/accounts/map",  # issue 15
+    "/calendar", f"/vcards/import?account_id={REP1_ACCOUNT}",  # calendar and contacts in (issue 15)
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",
@@ -62,6 +63,7 @@ HX_PAGES = {  # htmx fragments: (path, role)
     (f"/meetings/contacts?account_id={REP1_ACCOUNT}", "rep1@example.com"),
     ("/accounts/?page=2", "rep1@example.com"),
     ("/reminders/today", "rep1@example.com"),  # Today's reminders (reminders/_today.html)
+    ("/calendar/drafts", "rep1@example.com"),
 }
 
 

@@ -85,6 +85,10 @@ def create_app(config: dict | None = None) -> Flask:
         checkins_bp,  # check-in / check-out on an account (issue 15)
     ):
         app.register_blueprint(blueprint)
+    from webapp.calendar import routes as calendar_routes, vcards  # calendar and vCards (issue 15)
+
+    app.register_blueprint(calendar_routes.bp)
+    app.register_blueprint(vcards.bp)
 
     from webapp.cli import register_commands
 

@@ -51,12 +51,14 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(success_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(calendars_group)
 
 
 imports_group = AppGroup("imports", help="Run the CSV imports waiting for a runner.")
 sync_group = AppGroup("sync", help="The offline sync's replay ledger.")
 territories_group = AppGroup("territories", help="Territory change plans.")
 reminders_group = AppGroup("reminders", help="Web Push reminders.")
+calendars_group = AppGroup("calendars", help="Reps' calendars (meeting drafts on Today).")
 
 
 @click.command("init-db")
@@ -214,6 +216,42 @@ def send_reminders_command() -> None:
     click.echo(f"Reminders: {totals['sent']} sent to {len(user_ids)} users with devices, "
                f"{totals['quiet']} in quiet hours, {totals['failed']} not delivered, "
                f"{totals['removed']} expired devices removed.")
+
+
+@calendars_group.command("sync")
+def calendars_sync_command() -> None:
+    """Read every connected calendar and make meeting drafts of the events matched to the rep's
+    accounts (idempotent: an event occurrence is drafted once; run it from cron, e.g. hourly)."""
+    from webapp.domain.calendar_feeds import feed_cipher
+    from webapp.domain.ics import CalendarFileError
+    from webapp.domain.calendar_feeds import FeedAddressError
+    from webapp.models import User
+    from webapp.queries.calendars import feeds_to_sync
+    from webapp.services import calendars as calendar_service
+
+    config = current_app.config
+    cipher = feed_cipher(config["SECRET_KEY"], config.get("CALENDAR_KEY", ""))
+    relaxed = bool(current_app.testing or config.get("CALENDAR_ALLOW_HTTP"))
+    rules = calendar_service.FetchRules(allow_http=relaxed, allow_private=relaxed)
+    feed_users = [f.user_id for f in feeds_to_sync(db.session)]
+    db.session.rollback()
+    read = failed = drafts = 0
+    for user_id in feed_users:
+        with unit_of_work(db.session) as session:  # one calendar's trouble stays its own
+            user = session.get(User, user_id)
+            if user is None or not user.active:
+                continue
+            try:
+                result = calendar_service.sync_feed(session, user, cipher=cipher, rules=rules)
+            except (calendar_service.CalendarFetchError, CalendarFileError,
+                    FeedAddressError) as error:
+                failed += 1
+                click.echo(f"{user.email}: {error}", err=True)
+                continue
+            read += 1
+            drafts += result.drafts
+    click.echo(f"Read {read} calendar{'s' if read != 1 else ''}, {failed} failed; "
+               f"{drafts} new meeting draft{'s' if drafts != 1 else ''}.")
 
 
 # --- backups and moving house -------------------------------------------------------------------

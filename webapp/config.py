@@ -123,6 +123,10 @@ class Config:
             "GROUNDWORK_TILE_ATTRIBUTION",
             '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
             "contributors")
+        # Calendar in (issue 15): the Fernet key sealing reps' calendar addresses (default:
+        # derived from SECRET_KEY), and plain-http / private-network addresses (tests, dev).
+        self.CALENDAR_KEY = env.get("CALENDAR_KEY", "")
+        self.CALENDAR_ALLOW_HTTP = _bool("CALENDAR_ALLOW_HTTP", False)
 
 
 def _domains(value: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.clock import to_utc, utcnow
+from webapp.clock import to_local, to_utc, utcnow
 from webapp.domain.pipeline_metrics import fiscal_quarter, recent_periods, week_start
 from webapp.models import (
     Account,
@@ -303,6 +303,7 @@ def load_demo_data(session: Session) -> str:
     _customer_success(session, reps, now)
     session.add_all(_reminders(session, reps, now))
     session.add_all(_checkins(session, reps, now))
+    _demo_calendar(session, reps[0], now)
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -896,3 +897,44 @@ def _customer_success(session: Session, reps: list[User], now: datetime) -> None
                          body="Third voicemail for the CIO, no answer. Try a reference lunch."))
     session.flush()
     create_due_renewal_opportunities(session, today)
+
+
+def _demo_calendar(session: Session, rep: User, now: datetime) -> None:
+    """Calendar in (issue 15): the first rep uploaded their calendar; two of its events are
+    about their accounts (a contact invited; the account's name as the place) and become
+    meeting drafts on Today, a weekly team call and a dentist appointment do not."""
+    from webapp.services.calendars import import_upload
+
+    account, contact = session.execute(
+        select(Account, Contact).join(Contact, Contact.account_id == Account.id)
+        .where(Account.owner_id == rep.id, Contact.email != "")
+        .order_by(Account.id, Contact.id).limit(1)).one()
+    other = session.scalar(select(Account).where(Account.owner_id == rep.id,
+                                                 Account.id != account.id)
+                           .order_by(Account.id).limit(1))
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    today = to_local(now, rep.timezone).date()
+
+    def local(day: date, at: int) -> datetime:  # a working hour in the rep's own time zone
+        return to_utc(datetime.combine(day, time(at)), rep.timezone)
+
+    def stamp(value: datetime) -> str:
+        return value.strftime("%Y%m%dT%H%M%SZ")
+
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Groundwork//Demo//EN"]
+    for uid, start, minutes, summary, extra in (
+        ("demo-review", local(today - timedelta(days=1), 10), 60, "Quarterly review", [
+            f"ATTENDEE;CN={rep.name}:mailto:{rep.email}",
+            f"ATTENDEE;CN={contact.name}:mailto:{contact.email}"]),
+        ("demo-visit", local(today, 8), 45, "Site visit", [
+            f"LOCATION:{other.name}, {other.city}"]),
+        ("demo-dentist", hour - timedelta(days=2), 30, "Dentist", []),
+        ("demo-team", hour - timedelta(days=6), 30, "Team call", [
+            "RRULE:FREQ=WEEKLY;COUNT=8", "ATTENDEE:mailto:manager@example.com"]),
+    ):
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@demo", f"DTSTAMP:{stamp(hour)}",
+                  f"DTSTART:{stamp(start)}", f"DTEND:{stamp(start + timedelta(minutes=minutes))}",
+                  f"SUMMARY:{summary}", *(line.replace(",", "\\,") if line.startswith("LOCATION")
+                                          else line for line in extra), "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    import_upload(session, rep, "\r\n".join(lines).encode())

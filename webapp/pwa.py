@@ -40,7 +40,7 @@ PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
 PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
                 "js/pending_view.js", "js/sync_triggers.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
-              "js/account_picker.js", "js/opportunity.js", "js/success.js",
+              "js/account_picker.js", "js/opportunity.js", "js/success.js", "js/phone_share.js",
               "js/checkin.js", "js/nearby.js", "js/map.js",  # issue 15: check-in, near me, map,
               "js/install.js")  # and the offer to install (base.html)
 ROLE_ASSETS = {"rep": REP_ASSETS, "manager": REP_ASSETS + ("js/imports.js",),

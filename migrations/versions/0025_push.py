@@ -2,13 +2,13 @@
 makes `groundwork reminders send` idempotent
 
 Revision ID: 0025_push
-Revises: 0023_checkins
+Revises: 0024_calendar
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0025_push"
-down_revision = "0023_checkins"
+down_revision = "0024_calendar"
 branch_labels = None
 depends_on = None
 

@@ -144,6 +144,22 @@ RULES: dict[str, str] = {
     "checkins.check_in": "a_side",
     "checkins.check_out": "a_only",
     "checkins.resolve": "a_only",
+    # calendar in and out, contacts in and out (issue 15): a calendar and its drafts are the
+    # rep's own; files out and contacts in follow the account
+    "calendar.index": "signed_in",
+    "calendar.connect": "signed_in",
+    "calendar.disconnect": "signed_in",
+    "calendar.sync": "signed_in",
+    "calendar.upload": "signed_in",
+    "calendar.drafts": "signed_in",
+    "calendar.dismiss": "a_only",
+    "calendar.draft_ics": "a_only",
+    "calendar.meeting_ics": "a_side",
+    "calendar.next_step_ics": "a_side",
+    "vcards.contact_vcf": "a_side",
+    "vcards.import_page": "a_side",
+    "vcards.read": "a_side",
+    "vcards.save": "a_side",
 }
 
 
@@ -180,7 +196,21 @@ PARAMS = {
     "filename": lambda w: "css/app.css",
     "kind": lambda w: "accounts",
     "token": lambda w: "no-such-import",
+    "draft_id": lambda w: _draft_of_rep_a(w),
 }
+
+
+def _draft_of_rep_a(w) -> int:
+    """Rep A's meeting draft from their calendar, on A's account (made once)."""
+    from datetime import datetime
+
+    draft = db.session.query(m.MeetingDraft).filter_by(account_id=w.account.id).first()
+    if draft is None:
+        draft = m.MeetingDraft(user_id=w.users["rep_a"].id, event_key="a" * 64,
+                               account_id=w.account.id, starts_at=datetime(2026, 11, 23, 9))
+        db.session.add(draft)
+        db.session.commit()
+    return draft.id
 
 
 # Endpoint -> query (GET) or form (POST) values naming the object the route acts on.
@@ -193,6 +223,9 @@ DATA = {
     "checkins.check_in": lambda w: {"account_id": w.account.id},
     "checkins.check_out": lambda w: {"checkin": _checkin_of_a(w)},
     "checkins.resolve": lambda w: {"checkin": _checkin_of_a(w), "outcome": "discard"},
+    "vcards.import_page": lambda w: {"account_id": w.account.id},
+    "vcards.read": lambda w: {"account_id": w.account.id},
+    "vcards.save": lambda w: {"account_id": w.account.id},
 }
 
 

@@ -42,6 +42,8 @@ ACTIONS = {
     # customer success and cascade (issue 14 items 4 and 6)
     "account.success_changed": "changed health, goals or renewal of account",
     "reference.asked": "asked for a reference lunch: account",
+    "calendar.connected": "connected their calendar",
+    "calendar.disconnected": "disconnected their calendar",
     **{f"export.{kind}": f"exported {kind}" for kind in ("accounts", "contacts", "opportunities")},
     **{f"import.{kind}": f"imported {kind}" for kind in KINDS},
     **{f"import.{kind}.undone": f"undid the import of {kind}" for kind in KINDS},

@@ -15,13 +15,14 @@ from flask import (
     url_for,
 )
 
-from webapp.clock import local_now, to_utc
+from webapp.clock import local_now, to_local, to_utc
 from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
 from webapp.htmx import wants_fragment
 from webapp.meetings.forms import DURATION_CHOICES, MAX_ID, MeetingForm, ResolveCommitmentForm
 from webapp.models import MEETING_KINDS, Meeting
 from webapp.queries.access import (
+    get_own_draft,
     get_visible_account,
     get_visible_commitment,
     get_visible_meeting,
@@ -59,13 +60,15 @@ def _duration_options(minutes) -> list[tuple[int, str]]:
     return [(v, str(v)) for v in values]
 
 
-def _render(form: MeetingForm, account, status: int = 200):
+def _render(form: MeetingForm, account, status: int = 200, fresh: bool = True):
     ctx = {"form": form, "account": account, "durations_for": _duration_options,
            "picked": request.form.getlist("contact_ids"),  # ticked contacts kept on a re-show
            # Only a fresh form's "when" may be moved forward by meetings.js, never a typed one.
            # Real wall time, not the app clock: the script compares it with the device's clock.
            "rendered_ms": int(time.time() * 1000)
-           if request.method == "GET" else None}
+           if request.method == "GET" and fresh else None,
+           # A draft from the calendar: the page keeps the draft's client id (form_capture.js)
+           "keeps_client_id": not fresh}
     if account is None:
         ctx.update(_account_choices(request.values.get("account_q", ""), form.account_id.data))
     else:
@@ -94,6 +97,9 @@ def new():
             form.kind.data = request.args["kind"]
         form.attendees.data = request.args.get("attendees", "")[:500]
         form.client_id.data = new_client_id()  # a fresh idempotency key per form
+        if request.args.get("draft"):  # confirming a meeting draft from the calendar
+            return _render(*_from_draft(user, request.args.get("draft", type=int) or 0),
+                           fresh=False)
         return _render(form, account)
 
     # A replay is answered by the ledger (webapp/hooks.py); past it, log_meeting finds its meeting.
@@ -139,6 +145,19 @@ def new():
     if visit is not None:
         link_meeting(db.session, user, visit, meeting)
     return _saved(meeting, "Meeting saved.")
+
+
+def _from_draft(user, draft_id: int):
+    """The form prefilled from the rep's own calendar draft (issue 15; 404 for anyone else's):
+    account, time, duration, place, attendees. Its client id is the draft's, so the saved
+    meeting retires the draft and saving twice logs one meeting."""
+    draft = get_own_draft(db.session, user, draft_id)
+    form = MeetingForm(
+        account_id=draft.account_id, started_at=to_local(draft.starts_at, user.timezone),
+        duration_minutes=draft.duration_minutes, location=draft.location,
+        attendees=draft.attendees, is_first_meeting=not has_meetings(draft.account_id))
+    form.client_id.data = draft.meeting_uuid
+    return form, draft.account
 
 
 def _with_account_resolved(formdata):

@@ -3,6 +3,7 @@ from webapp.models.accounts import ACCOUNT_STATUSES, SEGMENTS, Account, Contact
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, new_uuid
 from webapp.models.checkins import CheckIn
+from webapp.models.calendar import DRAFT_STATUSES, CalendarFeed, MeetingDraft
 from webapp.models.imports import IMPORT_STATUSES, ImportJob, ImportUndo
 from webapp.models.people import ROLES, Quota, TeamSettings, Territory, User
 from webapp.models.pipeline import (
@@ -55,4 +56,5 @@ __all__ = [
     "AccountSuccess", "ReferenceAsk",
     "PushSubscription", "ReminderSent", "ReminderSettings",
     "CheckIn",
+    "DRAFT_STATUSES", "CalendarFeed", "MeetingDraft",
 ]

@@ -24,6 +24,7 @@ from webapp.models import (
     Commitment,
     Contact,
     Meeting,
+    MeetingDraft,
     Note,
     Opportunity,
     Territory,
@@ -272,3 +273,18 @@ def get_own_checkin(user: User, ref: str | None) -> CheckIn:
     if checkin is None:
         abort(404)
     return checkin
+
+
+def get_own_draft(session, user: User, draft_id: int):
+    """The user's own meeting draft from their calendar (its account loaded), or 404: a
+    rep's calendar is theirs alone, and an account they no longer see drops its drafts."""
+    if not 0 < draft_id <= MAX_DATABASE_ID:
+        abort(404)
+    draft = session.scalar(
+        select(MeetingDraft).join(Account, MeetingDraft.account_id == Account.id)
+        .options(contains_eager(MeetingDraft.account))
+        .where(MeetingDraft.id == draft_id, MeetingDraft.user_id == user.id,
+               account_visibility(user)))
+    if draft is None:
+        abort(404)
+    return draft
