@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.meetings.routes import bp as meetings_bp
     from webapp.notes.routes import bp as notes_bp
     from webapp.opportunities.routes import bp as opportunities_bp
+    from webapp.people.routes import bp as people_bp
     from webapp.pipeline.routes import bp as pipeline_bp
     from webapp.pwa import bp as pwa_bp
     from webapp.sync.routes import bp as sync_bp
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         territories_bp, imports_bp,  # territory design and roll-forward; CSV in and out
         pipeline_bp,  # coverage, farming algorithm, forecast, one-to-ones
         contacts_bp,  # people met in the field
+        people_bp,  # people across companies, keep in touch, old lists (issue 14)
     ):
         app.register_blueprint(blueprint)
 

@@ -53,7 +53,9 @@ _OPEN_BLUEPRINTS_WHILE_PENDING = {"pwa", "sync"}
 REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.update",
                      "opportunities.close", "opportunities.reopen", "meetings.resolve_commitment",
                      # field capture (issue 10 item 12)
-                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new"}
+                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new",
+                     # people across companies and old lists (issue 14)
+                     "people.move", "people.touch", "people.mark"}
 
 
 def _password_change_first():

@@ -49,11 +49,13 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          "notes.new", "sync.pending",
          # field capture: new account, contact, deal, and a just-made account's and deal's page
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
-         "opportunities.pending", "contacts.edit_offline")
+         "opportunities.pending", "contacts.edit_offline",
+         # keep in touch, old list, the move form (issue 14)
+         "people.index", "people.old", "people.move")
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",
-                 "accounts.pending", "opportunities.pending")
+                 "accounts.pending", "opportunities.pending", "people.move")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
 # first; beyond the cap the generic form takes the account from the address (briefcase.js).

@@ -21,6 +21,7 @@ from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import Account
+from webapp.queries.relationships import arrivals
 from webapp.queries.access import get_visible_account
 from webapp.queries.accounts import (
     PAGE_SIZE,
@@ -90,7 +91,8 @@ def detail(account_id: int):
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=local_today(g.user.timezone))
+                  directions=directions, today=local_today(g.user.timezone),
+                  arrivals=arrivals(db.session, account))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -15,6 +15,14 @@ from webapp.models.pipeline import (
     QualificationItem,
     QualificationOverride,
 )
+from webapp.models.relationships import (
+    TOUCH_KIND_LABELS,
+    TOUCH_KINDS,
+    ContactPosition,
+    KeepInTouch,
+    OldListMark,
+    Touch,
+)
 from webapp.models.security import RateLimitCounter, UserSession
 from webapp.models.selling import (
     FORECAST_CATEGORIES,
@@ -48,4 +56,5 @@ __all__ = [
     "RateLimitCounter", "UserSession",
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
+    "TOUCH_KINDS", "TOUCH_KIND_LABELS", "ContactPosition", "KeepInTouch", "OldListMark", "Touch",
 ]
