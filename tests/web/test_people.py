@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -28,17 +28,26 @@ def test_a_move_to_another_reps_account_keeps_the_person_and_shows_on_both_sides
     form = client.get(f"/people/move?contact_id={person.id}").get_data(as_text=True)
     assert 'value="Ana Ruiz"' in form and 'data-outbox="move"' in form
 
-    # Bea's account is not Ana Rep's to pick: typed, it is kept as a company name.
-    response = _move(client, person, company="Harbor Logistics", title="COO", champion="y")
+    # Bea's account: Ana Rep cannot open it, but the person joins it (typed, exactly one).
+    response = _move(client, person, company="harbor logistics", title="COO", champion="y")
     assert response.status_code == 303 and response.headers["Location"].startswith("/people/")
     page = client.get("/people/").get_data(as_text=True)
     assert "Ana Ruiz" in page and "Harbor Logistics" in page and "Champion" in page
     assert "Ana Ruiz" not in client.get(f"/accounts/{old.id}").get_data(as_text=True).split(
         'id="contacts-h"')[1].split("</section>")[0]
+    assert f"/accounts/{new.id}" not in page
     db.session.expire_all()
     assert [(p.company_name, p.account_id, p.ended_on is None) for p in db.session.scalars(
         select(ContactPosition).order_by(ContactPosition.id))] == [
-        ("", old.id, False), ("Harbor Logistics", None, True)]
+        ("", old.id, False), ("", new.id, True)]
+    assert client.get(f"/accounts/{new.id}").status_code == 404
+    login(bea)
+    page = client.get(f"/accounts/{new.id}").get_data(as_text=True)
+    assert "Ana Ruiz joined from Prairie Foods" in page and "Known to Ana Rep" in page
+    # A company nobody has is kept as a name.
+    login(ana_rep)
+    assert _move(client, person, company="Nowhere Yet Ltd").status_code == 303
+    assert "Nowhere Yet Ltd" in client.get("/people/").get_data(as_text=True)
 
 
 def test_a_move_to_a_visible_account_is_seen_by_its_owner_with_who_knows_them(client, make, login):
@@ -146,11 +155,12 @@ def test_the_old_list_from_today_with_why_snooze_and_dismiss_remembered(client, 
                                                  "client_id": _cid()}).status_code == 303
     assert client.post("/people/touch", data={"account_id": lost.id, "kind": "call", "from": "old",
                                               "client_id": _cid()}).headers["Location"] == "/people/old"
-    page = client.get("/people/old").get_data(as_text=True)
+    page = client.get("/people/old").get_data(as_text=True).split("<h1>Old list</h1>")[1]
     assert "High Potential" not in page and "They Asked" not in page
     assert "Lost To Timing" not in page  # touched today: no longer quiet
     clock.advance(days=31)
-    page = client.get("/people/old").get_data(as_text=True)
+    login(rep)  # a month later: signed in again
+    page = client.get("/people/old").get_data(as_text=True).split("<h1>Old list</h1>")[1]
     assert "High Potential" in page and "They Asked" not in page
 
 
@@ -189,4 +199,3 @@ def test_the_lists_read_a_few_queries_whatever_their_length(client, make, login,
             make.account(owner=rep), name=f"Kept {i}").id))
     db.session.commit()
     assert counts() == few
-    _ = datetime

@@ -11,6 +11,7 @@ from webapp.people.forms import MarkForm, MoveForm, TouchForm
 from webapp.queries.access import get_reachable_contact, get_visible_account
 from webapp.queries.meeting_form import search_accounts
 from webapp.queries.relationships import (
+    company_account,
     history,
     keep_in_touch_list,
     old_list_account,
@@ -60,15 +61,11 @@ def _render_move(form: MoveForm, contact, status: int = 200, choices=()):
 
 
 def _new_account(form: MoveForm):
-    """The visible account the person joined: picked, or the one whose name is typed exactly."""
+    """The account the person joined: picked among the user's own, or the one account whose
+    name is typed exactly (webapp.queries.relationships.company_account)."""
     if form.account_id.data:
         return get_visible_account(g.user, form.account_id.data)
-    typed = (form.company.data or "").strip().lower()
-    if not typed:
-        return None
-    exact = [c for c in search_accounts(g.user, typed, SUGGESTIONS)
-             if c[1].split(" · ")[0].strip().lower() == typed]
-    return get_visible_account(g.user, exact[0][0]) if len(exact) == 1 else None
+    return company_account(db.session, g.user, form.company.data or "")
 
 
 @bp.route("/move", methods=["GET", "POST"])

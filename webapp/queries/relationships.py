@@ -212,3 +212,24 @@ def old_list_account(session: Session, user: User, account_id: int) -> Account |
     """One of the user's own accounts (the old list is per rep), else None."""
     return session.scalar(select(Account).where(
         Account.id == account_id, Account.owner_id == user.id, account_visibility(user)))
+
+
+def company_account(session: Session, user: User, name: str) -> Account | None:
+    """The account a typed company name means: the one account the user may see with exactly
+    that name (any case), else the one account anywhere with it (a prospect in another rep's
+    territory: the person joins it and its owner sees who came, while the user reaches the
+    person through their keep-in-touch list only). None when no single account matches."""
+    name = (name or "").strip().lower()
+    if not name:
+        return None
+    named = func.lower(Account.name) == name
+    for scope in (account_visibility(user), None):
+        stmt = select(Account).where(named).limit(2)
+        if scope is not None:
+            stmt = stmt.where(scope)
+        found = list(session.scalars(stmt))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
