@@ -38,6 +38,7 @@ REP_PAGES = (
     "/contacts/1/edit", "/notes/new", "/pipeline/", "/pipeline/farming", "/pipeline/forecast",
     "/pipeline/opportunities/1/qualify", "/territories/my-changes", "/offline/manifest.json",
     "/account/password",
+    "/people/", "/people/old", "/people/move?contact_id=1",  # issue 14: people, old lists
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",

@@ -119,27 +119,27 @@ class Arrival:
 
 def arrivals(session: Session, account: Account) -> list[Arrival]:
     """People now at `account` who came from another company, with the reps who keep in touch
-    with them ("Ana Ruiz joined from X, known to Bea"): for whoever owns the account now. Two
-    queries."""
+    with them ("Ana Ruiz joined from X, known to Bea"): for whoever owns the account now. One
+    query (a row per past position and keeper)."""
     past_account = aliased(Account)
     rows = session.execute(
-        select(Contact, ContactPosition.company_name, past_account.name)
+        select(Contact, ContactPosition.company_name, past_account.name, User.name)
         .join(ContactPosition, ContactPosition.contact_id == Contact.id)
         .outerjoin(past_account, past_account.id == ContactPosition.account_id)
+        .outerjoin(KeepInTouch, KeepInTouch.contact_id == Contact.id)
+        .outerjoin(User, and_(User.id == KeepInTouch.user_id, User.active.is_(True)))
         .where(Contact.account_id == account.id, Contact.left_on.is_(None),
                ContactPosition.ended_on.is_not(None),
                or_(ContactPosition.account_id.is_(None), ContactPosition.account_id != account.id))
-        .order_by(Contact.id, ContactPosition.ended_on.desc(), ContactPosition.id.desc())).all()
+        .order_by(Contact.id, ContactPosition.ended_on.desc(), ContactPosition.id.desc(),
+                  User.name)).all()
     found: dict[int, Arrival] = {}
-    for contact, text, past_name in rows:
-        if contact.id not in found:
-            found[contact.id] = Arrival(contact, past_name or text, [])
-    if found:
-        for contact_id, name in session.execute(
-                select(KeepInTouch.contact_id, User.name).join(User, User.id == KeepInTouch.user_id)
-                .where(KeepInTouch.contact_id.in_(found), User.active.is_(True))
-                .order_by(User.name)):
-            found[contact_id].known_to.append(name)
+    for contact, text, past_name, keeper in rows:
+        arrival = found.get(contact.id)
+        if arrival is None:
+            arrival = found[contact.id] = Arrival(contact, past_name or text, [])
+        if keeper and keeper not in arrival.known_to:
+            arrival.known_to.append(keeper)
     return list(found.values())
 
 
