@@ -872,6 +872,9 @@ def _people_and_old_lists(session: Session, reps: list[User], now: datetime) -> 
                                stage_changed_at=at, closed_at=at, qualified=False)
             session.add(deal)
             session.flush()
+            session.add(OpportunityChange(opportunity_id=deal.id, user_id=rep.id, changed_at=at,
+                                          field="stage", old_value="first_meeting",
+                                          new_value="lost", version=1))
             session.add(DealClosure(opportunity_id=deal.id, outcome="lost", loss_reason=what,
                                     amount=deal.amount, previous_stage="proposal",
                                     previous_amount=deal.amount, closed_by_id=rep.id,
