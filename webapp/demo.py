@@ -884,6 +884,5 @@ def _people_and_old_lists(session: Session, reps: list[User], now: datetime) -> 
                                 kind="in_person", duration_minutes=45,
                                 attendees=person.name if person else "",
                                 notes="Keen on the idea; budget not there this year.", **what))
-        if account.last_touch_at is None or account.last_touch_at < at:
-            account.last_touch_at = at
+            account.last_touch_at = at  # the latest meeting (a lost deal touches nothing)
     session.flush()

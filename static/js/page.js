@@ -43,6 +43,8 @@
     commitment: 'Commitment',
     // field capture (static/js/capture.js)
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
+    // people across companies and old lists (issue 14)
+    move: 'Moved to another company', touch: 'Touch', old_list: 'Old list',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
