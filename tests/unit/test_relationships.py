@@ -94,3 +94,16 @@ def test_keep_in_touch_puts_champions_then_executives_first_then_longest_unreach
                                                                        months_ago(5)),
               KeptPerson(5, False, "VP Sales", None)]
     assert [p.contact_id for p in keep_in_touch_order(people)] == [3, 5, 2, 1, 4]
+
+
+def test_the_before_line_becomes_one_past_company_each():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0026_people.py"
+    spec = importlib.util.spec_from_file_location("migration_0026_people", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.split_companies("Acme, Inc.; Prairie Foods, Blue Dairy LLC") == [
+        "Acme, Inc.", "Prairie Foods", "Blue Dairy LLC"]
+    assert migration.split_companies("  ") == []
