@@ -21,7 +21,6 @@ from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import Account
-from webapp.queries.relationships import arrivals
 from webapp.queries.access import get_visible_account
 from webapp.queries.accounts import (
     PAGE_SIZE,
@@ -32,6 +31,7 @@ from webapp.queries.accounts import (
 )
 from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
+from webapp.queries.relationships import arrivals
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.sessions import login_required
 

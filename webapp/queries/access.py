@@ -22,6 +22,7 @@ from webapp.models import (
     ChangePlan,
     Commitment,
     Contact,
+    KeepInTouch,
     Meeting,
     Note,
     Opportunity,
@@ -262,8 +263,6 @@ def contact_scope(user: User) -> ColumnElement[bool]:
     """The filter for contacts `user` may see (the query joins Account on Contact.account_id):
     the people on accounts they may see, plus the people they themselves keep in touch with
     (wherever those work now). Never another rep's keep-in-touch list."""
-    from webapp.models import KeepInTouch  # noqa: PLC0415 (kept local: an additive edit)
-
     kept = select(KeepInTouch.contact_id).where(KeepInTouch.user_id == user.id)
     if not user.active:
         return false()
