@@ -42,6 +42,7 @@ REP_PAGES = (
     "/renewals", "/renewals?days=180", f"/accounts/{REP1_ACCOUNT}/references",
     "/accounts/near", "/accounts/map",  # issue 15
     "/calendar", f"/vcards/import?account_id={REP1_ACCOUNT}",  # calendar and contacts in (issue 15)
+    "/people/", "/people/old", "/people/move?contact_id=1",  # issue 14: people, old lists
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",

@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.meetings.routes import bp as meetings_bp
     from webapp.notes.routes import bp as notes_bp
     from webapp.opportunities.routes import bp as opportunities_bp
+    from webapp.people.routes import bp as people_bp
     from webapp.pipeline.routes import bp as pipeline_bp
     from webapp.pwa import bp as pwa_bp
     from webapp.success.routes import bp as success_bp
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
         success_bp,  # customer success, renewals, reference customers (cascade)
         reminders_bp,  # Web Push reminders and their settings
         checkins_bp,  # check-in / check-out on an account (issue 15)
+        people_bp,  # people across companies, keep in touch, old lists (issue 14)
     ):
         app.register_blueprint(blueprint)
     from webapp.calendar import routes as calendar_routes, vcards  # calendar and vCards (issue 15)

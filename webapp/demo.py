@@ -22,8 +22,12 @@ from webapp.domain.pipeline_metrics import fiscal_quarter, recent_periods, week_
 from webapp.models import (
     Account,
     CheckIn,
+    OPEN_STAGES,
     Commitment,
     Contact,
+    ContactPosition,
+    DealClosure,
+    KeepInTouch,
     ForecastSubmission,
     MarketIntel,
     Meeting,
@@ -37,6 +41,7 @@ from webapp.models import (
     TeamSettings,
     Territory,
     TerritoryRule,
+    Touch,
     User,
     new_uuid,
 )
@@ -304,6 +309,7 @@ def load_demo_data(session: Session) -> str:
     session.add_all(_reminders(session, reps, now))
     session.add_all(_checkins(session, reps, now))
     _demo_calendar(session, reps[0], now)
+    _people_and_old_lists(session, reps, now)
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -938,3 +944,85 @@ def _demo_calendar(session: Session, rep: User, now: datetime) -> None:
                                           else line for line in extra), "END:VEVENT"]
     lines.append("END:VCALENDAR")
     import_upload(session, rep, "\r\n".join(lines).encode())
+
+
+def _people_and_old_lists(session: Session, reps: list[User], now: datetime) -> None:
+    """Issue 14 for the first rep: a former champion who moved to a prospect in the second
+    rep's territory (its owner sees who joined, and who knows her), one who left for no
+    company yet, one at a company outside every territory; and an old list: interest 6 to 18
+    months ago (an engaged meeting, a meeting they asked for, a deal lost to no decision or
+    timing) at quiet accounts with no open deal."""
+    rep, other = reps[0], reps[1]
+    today = now.date()
+
+    def accounts(owner: User, status: str) -> list[Account]:
+        open_deal = select(Opportunity.id).where(Opportunity.account_id == Account.id,
+                                                 Opportunity.stage.in_(OPEN_STAGES)).exists()
+        return list(session.scalars(select(Account).where(
+            Account.owner_id == owner.id, Account.status == status, ~open_deal)
+            .order_by(Account.potential.desc(), Account.id)))
+
+    def first_contact(account: Account) -> Contact:
+        return session.scalars(select(Contact).where(Contact.account_id == account.id)
+                               .order_by(Contact.id)).first()
+
+    customers = accounts(rep, "customer")
+    prospect = accounts(other, "prospect")[0]
+    moves = [(customers[0], "VP Operations", prospect, "", 75),  # champion, to Luis's prospect
+             (customers[1], "Director of Procurement", None, "", 20),  # no company yet
+             (customers[2], "Plant Manager", None, "Northwind Health Partners", 140)]
+    for index, (left, title, joined, company, days) in enumerate(moves):
+        person = first_contact(left)
+        moved_on = today - timedelta(days=days)
+        session.add(ContactPosition(contact_id=person.id, account_id=left.id, title=title,
+                                    started_on=today - timedelta(days=900), ended_on=moved_on,
+                                    recorded_by_id=rep.id, created_at=now))
+        session.add(ContactPosition(contact_id=person.id, account_id=joined.id if joined else None,
+                                    company_name=company, title="COO" if joined else "",
+                                    started_on=moved_on, recorded_by_id=rep.id, created_at=now))
+        person.title = "COO" if joined else ""
+        person.champion = index == 0
+        if joined is not None:
+            person.account_id, person.left_on = joined.id, None
+        else:
+            person.left_on = moved_on
+        session.add(KeepInTouch(user_id=rep.id, contact_id=person.id, created_at=now))
+        if index != 1:
+            session.add(Touch(user_id=rep.id, contact_id=person.id, kind="call",
+                              touched_at=now - timedelta(days=days // 2)))
+
+    # The old list: quiet accounts (no open deal, nothing for months) that once showed interest.
+    cutoff = now - timedelta(days=190)
+    quiet = sorted((a for a in accounts(rep, "prospect") + customers[3:]
+                    if a.last_touch_at is None or a.last_touch_at < cutoff),
+                   key=lambda a: (a.last_touch_at or datetime.min, a.id))
+    signals = [(230, dict(engagement=5)), (300, dict(initiated_by="them", engagement=4)),
+               (410, dict(engagement=4)), (260, "no_decision"), (350, dict(initiated_by="them")),
+               (480, "timing")]
+    for (days, what), account in zip(signals, quiet):
+        # After whatever last happened there, and still 6 to 18 months ago.
+        at = now - timedelta(days=days)
+        if account.last_touch_at is not None and account.last_touch_at >= at:
+            at = account.last_touch_at + timedelta(days=3)
+        person = first_contact(account)
+        if isinstance(what, str):
+            deal = Opportunity(account_id=account.id, owner_id=rep.id, name="Line expansion",
+                               stage="lost", amount=Decimal("85000"), close_on=at.date(),
+                               created_at=at - timedelta(days=120), updated_at=at,
+                               stage_changed_at=at, closed_at=at, qualified=False)
+            session.add(deal)
+            session.flush()
+            session.add(OpportunityChange(opportunity_id=deal.id, user_id=rep.id, changed_at=at,
+                                          field="stage", old_value="first_meeting",
+                                          new_value="lost", version=1))
+            session.add(DealClosure(opportunity_id=deal.id, outcome="lost", loss_reason=what,
+                                    amount=deal.amount, previous_stage="proposal",
+                                    previous_amount=deal.amount, closed_by_id=rep.id,
+                                    closed_at=at))
+        else:
+            session.add(Meeting(account_id=account.id, user_id=rep.id, started_at=at,
+                                kind="in_person", duration_minutes=45,
+                                attendees=person.name if person else "",
+                                notes="Keen on the idea; budget not there this year.", **what))
+            account.last_touch_at = at  # the latest meeting (a lost deal touches nothing)
+    session.flush()

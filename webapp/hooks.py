@@ -57,7 +57,9 @@ REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.u
                      # customer success and cascade (issue 14 items 4 and 6)
                      "success.update", "success.ask",
                      # check-in / check-out (issue 15 item 3)
-                     "checkins.check_in", "checkins.check_out", "checkins.resolve"}
+                     "checkins.check_in", "checkins.check_out", "checkins.resolve",
+                     # people across companies and old lists (issue 14)
+                     "people.move", "people.touch", "people.mark"}
 
 
 def _password_change_first():

@@ -47,6 +47,8 @@
     success: 'Customer success', reference_ask: 'Reference lunch',
     // check-in / check-out (static/js/checkin.js)
     checkin: 'Check-in', checkout: 'Check-out', checkin_close: 'Check-in closed',
+    // people across companies and old lists (issue 14)
+    move: 'Moved to another company', touch: 'Touch', old_list: 'Old list',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',

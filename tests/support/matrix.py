@@ -160,6 +160,14 @@ RULES: dict[str, str] = {
     "vcards.import_page": "a_side",
     "vcards.read": "a_side",
     "vcards.save": "a_side",
+    # people across companies and old lists (issue 14): each sees their own lists; a person
+    # through A's account (or A's keep-in-touch list); an old-list entry is rep A's alone
+    "people.index": "signed_in",
+    "people.old": "signed_in",
+    "people.companies": "signed_in",
+    "people.move": "a_side",  # ?contact_id= / contact_id of a contact at A's account
+    "people.touch": "a_side",  # contact_id of a contact at A's account
+    "people.mark": "a_only",  # account_id of rep A's old-list account
 }
 
 
@@ -175,6 +183,7 @@ class World:
     item: m.QualificationItem
     note: m.Note | None = None  # rep A's unfiled note
     contact: m.Contact | None = None
+    old_lead: m.Account | None = None  # rep A's account on their old list (issue 14)
 
 
 # URL parameter name -> its value in the world (always on rep A's side).
@@ -226,6 +235,9 @@ DATA = {
     "vcards.import_page": lambda w: {"account_id": w.account.id},
     "vcards.read": lambda w: {"account_id": w.account.id},
     "vcards.save": lambda w: {"account_id": w.account.id},
+    "people.move": lambda w: {"contact_id": w.contact.id},
+    "people.touch": lambda w: {"contact_id": w.contact.id, "kind": "call"},
+    "people.mark": lambda w: {"account_id": w.old_lead.id, "action": "snooze"},
 }
 
 
@@ -266,5 +278,10 @@ def build_world(make) -> World:
     users = {"rep_a": rep_a, "rep_b": rep_b, "manager_a": manager_a, "manager_b": manager_b,
              "admin": admin}
     unfiled = make.note(rep_a, body="File me later")
+    # Rep A keeps in touch with the contact, and has an old list (interest 8 months ago).
+    db.session.add(m.KeepInTouch(user_id=rep_a.id, contact_id=contact.id))
+    interest = datetime(2026, 3, 20, 10, 0)
+    old_lead = make.account(owner=rep_a, name="A's old lead", last_touch_at=interest)
+    make.meeting(old_lead, rep_a, started_at=interest, engagement=5)
     return World(users, target, account, opportunity, commitment, territory, plan, item, unfiled,
-                 contact)
+                 contact, old_lead)

@@ -33,6 +33,7 @@ from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
 from webapp.queries.success import success_of
 from webapp.queries.checkins import open_checkin, visit_state
+from webapp.queries.relationships import arrivals
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.security import csp_with_tiles
 from webapp.sessions import login_required
@@ -124,7 +125,8 @@ def detail(account_id: int):
     success = success_of(db.session, account) if account.status == "customer" else None
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
                   directions=directions, today=local_today(g.user.timezone), success=success,
-                  visit=visit_state(open_checkin(db.session, g.user), utcnow()))
+                  visit=visit_state(open_checkin(db.session, g.user), utcnow()),
+                  arrivals=arrivals(db.session, account))
 
 
 @bp.route("/new", methods=["GET", "POST"])

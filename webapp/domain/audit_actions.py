@@ -32,6 +32,7 @@ ACTIONS = {
     "account.territory_changed_by_plan": "changed the territory by a territory plan of account",
     "contact.created": "added contact",
     "contact.changed": "changed contact",
+    "contact.moved": "recorded a move to another company of contact",
     "opportunity.created": "added opportunity",
     "opportunity.owner_changed": "moved opportunity",
     "deal.closed": "closed deal",

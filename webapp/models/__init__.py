@@ -18,6 +18,14 @@ from webapp.models.pipeline import (
     QualificationOverride,
 )
 from webapp.models.reminders import PushSubscription, ReminderSent, ReminderSettings
+from webapp.models.relationships import (
+    TOUCH_KIND_LABELS,
+    TOUCH_KINDS,
+    ContactPosition,
+    KeepInTouch,
+    OldListMark,
+    Touch,
+)
 from webapp.models.security import RateLimitCounter, UserSession
 from webapp.models.selling import (
     FORECAST_CATEGORIES,
@@ -57,4 +65,5 @@ __all__ = [
     "PushSubscription", "ReminderSent", "ReminderSettings",
     "CheckIn",
     "DRAFT_STATUSES", "CalendarFeed", "MeetingDraft",
+    "TOUCH_KINDS", "TOUCH_KIND_LABELS", "ContactPosition", "KeepInTouch", "OldListMark", "Touch",
 ]

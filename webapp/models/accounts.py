@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -82,7 +94,13 @@ class Contact(Base):
     # What gets their attention: the hook to open a conversation with this person.
     attention: Mapped[str] = mapped_column(Text, default="")
     # People move between companies; the rep keeps the relationship (seed idea 11).
+    # Kept for imports that still send it; the history is in contact_positions (issue 14).
     previous_companies: Mapped[str] = mapped_column(String(500), default="")
+    # No longer at `account_id` (left for a company outside the territory, or none yet): the
+    # person stays here, with their meetings and notes, shown as having left (issue 14).
+    left_on: Mapped[date | None] = mapped_column(Date)
+    # Sold for us when we were not there: the first to keep in touch with when they move.
+    champion: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Optimistic concurrency, as for opportunities: an edit names the version it was made on.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

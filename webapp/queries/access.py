@@ -23,6 +23,7 @@ from webapp.models import (
     CheckIn,
     Commitment,
     Contact,
+    KeepInTouch,
     Meeting,
     MeetingDraft,
     Note,
@@ -288,3 +289,26 @@ def get_own_draft(session, user: User, draft_id: int):
     if draft is None:
         abort(404)
     return draft
+# --- people across companies (issue 14) -------------------------------------------------------
+
+
+def contact_scope(user: User) -> ColumnElement[bool]:
+    """The filter for contacts `user` may see (the query joins Account on Contact.account_id):
+    the people on accounts they may see, plus the people they themselves keep in touch with
+    (wherever those work now). Never another rep's keep-in-touch list."""
+    kept = select(KeepInTouch.contact_id).where(KeepInTouch.user_id == user.id)
+    if not user.active:
+        return false()
+    return or_(account_visibility(user), Contact.id.in_(kept.scalar_subquery()))
+
+
+def get_reachable_contact(user: User, contact_id: int) -> Contact:
+    """The contact through a visible account or the user's own keep-in-touch list, or 404."""
+    if not isinstance(contact_id, int) or not 0 < contact_id <= MAX_DATABASE_ID:
+        abort(404)
+    contact = db.session.scalar(
+        select(Contact).join(Account, Contact.account_id == Account.id)
+        .where(Contact.id == contact_id, contact_scope(user)))
+    if contact is None:
+        abort(404)
+    return contact

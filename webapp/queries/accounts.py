@@ -101,7 +101,7 @@ def account_page(session: Session, account: Account) -> AccountPage:
     return AccountPage(
         account=account,
         contacts=list(session.scalars(
-            select(Contact).where(Contact.account_id == account.id)
+            select(Contact).where(Contact.account_id == account.id, Contact.left_on.is_(None))
             .order_by(Contact.name, Contact.id))),
         opportunities=list(session.scalars(
             select(Opportunity)

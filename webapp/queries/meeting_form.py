@@ -84,7 +84,8 @@ def picker_choices(user: User, text: str, chosen) -> dict:
 def account_contacts(account_id: int) -> list[Contact]:
     """The account's contacts, by name (to pick attendees)."""
     return list(db.session.scalars(
-        select(Contact).where(Contact.account_id == account_id).order_by(Contact.name, Contact.id)
+        select(Contact).where(Contact.account_id == account_id, Contact.left_on.is_(None))
+        .order_by(Contact.name, Contact.id)
     ))
 
 

@@ -16,7 +16,9 @@ from webapp.domain.opportunities import stage_timestamps, to_text
 from webapp.models import (
     Account,
     Contact,
+    ContactPosition,
     ImportJob,
+    KeepInTouch,
     ImportUndo,
     Opportunity,
     OpportunityChange,
@@ -25,12 +27,14 @@ from webapp.models import (
 )
 from webapp.queries.access import account_visibility, visible_user_ids
 from webapp.services import audit
+from webapp.services.relationships import record_import_move
 
 SAMPLE_SIZE = 10  # rows shown in the preview
 MAX_LISTED_ERRORS = 200  # errors kept for the preview (all are counted)
 
 MODELS = {"accounts": Account, "contacts": Contact, "opportunities": Opportunity}
-TABLES = {model.__tablename__: model for model in (*MODELS.values(), OpportunityChange)}
+TABLES = {model.__tablename__: model for model in (*MODELS.values(), OpportunityChange,
+                                                    ContactPosition, KeepInTouch)}
 # Values a new record gets for the columns the file does not have.
 NEW_DEFAULTS: dict[str, dict[str, Any]] = {
     "accounts": {"external_id": None, "industry": "", "segment": "Mid-Market",
@@ -119,6 +123,8 @@ class _Planned:
     previous_owner_id: int | None = None  # an update that hands the record to another owner
     previous: dict[str, Any] = field(default_factory=dict)  # an update's columns, before
     linked: bool = False  # an update of a record made in the app, matched by name or e-mail
+    # A known person (same e-mail) at a new account: (their account, title, its owner) before.
+    moved_from: tuple[int, str, int | None] | None = None
 
 
 
@@ -176,10 +182,11 @@ class _Context:
                                    if "external_id" in r.values])
         links = self._accounts(rows) if self.kind != "accounts" else {}
         made_here = self._made_in_app(rows, existing)
-        return [self._plan_row(row, existing, links, made_here) for row in rows]
+        known = self._known_people(rows, existing) if self.kind == "contacts" else {}
+        return [self._plan_row(row, existing, links, made_here, known) for row in rows]
 
     def _plan_row(self, row: m.Row, existing: dict, links: dict,
-                  made_here: dict | None = None) -> _Planned:
+                  made_here: dict | None = None, known: dict | None = None) -> _Planned:
         values = dict(row.values)
         ext = values.get("external_id")
         if ext is not None:
@@ -197,6 +204,15 @@ class _Context:
         if current is None and ext is not None and made_here:
             current = self._link(row, values, made_here, account)
             linked = current is not None
+        moved_from = None
+        if current is None and known and account is not None:
+            # The same person (e-mail) already known at another account: they moved (issue 14).
+            person = known.get((values.get("email") or "").strip().lower())
+            if person is not None and person["id"] not in self.linked_ids \
+                    and person["account_id"] != account["id"]:
+                self.linked_ids.add(person["id"])
+                current = person
+                moved_from = (person["account_id"], person["title"], person["owner_id"])
         owner_id = self._owner(row, values, is_new=current is None)
         if row.errors:
             return _Planned(row, "error", {}, linked=linked)
@@ -213,6 +229,7 @@ class _Context:
             return _Planned(row, "new", self._new_record(columns, owner_id, account))
         planned = self._update(row, current, columns, owner_id)
         planned.linked = linked
+        planned.moved_from = moved_from
         return planned
 
     def _made_in_app(self, rows: list[m.Row], existing: dict) -> dict[str, list[dict]]:
@@ -240,6 +257,21 @@ class _Context:
             key = (r["name"] if model is Account else r["email"]).strip().lower()
             found.setdefault(key, []).append(dict(r))
         return found
+
+    def _known_people(self, rows: list[m.Row], existing: dict) -> dict[str, dict]:
+        """Contacts the importer may see, by lower-case e-mail, that rows with no known ID
+        may be (the person at a new company): only e-mails exactly one contact has. One query."""
+        keys = {r.values["email"].strip().lower() for r in rows
+                if r.values.get("email") and r.values.get("external_id") not in existing}
+        if not keys:
+            return {}
+        found: dict[str, list[dict]] = {}
+        stmt = (select(*Contact.__table__.columns, Account.owner_id)
+                .join(Account, Account.id == Contact.account_id)
+                .where(func.lower(Contact.email).in_(keys), account_visibility(self.user)))
+        for r in self.session.execute(stmt.order_by(Contact.id)).mappings():
+            found.setdefault(r["email"].strip().lower(), []).append(dict(r, visible=True))
+        return {key: people[0] for key, people in found.items() if len(people) == 1}
 
     def _link(self, row: m.Row, values: dict, made_here: dict,
               account: dict | None) -> dict | None:
@@ -372,6 +404,8 @@ class _Context:
                             "error": "Error"}[planned.action]}
         if planned.linked and planned.action in ("update", "unchanged"):
             shown["action"] = "Links to the one made in the app"
+        if planned.moved_from is not None and planned.action == "update":
+            shown["action"] = "Moved here: the same person"
         for name in m.FIELDS[self.kind]:
             if name in values and name not in ("owner", "first_name", "last_name"):
                 shown[name] = m.display(values[name]) if name != "stage" \
@@ -413,6 +447,13 @@ def _write(session: Session, user: User, job: ImportJob, planned: list[_Planned]
         session.execute(update(model), [{"id": p.record_id, **p.values} for p in changed])
         undo += [{"table_name": model.__tablename__, "record_id": p.record_id,
                   "previous": _to_json(p.previous)} for p in changed]
+    for p in changed:  # a known person at a new account: their history and who keeps in touch
+        if p.moved_from is not None and "account_id" in p.values:
+            from_id, title, owner_id = p.moved_from
+            made = record_import_move(session, p.record_id, from_id, p.values["account_id"],
+                                      title, [owner_id] if owner_id else [], utcnow(),
+                                      utcnow().date())
+            undo += [{"table_name": t, "record_id": i, "previous": None} for t, i in made]
     for p in changed:  # ownership changes are audited one by one, like a territory plan's
         if "owner_id" in p.values:
             target = "account" if kind == "accounts" else "opportunity"
