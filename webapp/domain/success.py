@@ -144,8 +144,8 @@ def invitation(prospect_name: str, prospect_contact: str, host_name: str, host_c
 HIGH_POTENTIAL = 70
 LOW_POTENTIAL = 40
 BANDS = ("high", "medium", "low")
-BAND_LABELS = {"high": f"High (≥ {HIGH_POTENTIAL})", "medium": "Medium",
-               "low": f"Low (< {LOW_POTENTIAL})"}
+BAND_LABELS = {"high": f"High ≥{HIGH_POTENTIAL}", "medium": "Medium",
+               "low": f"Low <{LOW_POTENTIAL}"}
 EFFORT_QUARTER_DAYS = 91
 # A band whose share of meetings is this many points above its share of potential (low) or
 # below it (high) is out of balance.
