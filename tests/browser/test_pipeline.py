@@ -70,6 +70,8 @@ def test_manager_runs_a_one_to_one_and_the_rep_sees_notes_and_intel(demo_server,
     maya.get_by_role("link", name=re.compile("^One-to-one")).click()
     expect(page.get_by_role("heading", name="One-to-one · Maya Okafor")).to_be_visible()
     expect(main).to_contain_text("Territory plan")
+    # Effort against potential, loaded on its own: shares per band, no counts per rep.
+    expect(main.locator("#effort")).to_contain_text("High ≥70")
     _fits(page)
 
     page.get_by_label("Market news").fill("Lakeshore's parent company froze IT spending until March.")

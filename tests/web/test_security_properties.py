@@ -390,7 +390,7 @@ def _path(rule: str, world: World, edge: tuple[str, str] | None = None) -> str:
             "territory_id": world.territory.id, "plan_id": world.plan.id, "item_id": 1,
             "commitment_id": 1, "contact_id": 1, "note_id": 1, "meeting_id": 1, "token": "no-such-upload", "kind": "accounts",
             "draft_id": 1,
-            "week": "2026-11-23"}
+            "week": "2026-11-23", "reference_id": world.account.id}
 
     def fill(match):
         name = match.group(2)

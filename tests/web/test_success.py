@@ -172,8 +172,8 @@ def test_reference_suggestions_draft_the_invitation_and_count_the_ask(client, ma
     assert 'value="lunch" checked' in meeting_form
     assert client.post(f"/accounts/{prospect.id}/references/{happy.id}/ask", data=ask).status_code == 303
     assert db.session.scalar(select(func.count()).select_from(ReferenceAsk)) == 1
-    assert "asked 1× this year" in client.get(f"/accounts/{prospect.id}/references").get_data(
-        as_text=True)
+    page = client.get(f"/accounts/{prospect.id}/references").get_data(as_text=True)
+    assert "asked 1× this year" in page and "Last asked Nov 23" in page
 
 
 def test_effort_against_potential_on_the_pipeline_and_one_to_one_pages(client, make, login, clock):

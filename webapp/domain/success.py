@@ -82,6 +82,7 @@ class Suggestion:
     distance_km: float | None
     resting: bool                   # asked within RESTING_DAYS
     reasons: tuple[str, ...]
+    last_asked_at: datetime | None = None
 
 
 def rank_references(prospect_industry: str, prospect_at: tuple[float | None, float | None],
@@ -122,7 +123,8 @@ def rank_references(prospect_industry: str, prospect_at: tuple[float | None, flo
             days=RESTING_DAYS)
         if c.asks:
             reasons.append(f"asked {c.asks}× this year")
-        ranked.append(Suggestion(c.account_id, round(score, 3), same, km, resting, tuple(reasons)))
+        ranked.append(Suggestion(c.account_id, round(score, 3), same, km, resting, tuple(reasons),
+                                 c.last_asked_at))
     ranked.sort(key=lambda s: (s.resting, -s.score, s.account_id))
     return ranked[:limit]
 
@@ -144,8 +146,8 @@ def invitation(prospect_name: str, prospect_contact: str, host_name: str, host_c
 HIGH_POTENTIAL = 70
 LOW_POTENTIAL = 40
 BANDS = ("high", "medium", "low")
-BAND_LABELS = {"high": f"High (≥ {HIGH_POTENTIAL})", "medium": "Medium",
-               "low": f"Low (< {LOW_POTENTIAL})"}
+BAND_LABELS = {"high": f"High ≥{HIGH_POTENTIAL}", "medium": "Medium",
+               "low": f"Low <{LOW_POTENTIAL}"}
 EFFORT_QUARTER_DAYS = 91
 # A band whose share of meetings is this many points above its share of potential (low) or
 # below it (high) is out of balance.
