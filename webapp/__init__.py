@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth.routes import bp as auth_bp
     from webapp.contacts.routes import bp as contacts_bp
     from webapp.imports.routes import bp as imports_bp
+    from webapp.intel.routes import bp as intel_bp
     from webapp.meetings.routes import bp as meetings_bp
     from webapp.notes.routes import bp as notes_bp
     from webapp.opportunities.routes import bp as opportunities_bp
@@ -77,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
         territories_bp, imports_bp,  # territory design and roll-forward; CSV in and out
         pipeline_bp,  # coverage, farming algorithm, forecast, one-to-ones
         contacts_bp,  # people met in the field
+        intel_bp,  # vendor pals and intel on accounts
     ):
         app.register_blueprint(blueprint)
 

@@ -53,7 +53,9 @@ _OPEN_BLUEPRINTS_WHILE_PENDING = {"pwa", "sync"}
 REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.update",
                      "opportunities.close", "opportunities.reopen", "meetings.resolve_commitment",
                      # field capture (issue 10 item 12)
-                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new"}
+                     "accounts.new", "contacts.new", "contacts.update", "opportunities.new",
+                     # vendor pals and intel (issue 14 item 3)
+                     "intel.new", "intel.pals", "intel.pal_meeting"}
 
 
 def _password_change_first():

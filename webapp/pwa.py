@@ -49,7 +49,9 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          "notes.new", "sync.pending",
          # field capture: new account, contact, deal, and a just-made account's and deal's page
          "accounts.new", "contacts.new", "opportunities.new", "accounts.pending",
-         "opportunities.pending", "contacts.edit_offline")
+         "opportunities.pending", "contacts.edit_offline",
+         # vendor pals and the vendor-pal meeting form (issue 14 item 3)
+         "intel.pals", "intel.pal_meeting")
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",

@@ -31,6 +31,7 @@ from webapp.queries.accounts import (
 )
 from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
+from webapp.queries.intel import account_intel_section
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.sessions import login_required
 
@@ -89,8 +90,10 @@ def detail(account_id: int):
     page = account_page(db.session, account)
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
+    today = local_today(g.user.timezone)
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=local_today(g.user.timezone))
+                  directions=directions, today=today,
+                  intel=account_intel_section(db.session, g.user, account, today))
 
 
 @bp.route("/new", methods=["GET", "POST"])

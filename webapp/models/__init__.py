@@ -2,13 +2,13 @@
 from webapp.models.accounts import ACCOUNT_STATUSES, SEGMENTS, Account, Contact
 from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, new_uuid
+from webapp.models.intel import Intel, PalMeeting, VendorPal
 from webapp.models.imports import IMPORT_STATUSES, ImportJob, ImportUndo
 from webapp.models.people import ROLES, Quota, TeamSettings, Territory, User
 from webapp.models.pipeline import (
     METHODOLOGIES,
     ForecastOverride,
     ForecastSubmission,
-    MarketIntel,
     OneToOne,
     PipelineSettings,
     QualificationAnswer,
@@ -42,10 +42,11 @@ __all__ = [
     "FORECAST_LABELS", "MEETING_INITIATOR_LABELS", "MEETING_INITIATORS",
     "MEETING_KIND_LABELS", "MEETING_KINDS", "OPEN_STAGES", "STAGE_LABELS",
     "STAGES", "Commitment", "DealClosure", "Meeting", "Note", "Opportunity", "OpportunityChange",
-    "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "MarketIntel", "OneToOne",
+    "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "OneToOne",
     "PipelineSettings", "QualificationAnswer", "QualificationItem", "QualificationOverride",
     "ChangePlan", "PlanAssignment", "TerritoryOverride", "TerritoryRule",
     "RateLimitCounter", "UserSession",
     "ClientWrite",
     "IMPORT_STATUSES", "ImportJob", "ImportUndo",
+    "Intel", "PalMeeting", "VendorPal",
 ]

@@ -26,6 +26,7 @@ from webapp.pipeline.forms import (
 from webapp.queries import access
 from webapp.queries import pipeline_settings
 from webapp.queries import pipeline_pages as pages
+from webapp.queries.effort import flag_one_sided, one_sided_deals
 from webapp.services import pipeline as service
 from webapp.sessions import login_required, role_required
 
@@ -57,7 +58,9 @@ def rep_pipeline(rep_id: int):
 
 def _pipeline_page(rep):
     view = pages.my_pipeline(g.user, rep)
-    return render("pipeline/mine.html", "pipeline/_mine.html", view=view)
+    shown = [(d.id, d.name, d.account_name) for d, _ in view.deals if d.account_visible]
+    one_sided = flag_one_sided(db.session, shown, local_today(g.user.timezone))
+    return render("pipeline/mine.html", "pipeline/_mine.html", view=view, one_sided=one_sided)
 
 
 @bp.get("/farming")
@@ -250,8 +253,10 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
     if notes_form is None:
         notes_form = NotesForm(formdata=None,
                                data={"notes": view.record.notes if view.record else ""})
+    one_sided = one_sided_deals(db.session, g.user, rep.id, local_today(g.user.timezone))
     return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
-                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user))
+                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user),
+                  one_sided=one_sided)
 
 
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")
