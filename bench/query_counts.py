@@ -38,6 +38,8 @@ REP_PAGES = (
     "/contacts/1/edit", "/notes/new", "/pipeline/", "/pipeline/farming", "/pipeline/forecast",
     "/pipeline/opportunities/1/qualify", "/territories/my-changes", "/offline/manifest.json",
     "/account/password",
+    # vendor pals and intel (issue 14 item 3)
+    "/intel/pals", "/intel/pals/meeting", f"/intel/new?account_id={REP1_ACCOUNT}",
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",
@@ -57,6 +59,7 @@ HX_PAGES = {  # htmx fragments: (path, role)
     ("/meetings/accounts?account_q=acme", "rep1@example.com"),
     (f"/meetings/contacts?account_id={REP1_ACCOUNT}", "rep1@example.com"),
     ("/accounts/?page=2", "rep1@example.com"),
+    (f"/pipeline/reps/{REP1}/one-sided", "manager@example.com"),
 }
 
 

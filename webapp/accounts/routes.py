@@ -93,7 +93,7 @@ def detail(account_id: int):
     today = local_today(g.user.timezone)
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
                   directions=directions, today=today,
-                  intel=account_intel_section(db.session, g.user, account, today))
+                  intel=account_intel_section(db.session, account, today))
 
 
 @bp.route("/new", methods=["GET", "POST"])

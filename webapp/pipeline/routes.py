@@ -253,10 +253,19 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
     if notes_form is None:
         notes_form = NotesForm(formdata=None,
                                data={"notes": view.record.notes if view.record else ""})
-    one_sided = one_sided_deals(db.session, g.user, rep.id, local_today(g.user.timezone))
     return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
-                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user),
-                  one_sided=one_sided)
+                  view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user))
+
+
+@bp.get("/reps/<int:rep_id>/one-sided")
+@login_required
+def one_sided(rep_id: int):
+    """The rep's one-sided deals (equality of effort): a section the one-to-one loads after
+    the page (it has spent its query budget), or a page of its own without JS."""
+    rep = access.get_visible_rep(g.user, rep_id)
+    deals = one_sided_deals(db.session, g.user, rep.id, local_today(g.user.timezone))
+    return render("pipeline/one_sided.html", "pipeline/_one_sided.html", rep=rep,
+                  one_sided=deals, show_none=True)
 
 
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from webapp.domain.effort import (
@@ -101,15 +101,15 @@ def one_sided_deals(session: Session, viewer: User, rep_id: int,
 
 @dataclass
 class Tally:
-    """Both sides' commitments by state, and the meetings by who asked for them."""
+    """Both sides' commitments by state, the meetings by who asked for them, and the
+    prospect's recent record (for the one-sided rule)."""
 
-    theirs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        (KEPT, NOT_KEPT, OVERDUE, OPEN), 0))
-    ours: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        (KEPT, NOT_KEPT, OVERDUE, OPEN), 0))
+    theirs: dict[str, int] = field(default_factory=dict)
+    ours: dict[str, int] = field(default_factory=dict)
     meetings_ours: int = 0
     meetings_theirs: int = 0
     meetings_unsaid: int = 0
+    effort: Effort = field(default_factory=Effort)
 
     @property
     def empty(self) -> bool:
@@ -117,33 +117,55 @@ class Tally:
                     or self.meetings_theirs or self.meetings_unsaid)
 
 
-def _tally(session: Session, commitments_where, meetings_where, today: date) -> Tally:
+_STATES = (KEPT, NOT_KEPT, OVERDUE, OPEN)
+
+
+def tally_source(commitments_where, meetings_where, recent_where, today: date):
+    """(columns, from clause): one-row subqueries, joined, whose columns count both sides'
+    commitments by state, the meetings by who asked, and the prospect's last three commitments
+    that came due (`recent_where` None: not counted). A page query may select them alongside
+    its own rows (outer-joining its table to the from clause); `read_tally` reads them."""
     state = case((Commitment.kept.is_(True), KEPT), (Commitment.kept.is_(False), NOT_KEPT),
                  (Commitment.due_on < today, OVERDUE), else_=OPEN)
-    tally = Tally()
-    for party, value, count in session.execute(
-            select(Commitment.party, state, func.count()).where(commitments_where)
-            .group_by(Commitment.party, state)):
-        side = tally.theirs if party == "theirs" else tally.ours
-        side[value] = count
-    ours, theirs, unsaid = session.execute(
-        select(_count_if(Meeting.initiated_by == "us"), _count_if(Meeting.initiated_by == "them"),
-               _count_if(Meeting.initiated_by.is_(None))).where(meetings_where)).one()
-    tally.meetings_ours, tally.meetings_theirs, tally.meetings_unsaid = ours, theirs, unsaid
+    commitments = select(*[
+        _count_if(and_(Commitment.party == party, state == value)).label(f"{party}_{value}")
+        for party in ("theirs", "ours") for value in _STATES]).where(commitments_where).subquery()
+    meetings = select(_count_if(Meeting.initiated_by == "us").label("m_us"),
+                      _count_if(Meeting.initiated_by == "them").label("m_them"),
+                      _count_if(Meeting.initiated_by.is_(None)).label("m_unsaid")
+                      ).where(meetings_where).subquery()
+    columns = [*commitments.c, *meetings.c]
+    source = commitments.join(meetings, true())
+    if recent_where is not None:
+        last = (select(Commitment.kept).join(Meeting, Meeting.id == Commitment.meeting_id)
+                .where(recent_where, Commitment.party == "theirs",
+                       or_(Commitment.kept.is_not(None), Commitment.due_on < today))
+                .order_by(Commitment.id.desc()).limit(RECENT_COMMITMENTS).subquery())
+        recent = select(func.count().label("r_count"),
+                        _count_if(last.c.kept.is_(True)).label("r_kept")).subquery()
+        columns += [*recent.c]
+        source = source.join(recent, true())
+    return columns, source
+
+
+def read_tally(row) -> Tally:
+    """The Tally from a row holding `tally_columns`' columns (by their labels)."""
+    values = row._mapping
+    tally = Tally(
+        theirs={v: values[f"theirs_{v}"] for v in _STATES},
+        ours={v: values[f"ours_{v}"] for v in _STATES},
+        meetings_ours=values["m_us"], meetings_theirs=values["m_them"],
+        meetings_unsaid=values["m_unsaid"])
+    recent = values.get("r_count", 0) or 0
+    tally.effort = Effort(recent, values.get("r_kept", 0) or 0, tally.meetings_ours,
+                          tally.meetings_theirs)
     return tally
 
 
-def account_tally(session: Session, account_id: int, today: date) -> Tally:
-    """Both sides' commitments and the meetings of an account (the caller checked access)."""
-    return _tally(session, Commitment.account_id == account_id,
-                  Meeting.account_id == account_id, today)
-
-
-def deal_tally(session: Session, opportunity_id: int, today: date) -> Tally:
-    """Both sides' commitments made at the deal's meetings, and its meetings."""
-    deal_meetings = select(Meeting.id).where(Meeting.opportunity_id == opportunity_id)
-    return _tally(session, and_(Commitment.meeting_id.in_(deal_meetings)),
-                  Meeting.opportunity_id == opportunity_id, today)
+def account_tally_source(account_id: int, today: date):
+    """`tally_source` for an account: its commitments and its meetings."""
+    return tally_source(Commitment.account_id == account_id, Meeting.account_id == account_id,
+                         None, today)
 
 
 @dataclass(frozen=True)
@@ -156,6 +178,11 @@ class DealEffort:
 
 
 def deal_effort(session: Session, opportunity_id: int, today: date) -> DealEffort:
-    """Equality of effort on one deal the caller may see (three queries)."""
-    effort = effort_by_deal(session, [opportunity_id], today).get(opportunity_id, Effort())
-    return DealEffort(one_sided_reason(effort), deal_tally(session, opportunity_id, today))
+    """Equality of effort on one deal the caller may see, in one query: the commitments made
+    at the deal's meetings, its meetings, and the prospect's recent record."""
+    deal_meetings = select(Meeting.id).where(Meeting.opportunity_id == opportunity_id)
+    columns, source = tally_source(Commitment.meeting_id.in_(deal_meetings),
+                                   Meeting.opportunity_id == opportunity_id,
+                                   Meeting.opportunity_id == opportunity_id, today)
+    tally = read_tally(session.execute(select(*columns).select_from(source)).one())
+    return DealEffort(one_sided_reason(tally.effort), tally)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from webapp.domain.intel import age_words, is_stale
 from webapp.models import Account, Contact, Intel, User, VendorPal
 from webapp.queries.access import account_visibility
-from webapp.queries.effort import Tally, account_tally
+from webapp.queries.effort import Tally, account_tally_source, read_tally
 
 ACCOUNT_INTEL_SHOWN = 3
 PAL_MEETING_ACCOUNTS_CAP = 500
@@ -120,18 +120,27 @@ def account_choices(session: Session, user: User,
 
 @dataclass(frozen=True)
 class AccountIntel:
-    """The account page's intel section: the freshest items, how many in all, the user's pals
-    (the form's "From" choices) and both sides' effort on the account."""
+    """The account page's intel section: the freshest items, how many in all, and both sides'
+    effort on the account."""
 
     items: list[IntelRow]
     total: int
-    pals: list[VendorPal]
     tally: Tally
 
 
-def account_intel_section(session: Session, user: User, account: Account,
-                          today: date) -> AccountIntel:
-    """Everything the account page's intel section shows (four queries)."""
-    items, total = account_intel(session, user, account.id, today)
-    return AccountIntel(items, total, pals_of(session, user),
-                        account_tally(session, account.id, today))
+def account_intel_section(session: Session, account: Account, today: date,
+                          limit: int = ACCOUNT_INTEL_SHOWN) -> AccountIntel:
+    """Everything the account page's intel section shows, in one query (the page's budget is
+    tight): the account's freshest intel with its total, outer-joined to the one-row tally of
+    both sides' commitments and meetings. The caller has checked that the user may see the
+    account (its intel is visible to whoever sees it)."""
+    columns, source = account_tally_source(account.id, today)
+    total = func.count(Intel.id).over().label("total")
+    rows = session.execute(
+        select(Intel, total, *columns)
+        .select_from(source.outerjoin(Intel, Intel.account_id == account.id))
+        .order_by(Intel.learned_on.desc(), Intel.id.desc()).limit(limit)
+        .options(joinedload(Intel.author), joinedload(Intel.contact), joinedload(Intel.pal))
+    ).all()
+    items = [_row(row.Intel, today) for row in rows if row.Intel is not None]
+    return AccountIntel(items, rows[0].total if items else 0, read_tally(rows[0]))
