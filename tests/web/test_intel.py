@@ -290,3 +290,26 @@ def test_another_reps_one_sided_deals_are_a_404(client, make, login):
     rep, other = make.user("rep"), make.user("rep")
     login(rep)
     assert client.get(f"/pipeline/reps/{other.id}/one-sided").status_code == 404
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+def test_the_demo_shows_pals_a_pal_meeting_fresh_and_stale_intel_news_and_a_one_sided_deal(
+        app, client, clock):
+    from webapp.demo import DEMO_PASSWORD
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        top = db.session.scalar(select(Intel.account_id).where(Intel.contact_id.is_not(None)))
+        assert db.session.scalar(select(func.count()).select_from(PalMeeting)) == 1
+    client.post("/login", data={"email": "rep1@example.com", "password": DEMO_PASSWORD})
+    pals = text(client.get("/intel/pals"))
+    assert "Marcus Lee · Northwind Networks" in pals and "Priya Natarajan" in pals
+    account = text(client.get(f"/accounts/{top}"))
+    assert "2 days ago" in account and "from Marcus Lee (Northwind Networks)" in account
+    with app.app_context():
+        stale = db.session.scalar(select(Intel.account_id).where(Intel.pal_id.is_not(None),
+                                                                 Intel.pal_meeting_id.is_(None)))
+    assert "Stale" in text(client.get(f"/accounts/{stale}"))
+    assert "Our main competitor announced a price increase" in text(client.get("/"))
+    assert "One-sided deals" in text(client.get("/pipeline/"))
