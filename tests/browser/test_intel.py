@@ -96,3 +96,48 @@ def test_a_deal_turns_one_sided_when_the_third_promise_is_marked_not_kept(live_s
     with live_server.ctx() as session:
         assert session.scalar(select(func.count()).select_from(Meeting)) == 1
 
+
+
+def test_rep_adds_a_vendor_pal_and_logs_a_meeting_that_covers_two_accounts(live_server, phone):
+    with live_server.ctx():
+        make = live_server.make
+        rep = make.user("rep", name="Dana Field")
+        acme = make.account(owner=rep, name="Acme Robotics")
+        birch = make.account(owner=rep, name="Birch Logistics")
+        email, acme_id, birch_id = rep.email, acme.id, birch.id
+    page = phone.new_page()
+    live_server.sign_in(page, email)
+    controlled(page)
+    page.goto(f"{live_server.url}/more")
+    page.get_by_role("link", name="Vendor pals").click()
+    ready(page)
+    fits_a_phone(page)
+    page.locator("summary", has_text="Add a vendor pal").click()
+    page.get_by_label("Name").fill("Marcus Lee")
+    page.get_by_label("Company").fill("Northwind Networks")
+    page.get_by_label("What they sell").fill("Network infrastructure")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save vendor pal").click()
+    ready(page)
+    expect(page.locator("ul.pals")).to_contain_text("Marcus Lee · Northwind Networks")
+    fits_a_phone(page)
+
+    page.get_by_role("link", name="Log a meeting with Marcus Lee").click()
+    ready(page)
+    fits_a_phone(page)
+    page.get_by_label("Account 1", exact=True).select_option(label="Acme Robotics")
+    page.get_by_label("What you learned (1)").fill("Acme is replacing its network in Q2")
+    page.get_by_label("Account 2", exact=True).select_option(label="Birch Logistics")
+    page.get_by_label("What you learned (2)").fill("Birch froze budgets until spring")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save meeting").click()
+    ready(page)
+    expect(page.locator("ul.pals")).to_contain_text("met Mon Nov 23 · 2 intel")
+
+    page.goto(f"{live_server.url}/accounts/{birch_id}")
+    expect(page.locator("#intel")).to_contain_text("Birch froze budgets until spring")
+    expect(page.locator("#intel")).to_contain_text("from Marcus Lee (Northwind Networks)")
+    expect(page.locator("#intel")).not_to_contain_text("Acme is replacing")
+    with live_server.ctx() as session:
+        assert session.scalar(select(func.count()).select_from(Intel)
+                              .where(Intel.account_id.in_([acme_id, birch_id]))) == 2
