@@ -95,6 +95,11 @@ RULES: dict[str, str] = {
     "pipeline.one_to_one_this_week": "a_side",
     "pipeline.one_to_one": "a_side",
     "pipeline.post_intel": "a_team_manager",
+    "pipeline.one_sided": "a_side",  # rep A's one-sided deals (the one-to-one's section)
+    # vendor pals and intel (issue 14 item 3): intel on A's account; a user's own pals
+    "intel.new": "a_side",
+    "intel.pals": "signed_in",
+    "intel.pal_meeting": "signed_in",
     "pipeline.settings": "manager_or_admin",
     "pipeline.add_item": "manager_or_admin",
     "pipeline.retire_item": "manager_or_admin",
@@ -170,6 +175,7 @@ DATA = {
     "meetings.contacts": lambda w: {"account_id": w.account.id},
     "notes.file": lambda w: {"account_id": w.account.id},
     "pipeline.forecast_team": lambda w: {"rep_id": w.users["rep_a"].id},
+    "intel.new": lambda w: {"account_id": w.account.id, "body": "Their CIO is leaving"},
 }
 
 
