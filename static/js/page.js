@@ -43,6 +43,8 @@
     commitment: 'Commitment',
     // field capture (static/js/capture.js)
     account: 'New account', contact: 'Contact', new_opportunity: 'New opportunity',
+    // vendor pals and intel (issue 14)
+    intel: 'Intel', pal: 'New vendor pal', pal_meeting: 'Vendor-pal meeting',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',
