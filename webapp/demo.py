@@ -615,6 +615,9 @@ def _vendor_pals_and_intel(session: Session, rep: User, manager: User, now: date
                         created_at=held)
         session.add(visit)
         session.flush()
+        account = session.get(Account, deal.account_id)
+        if account.last_touch_at is None or account.last_touch_at < held:
+            account.last_touch_at = held
         session.add(Commitment(account_id=deal.account_id, meeting_id=visit.id, party="theirs",
                                description=promised, due_on=(held + timedelta(days=7)).date(),
                                kept=False, resolved_at=held + timedelta(days=10),

@@ -55,7 +55,9 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",
-                 "accounts.pending", "opportunities.pending")
+                 "accounts.pending", "opportunities.pending",
+                 # a vendor-pal meeting with any ?pal_id= (offline the rep picks the pal)
+                 "intel.pal_meeting")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
 # first; beyond the cap the generic form takes the account from the address (briefcase.js).

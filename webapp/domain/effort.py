@@ -13,7 +13,6 @@ MIN_MEETINGS = 3        # "every meeting (at least three) was ours"
 ADVICE = "Move on, or get a real commitment from them."
 
 KEPT, NOT_KEPT, OVERDUE, OPEN = "kept", "not_kept", "overdue", "open"
-STATE_LABELS = {KEPT: "Kept", NOT_KEPT: "Not kept", OVERDUE: "Overdue", OPEN: "Open"}
 
 
 def commitment_state(kept: bool | None, due_on: date | None, today: date) -> str:

@@ -35,20 +35,6 @@ def _row(item: Intel, today: date) -> IntelRow:
                     age_words(item.learned_on, today), is_stale(item.learned_on, today))
 
 
-def account_intel(session: Session, user: User, account_id: int, today: date,
-                  limit: int = ACCOUNT_INTEL_SHOWN) -> tuple[list[IntelRow], int]:
-    """The account's freshest intel (newest learned first) and how many items it has in all;
-    nothing unless `user` may see the account. One query."""
-    total = func.count().over().label("total")
-    rows = session.execute(
-        select(Intel, total).join(Account, Account.id == Intel.account_id)
-        .where(Intel.account_id == account_id, account_visibility(user))
-        .order_by(Intel.learned_on.desc(), Intel.id.desc()).limit(limit)
-        .options(joinedload(Intel.author), joinedload(Intel.contact), joinedload(Intel.pal))
-    ).all()
-    return [_row(item, today) for item, _ in rows], (rows[0].total if rows else 0)
-
-
 def market_news_scope(rep: User):
     """Market news (intel without an account) meant for `rep`: shared with them, with their
     manager's whole team, or by an admin with every rep."""

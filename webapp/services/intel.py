@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -137,7 +136,3 @@ def log_pal_meeting(session: Session, user: User, *, pal: VendorPal, met_on: dat
     session.flush()
     return meeting
 
-
-def intel_of_pal_meeting(session: Session, meeting: PalMeeting) -> list[Intel]:
-    """The intel items a vendor-pal meeting made."""
-    return list(session.scalars(select(Intel).where(Intel.pal_meeting_id == meeting.id)))
