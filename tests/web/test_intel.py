@@ -258,6 +258,10 @@ def test_a_deal_whose_prospect_broke_three_promises_is_flagged_everywhere(client
     assert "Move on, or get a real commitment from them." in page
     assert "They kept 0, missed 2, 1 overdue" in page and "we kept 1" in page
     assert "One-sided" not in text(client.get(f"/opportunities/{healthy.id}"))
+    # The account counts both deals' promises: theirs and ours, and who asked for the meetings.
+    account_page = text(client.get(f"/accounts/{account.id}"))
+    assert "They kept 1, missed 2, 1 overdue" in account_page
+    assert "we kept 1, missed 0" in account_page and "0 we asked, 2 they asked" in account_page
     pipeline = text(client.get("/pipeline/"))
     assert "One-sided deals" in pipeline and "Acme Roll-out" in pipeline
     assert pipeline.count('<span class="tag warn">One-sided</span>') == 1
