@@ -43,6 +43,8 @@ REP_PAGES = (
     "/accounts/near", "/accounts/map",  # issue 15
     "/calendar", f"/vcards/import?account_id={REP1_ACCOUNT}",  # calendar and contacts in (issue 15)
     "/people/", "/people/old", "/people/move?contact_id=1",  # issue 14: people, old lists
+    # vendor pals and intel (issue 14 item 3)
+    "/intel/pals", "/intel/pals/meeting", f"/intel/new?account_id={REP1_ACCOUNT}",
 )
 MANAGER_PAGES = (
     "/", "/accounts/", "/accounts/?sort=touch", "/accounts/index.json",
@@ -65,6 +67,7 @@ HX_PAGES = {  # htmx fragments: (path, role)
     ("/accounts/?page=2", "rep1@example.com"),
     ("/reminders/today", "rep1@example.com"),  # Today's reminders (reminders/_today.html)
     ("/calendar/drafts", "rep1@example.com"),
+    (f"/pipeline/reps/{REP1}/one-sided", "manager@example.com"),
 }
 
 

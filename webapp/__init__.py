@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.contacts.routes import bp as contacts_bp
     from webapp.imports.routes import bp as imports_bp
+    from webapp.intel.routes import bp as intel_bp
     from webapp.meetings.routes import bp as meetings_bp
     from webapp.notes.routes import bp as notes_bp
     from webapp.opportunities.routes import bp as opportunities_bp
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         reminders_bp,  # Web Push reminders and their settings
         checkins_bp,  # check-in / check-out on an account (issue 15)
         people_bp,  # people across companies, keep in touch, old lists (issue 14)
+        intel_bp,  # vendor pals and intel on accounts
     ):
         app.register_blueprint(blueprint)
     from webapp.calendar import routes as calendar_routes, vcards  # calendar and vCards (issue 15)

@@ -29,12 +29,13 @@ from webapp.models import (
     DealClosure,
     KeepInTouch,
     ForecastSubmission,
-    MarketIntel,
+    Intel,
     Meeting,
     Note,
     OneToOne,
     Opportunity,
     OpportunityChange,
+    PalMeeting,
     PipelineSettings,
     QualificationAnswer,
     Quota,
@@ -43,6 +44,7 @@ from webapp.models import (
     TerritoryRule,
     Touch,
     User,
+    VendorPal,
     new_uuid,
 )
 from webapp.passwords import hash_password
@@ -310,6 +312,7 @@ def load_demo_data(session: Session) -> str:
     session.add_all(_checkins(session, reps, now))
     _demo_calendar(session, reps[0], now)
     _people_and_old_lists(session, reps, now)
+    _vendor_pals_and_intel(session, reps[0], manager, now)
     session.commit()
     return (f"{len(reps) + 2} users (password {DEMO_PASSWORD!r}), {counts['accounts']} accounts, "
             f"{counts['contacts']} contacts, {counts['opportunities']} opportunities "
@@ -571,11 +574,83 @@ def _one_to_ones(manager: User, reps: list[User], now: datetime) -> list:
                                  "a first meeting with two new prospects before month end.",
                            updated_by_id=manager.id, created_at=held, updated_at=held)
                   for rep in reps]
-    rows.append(MarketIntel(author_id=manager.id, rep_id=None,
-                            body="Our main competitor announced a price increase for January: "
-                                 "a good reason to talk to their customers now.",
-                            created_at=held - timedelta(days=3)))
+    rows.append(Intel(user_id=manager.id, rep_id=None,
+                      body="Our main competitor announced a price increase for January: "
+                           "a good reason to talk to their customers now.",
+                      learned_on=(held - timedelta(days=3)).date(), source_text="",
+                      created_at=held - timedelta(days=3)))
     return rows
+
+
+def _vendor_pals_and_intel(session: Session, rep: User, manager: User, now: datetime) -> None:
+    """Issue 14 items 3 and 5 for the first rep: two vendor pals, a vendor-pal meeting that
+    covered three accounts, fresh and stale intel on the top account (one from the manager),
+    and one open deal where the prospect broke their last three promises (one-sided)."""
+    today = now.date()
+    top = session.execute(
+        select(Account.id, Account.name).where(Account.owner_id == rep.id)
+        .order_by(Account.potential.desc(), Account.id).limit(4)).all()
+    if len(top) < 4:
+        return
+    marcus = VendorPal(user_id=rep.id, name="Marcus Lee", company="Northwind Networks",
+                       sells="Network infrastructure", phone="+1 312 555 0147",
+                       email="marcus.lee@northwind.example", created_at=_days_ago(now, 200))
+    priya = VendorPal(user_id=rep.id, name="Priya Natarajan", company="Cobalt Print Services",
+                      sells="Managed print and document workflow", phone="+1 312 555 0193",
+                      email="priya@cobaltprint.example", created_at=_days_ago(now, 90))
+    session.add_all([marcus, priya])
+    session.flush()
+    met_on = today - timedelta(days=5)
+    meeting = PalMeeting(user_id=rep.id, pal_id=marcus.id, met_on=met_on,
+                         created_at=_days_ago(now, 5))
+    session.add(meeting)
+    session.flush()
+    marcus.last_met_on = met_on
+    learned = ("Replacing their whole network in Q2; the CIO wants one vendor for the rollout.",
+               "Budget freeze lifted last week: projects over $50k need the CFO again.",
+               "Their IT director is leaving in March; the deputy, Dana, is the one to know.")
+    for (account_id, _), body in zip(top[:3], learned, strict=True):
+        session.add(Intel(user_id=rep.id, account_id=account_id, body=body, learned_on=met_on,
+                          pal_id=marcus.id, pal_meeting_id=meeting.id, source_text="",
+                          created_at=_days_ago(now, 5)))
+    first = top[0][0]
+    contact = session.scalar(select(Contact.id).where(Contact.account_id == first)
+                             .order_by(Contact.id).limit(1))
+    session.add_all([
+        Intel(user_id=rep.id, account_id=first, contact_id=contact, source_text="",
+              body="They are piloting a competitor in one plant; results due end of month.",
+              learned_on=today - timedelta(days=2), created_at=_days_ago(now, 2)),
+        Intel(user_id=manager.id, account_id=first, source_text="CIO forum in Chicago",
+              body="Their CEO spoke about consolidating suppliers next year.",
+              learned_on=today - timedelta(days=12), created_at=_days_ago(now, 12)),
+        Intel(user_id=rep.id, account_id=top[1][0], pal_id=priya.id, source_text="",
+              body="Were unhappy with their print contract and looking around.",
+              learned_on=today - timedelta(days=150), created_at=_days_ago(now, 150)),
+    ])
+    # One-sided: three meetings we asked for, three of their promises not kept.
+    deal = session.scalar(select(Opportunity).where(
+        Opportunity.owner_id == rep.id, Opportunity.stage.in_(("qualified", "proposal")),
+        Opportunity.account_id.not_in([a for a, _ in top[:1]]))
+        .order_by(Opportunity.amount.desc(), Opportunity.id).limit(1))
+    if deal is None:
+        return
+    promises = ("Send last year's usage data", "Set up the meeting with their CFO",
+                "Share the requirements document")
+    for weeks, promised in zip((9, 6, 3), promises, strict=True):
+        held = _days_ago(now, 7 * weeks)
+        visit = Meeting(account_id=deal.account_id, user_id=rep.id, opportunity_id=deal.id,
+                        started_at=held, kind="in_person", duration_minutes=45,
+                        initiated_by="us", notes="Walked them through the proposal again.",
+                        created_at=held)
+        session.add(visit)
+        session.flush()
+        account = session.get(Account, deal.account_id)
+        if account.last_touch_at is None or account.last_touch_at < held:
+            account.last_touch_at = held
+        session.add(Commitment(account_id=deal.account_id, meeting_id=visit.id, party="theirs",
+                               description=promised, due_on=(held + timedelta(days=7)).date(),
+                               kept=False, resolved_at=held + timedelta(days=10),
+                               created_at=held))
 
 
 def _add_months(day: date, months: int) -> date:

@@ -59,7 +59,9 @@ REPLAYABLE_WRITES = {"meetings.new", "notes.new", "notes.file", "opportunities.u
                      # check-in / check-out (issue 15 item 3)
                      "checkins.check_in", "checkins.check_out", "checkins.resolve",
                      # people across companies and old lists (issue 14)
-                     "people.move", "people.touch", "people.mark"}
+                     "people.move", "people.touch", "people.mark",
+                     # vendor pals and intel (issue 14 item 3)
+                     "intel.new", "intel.pals", "intel.pal_meeting"}
 
 
 def _password_change_first():

@@ -56,11 +56,15 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          "success.renewals_list",
          "accounts.near", "accounts.map",  # issue 15: near me offline; the map says it needs signal
          # keep in touch, old list, the move form (issue 14)
-         "people.index", "people.old", "people.move")
+         "people.index", "people.old", "people.move",
+         # vendor pals and the vendor-pal meeting form (issue 14 item 3)
+         "intel.pals", "intel.pal_meeting")
 # The forms of which the phone keeps one copy for every account or record (see
 # service_worker/routes.js): the page fills in what it is for from the address.
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",
-                 "accounts.pending", "opportunities.pending", "people.move")
+                 "accounts.pending", "opportunities.pending", "people.move",
+                 # a vendor-pal meeting with any ?pal_id= (offline the rep picks the pal)
+                 "intel.pal_meeting")
 # The forms opened from an account's page, kept per account so that offline they carry the
 # account (and its contacts, deals) exactly as online. The most recently touched accounts
 # first; beyond the cap the generic form takes the account from the address (briefcase.js).

@@ -49,6 +49,8 @@
     checkin: 'Check-in', checkout: 'Check-out', checkin_close: 'Check-in closed',
     // people across companies and old lists (issue 14)
     move: 'Moved to another company', touch: 'Touch', old_list: 'Old list',
+    // vendor pals and intel (issue 14)
+    intel: 'Intel', pal: 'New vendor pal', pal_meeting: 'Vendor-pal meeting',
   };
   const STATE_LABELS = {
     pending: 'pending', sending: 'sending', 'needs-attention': 'needs attention',

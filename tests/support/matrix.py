@@ -107,6 +107,11 @@ RULES: dict[str, str] = {
     "pipeline.one_to_one_this_week": "a_side",
     "pipeline.one_to_one": "a_side",
     "pipeline.post_intel": "a_team_manager",
+    "pipeline.one_sided": "a_side",  # rep A's one-sided deals (the one-to-one's section)
+    # vendor pals and intel (issue 14 item 3): intel on A's account; a user's own pals
+    "intel.new": "a_side",
+    "intel.pals": "signed_in",
+    "intel.pal_meeting": "signed_in",
     "pipeline.settings": "manager_or_admin",
     "pipeline.add_item": "manager_or_admin",
     "pipeline.retire_item": "manager_or_admin",
@@ -238,6 +243,7 @@ DATA = {
     "people.move": lambda w: {"contact_id": w.contact.id},
     "people.touch": lambda w: {"contact_id": w.contact.id, "kind": "call"},
     "people.mark": lambda w: {"account_id": w.old_lead.id, "action": "snooze"},
+    "intel.new": lambda w: {"account_id": w.account.id, "body": "Their CIO is leaving"},
 }
 
 

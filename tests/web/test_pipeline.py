@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.models import (
     ForecastOverride,
     ForecastSubmission,
-    MarketIntel,
+    Intel,
     Meeting,
     Opportunity,
     OpportunityChange,
@@ -294,7 +294,7 @@ def test_one_to_one_notes_and_intel_are_shared_with_the_rep(client, make, login,
                 data={"body": "Competitor X raised prices 15%", "audience": "team"})
     client.post(f"/pipeline/one-to-ones/{rep.id}/2026-11-23/intel",
                 data={"body": "Your contact at Acme moved to Beta", "audience": "rep"})
-    assert db.session.query(MarketIntel).count() == 2
+    assert db.session.query(Intel).count() == 2
     client.post("/logout")
 
     login(rep)

@@ -242,7 +242,7 @@ CASES = {
         "manager", lambda w: f"/pipeline/one-to-ones/{w.rep.id}/2026-11-23/intel",
         lambda w: {"body": st.sampled_from(["Acme is hiring", "Ümlaut news"]),
                    "audience": st.sampled_from(["rep", "team"])},
-        {"market_intel": {1}}, required=("body",)),
+        {"intel_items": {1}}, required=("body",)),
 }
 
 

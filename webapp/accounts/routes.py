@@ -34,6 +34,7 @@ from webapp.queries.capture import find_by_client_id, similar_accounts
 from webapp.queries.success import success_of
 from webapp.queries.checkins import open_checkin, visit_state
 from webapp.queries.relationships import arrivals
+from webapp.queries.intel import account_intel_section
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.security import csp_with_tiles
 from webapp.sessions import login_required
@@ -122,11 +123,13 @@ def detail(account_id: int):
     page = account_page(db.session, account)
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
+    today = local_today(g.user.timezone)
     success = success_of(db.session, account) if account.status == "customer" else None
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=local_today(g.user.timezone), success=success,
+                  directions=directions, today=today, success=success,
                   visit=visit_state(open_checkin(db.session, g.user), utcnow()),
-                  arrivals=arrivals(db.session, account))
+                  arrivals=arrivals(db.session, account),
+                  intel=account_intel_section(db.session, account, today))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -4,13 +4,13 @@ from webapp.models.audit import AuditEvent
 from webapp.models.base import Base, new_uuid
 from webapp.models.checkins import CheckIn
 from webapp.models.calendar import DRAFT_STATUSES, CalendarFeed, MeetingDraft
+from webapp.models.intel import Intel, PalMeeting, VendorPal
 from webapp.models.imports import IMPORT_STATUSES, ImportJob, ImportUndo
 from webapp.models.people import ROLES, Quota, TeamSettings, Territory, User
 from webapp.models.pipeline import (
     METHODOLOGIES,
     ForecastOverride,
     ForecastSubmission,
-    MarketIntel,
     OneToOne,
     PipelineSettings,
     QualificationAnswer,
@@ -55,7 +55,7 @@ __all__ = [
     "FORECAST_LABELS", "MEETING_INITIATOR_LABELS", "MEETING_INITIATORS",
     "MEETING_KIND_LABELS", "MEETING_KINDS", "OPEN_STAGES", "STAGE_LABELS",
     "STAGES", "Commitment", "DealClosure", "Meeting", "Note", "Opportunity", "OpportunityChange",
-    "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "MarketIntel", "OneToOne",
+    "METHODOLOGIES", "ForecastOverride", "ForecastSubmission", "OneToOne",
     "PipelineSettings", "QualificationAnswer", "QualificationItem", "QualificationOverride",
     "ChangePlan", "PlanAssignment", "TerritoryOverride", "TerritoryRule",
     "RateLimitCounter", "UserSession",
@@ -66,4 +66,5 @@ __all__ = [
     "CheckIn",
     "DRAFT_STATUSES", "CalendarFeed", "MeetingDraft",
     "TOUCH_KINDS", "TOUCH_KIND_LABELS", "ContactPosition", "KeepInTouch", "OldListMark", "Touch",
+    "Intel", "PalMeeting", "VendorPal",
 ]

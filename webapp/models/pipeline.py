@@ -1,4 +1,5 @@
-"""Pipeline truth: qualification answers, forecasts, one-to-ones and market intel."""
+"""Pipeline truth: qualification answers, forecasts and one-to-ones (market intel is an
+`Intel` item without an account: webapp/models/intel.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -145,16 +146,3 @@ class OneToOne(Base):
 
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
 
-
-class MarketIntel(Base):
-    """News a manager shares: with one rep, or (rep_id empty) with their whole team."""
-
-    __tablename__ = "market_intel"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    rep_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-
-    author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -31,6 +31,7 @@ from webapp.queries.access import (
     opportunity_by_ref,
 )
 from webapp.queries.capture import opportunity_by_client_id
+from webapp.queries.effort import deal_effort
 from webapp.queries.meeting_form import picker_choices
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.services.deals import close_deal, reopen_deal
@@ -94,7 +95,8 @@ def _render_detail(opportunity: Opportunity, form: OpportunityUpdateForm, status
                   can_reopen=closure is not None and can_reopen(closure.closed_at, utcnow()),
                   reopen_until=reopen_until, reopen_form=_reopen_form(),
                   reopen_error=reopen_error, loss_reasons=LOSS_REASON_LABELS,
-                  tz=g.user.timezone)
+                  tz=g.user.timezone,
+                  effort=deal_effort(db.session, opportunity.id, local_today(g.user.timezone)))
 
 
 @bp.get("/<int:opportunity_id>")

@@ -28,6 +28,7 @@ from webapp.queries import access
 from webapp.queries import pipeline_settings
 from webapp.queries import pipeline_pages as pages
 from webapp.queries.success import effort_rows
+from webapp.queries.effort import flag_one_sided, one_sided_deals
 from webapp.services import pipeline as service
 from webapp.sessions import login_required, role_required
 
@@ -59,7 +60,10 @@ def rep_pipeline(rep_id: int):
 
 def _pipeline_page(rep):
     view = pages.my_pipeline(g.user, rep)
-    return render("pipeline/mine.html", "pipeline/_mine.html", view=view, effort=_effort(rep))
+    shown = [(d.id, d.name, d.account_name) for d, _ in view.deals if d.account_visible]
+    one_sided = flag_one_sided(db.session, shown, local_today(g.user.timezone))
+    return render("pipeline/mine.html", "pipeline/_mine.html", view=view, effort=_effort(rep),
+                  one_sided=one_sided)
 
 
 def _effort(rep):
@@ -260,6 +264,17 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
                                data={"notes": view.record.notes if view.record else ""})
     return render("pipeline/one_to_one.html", "pipeline/_one_to_one.html", status=status,
                   view=view, notes_form=notes_form, intel_form=intel or intel_form(g.user))
+
+
+@bp.get("/reps/<int:rep_id>/one-sided")
+@login_required
+def one_sided(rep_id: int):
+    """The rep's one-sided deals (equality of effort): a section the one-to-one loads after
+    the page (it has spent its query budget), or a page of its own without JS."""
+    rep = access.get_visible_rep(g.user, rep_id)
+    deals = one_sided_deals(db.session, g.user, rep.id, local_today(g.user.timezone))
+    return render("pipeline/one_sided.html", "pipeline/_one_sided.html", rep=rep,
+                  one_sided=deals, show_none=True)
 
 
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")

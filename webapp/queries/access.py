@@ -30,6 +30,7 @@ from webapp.models import (
     Opportunity,
     Territory,
     User,
+    VendorPal,
 )
 from webapp.routing import MAX_DATABASE_ID
 
@@ -137,6 +138,17 @@ def get_own_note(user: User, note_id: int) -> Note:
     if note is None:
         abort(404)
     return note
+
+
+def get_own_pal(user: User, pal_id: int) -> VendorPal:
+    """The user's own vendor pal, or 404 (a rep keeps their pals to themselves)."""
+    if not 0 < pal_id <= MAX_DATABASE_ID:
+        abort(404)
+    pal = db.session.scalar(select(VendorPal).where(VendorPal.id == pal_id,
+                                                    VendorPal.user_id == user.id))
+    if pal is None:
+        abort(404)
+    return pal
 
 
 def get_visible_meeting(user: User, meeting_id: int) -> Meeting:

@@ -5,21 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, select
 
 from webapp.extensions import db
 from webapp.models import (
     OPEN_STAGES,
     Account,
     Commitment,
-    MarketIntel,
+    Intel,
     OneToOne,
     Opportunity,
     OpportunityChange,
     User,
 )
 from webapp.queries.access import account_visibility
+from webapp.queries.intel import market_news
 
 # --- one-to-ones ------------------------------------------------------------------------------
 
@@ -113,13 +113,7 @@ def commitments_owed(viewer: User, rep_id: int, limit: int = 15) -> list[tuple[C
         .limit(limit)).all())
 
 
-def intel_feed(rep: User, limit: int = 15) -> list[MarketIntel]:
+def intel_feed(rep: User, limit: int = 15) -> list[Intel]:
     """Market intel for a rep: shared with them, with their manager's whole team, or by an
     admin with every rep (a post without a rep is for everyone its author leads)."""
-    by_admin = MarketIntel.author_id.in_(select(User.id).where(User.role == "admin"))
-    leader = or_(MarketIntel.author_id == rep.manager_id, by_admin) if rep.manager_id else by_admin
-    for_all = and_(MarketIntel.rep_id.is_(None), leader)
-    return list(db.session.scalars(
-        select(MarketIntel).where(or_(MarketIntel.rep_id == rep.id, for_all))
-        .order_by(MarketIntel.created_at.desc(), MarketIntel.id.desc()).limit(limit)
-        .options(joinedload(MarketIntel.author))))
+    return market_news(db.session, rep, limit)

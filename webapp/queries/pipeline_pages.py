@@ -23,7 +23,7 @@ from webapp.domain.pipeline_metrics import (
     ReverseFunnel,
 )
 from webapp.extensions import db
-from webapp.models import ForecastOverride, ForecastSubmission, MarketIntel, OneToOne, User
+from webapp.models import ForecastOverride, ForecastSubmission, Intel, OneToOne, User
 from webapp.queries import access
 from webapp.queries import forecasts
 from webapp.queries import one_to_ones as weekly
@@ -364,7 +364,7 @@ class OneToOnePage:
     plan: list[weekly.PlanAccount]
     changes: list[weekly.DealChange]
     commitments: list
-    intel: list[MarketIntel]
+    intel: list[Intel]
     previous_week: date
     next_week: date
 

@@ -29,7 +29,7 @@ from webapp.models import (
     OPEN_STAGES,
     ForecastOverride,
     ForecastSubmission,
-    MarketIntel,
+    Intel,
     OneToOne,
     Opportunity,
     OpportunityChange,
@@ -285,17 +285,18 @@ def save_one_to_one_notes(session: Session, author: User, rep: User, week: date,
 
 
 def post_market_intel(session: Session, author: User, *, body: str,
-                      rep: User | None = None) -> MarketIntel:
+                      rep: User | None = None) -> Intel:
     """Share news with one rep, or, when `rep` is None, with everyone the author leads: a
     manager's own team, or every rep when the author is an admin (see
-    `webapp.queries.one_to_ones.intel_feed`)."""
+    `webapp.queries.intel.market_news_scope`). It is intel without an account."""
     body = body.strip()
     if not body:
         raise PipelineError("body", "Write the news to share.")
     if len(body) > 2000:
         raise PipelineError("body", "Keep it under 2,000 characters.")
-    post = MarketIntel(author_id=author.id, rep_id=rep.id if rep else None, body=body,
-                       created_at=utcnow())
+    now = utcnow()
+    post = Intel(user_id=author.id, rep_id=rep.id if rep else None, body=body,
+                 learned_on=now.date(), source_text="", created_at=now)
     session.add(post)
     session.flush()
     return post

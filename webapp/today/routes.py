@@ -6,6 +6,7 @@ from flask import Blueprint, g, render_template
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.htmx import render
+from webapp.queries.intel import news_for_today
 from webapp.queries.today import today_page
 from webapp.sessions import login_required
 
@@ -15,9 +16,10 @@ bp = Blueprint("today", __name__)
 @bp.get("/")
 @login_required
 def index():
-    page = today_page(db.session, g.user, local_today(g.user.timezone))
+    today = local_today(g.user.timezone)
+    page = today_page(db.session, g.user, today)
     return render("today/index.html", "today/_sections.html", day=page,
-                  show_owner=not g.user.is_rep)
+                  show_owner=not g.user.is_rep, news=news_for_today(db.session, g.user, today))
 
 
 @bp.get("/more")
