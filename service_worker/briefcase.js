@@ -106,8 +106,11 @@
     report();
     let failed = 0;
     const size = list.packSize || 50;
-    const packs = [];
-    for (let i = 0; i < stale.length; i += size) packs.push(stale.slice(i, i + size));
+    // The first pack is small and holds the pages without a version (Today, the lists and
+    // their index, the forms: listed first), so they are on the phone within a moment.
+    const first = Math.min(size, Math.max(1, stale.filter((path) => !versions[path]).length));
+    const packs = stale.length ? [stale.slice(0, first)] : [];
+    for (let i = first; i < stale.length; i += size) packs.push(stale.slice(i, i + size));
 
     async function worker() {
       while (packs.length) {
