@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g, render_template, request, url_for
 
+from webapp.extensions import db
 from webapp.sessions import login_required
 
 bp = Blueprint("pwa", __name__)
@@ -259,7 +260,7 @@ def briefcase_manifest():
     from webapp.queries.briefcase import briefcase_ids, unfiled_note_ids
     from webapp.queries.meeting_form import meeting_ids_with_open_commitments
 
-    account_ids, opportunity_ids = briefcase_ids(g.user)
+    account_ids, opportunity_ids = briefcase_ids(db.session, g.user)
     endpoints = current_app.view_functions
     pages = [url_for(name) for name in PAGES if name in endpoints]
     pages += [url_for("accounts.detail", account_id=i) for i in account_ids]
@@ -268,10 +269,10 @@ def briefcase_manifest():
               for name in forms]
     if "notes.file" in endpoints:
         pages += [url_for("notes.file", note_id=i)
-                  for i in unfiled_note_ids(g.user, UNFILED_NOTES_CAP)]
+                  for i in unfiled_note_ids(db.session, g.user, UNFILED_NOTES_CAP)]
     if "meetings.detail" in endpoints:
         pages += [url_for("meetings.detail", meeting_id=i)
-                  for i in meeting_ids_with_open_commitments(g.user)]
+                  for i in meeting_ids_with_open_commitments(db.session, g.user)]
     if "opportunities.detail" in endpoints:
         pages += [url_for("opportunities.detail", opportunity_id=i) for i in opportunity_ids]
     else:

@@ -162,7 +162,7 @@ def audit():
     before = request.args.get("before", type=int)
     action = (request.args.get("action") or "").strip()[:64] or None
     rows = db.session.execute(audit_events(before, action)).all()
-    users, accounts = names_for(*mentioned_ids(row.AuditEvent for row in rows))
+    users, accounts = names_for(db.session, *mentioned_ids(row.AuditEvent for row in rows))
     lines = [(row.AuditEvent, describe(row.AuditEvent, row.actor_name, row.actor_email,
                                        row.target_name, users, accounts)) for row in rows]
     return render_template("admin/audit.html", lines=lines, action=action or "",

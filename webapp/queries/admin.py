@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, String, and_, cast, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
-from webapp.extensions import db
 from webapp.models import Account, AuditEvent, User
 
 AUDIT_PAGE_SIZE = 100
@@ -35,11 +34,12 @@ def audit_events(before_id: int | None = None, action: str | None = None) -> Sel
     return query
 
 
-def names_for(user_ids: set[int], account_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+def names_for(session: Session, user_ids: set[int], account_ids: set[int]) -> tuple[dict[int, str],
+              dict[int, str]]:
     """Names of the users and accounts an audit page mentions (two bounded queries at most)."""
-    users = dict(db.session.execute(
+    users = dict(session.execute(
         select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
-    accounts = dict(db.session.execute(
+    accounts = dict(session.execute(
         select(Account.id, Account.name).where(Account.id.in_(account_ids))).all()) \
         if account_ids else {}
     return users, accounts
