@@ -9,10 +9,8 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from webapp.clock import local_today
 from webapp.domain import pipeline_metrics as metrics
 from webapp.domain.checklists import METHODOLOGY_LABELS, checklist_status
-from webapp.domain.stages import FUNNEL_LABELS
 from webapp.extensions import db
 from webapp.htmx import render
-from webapp.models import STAGE_LABELS
 from webapp.pipeline import charts
 from webapp.pipeline.forms import (
     ChecklistItemForm,
@@ -32,11 +30,6 @@ from webapp.sessions import login_required, role_required
 bp = Blueprint("pipeline", __name__, url_prefix="/pipeline")
 MANAGERS = ("manager", "admin")
 WINDOWS = (6, 12, 18, 24)
-
-
-@bp.context_processor
-def _labels():
-    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": FUNNEL_LABELS}
 
 
 # --- My pipeline and the farming algorithm --------------------------------------------------
