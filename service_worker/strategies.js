@@ -59,17 +59,35 @@
     return new Response(marked, { status: cached.status, statusText: cached.statusText, headers });
   }
 
+  async function storeQuietly(store, response) {
+    try {
+      await store(response);
+    } catch (error) {
+      console.warn('Groundwork: not stored', error);
+    }
+  }
+
   /* Network first: the network's answer if it comes within `timeoutMs` (stored by
    * `store(response)` when that says so), else the cached copy from `lookup()`, else keep
    * waiting for the network, else `fallback()`. A late answer still refreshes the cache. */
   async function networkFirst(event, { timeoutMs, store, lookup, present, fallback }) {
     let saving = Promise.resolve();
-    const network = fetch(event.request).then((response) => {
-      saving = store(response.clone()).catch((error) => console.warn('Groundwork: not stored', error));
-      return response;
-    });
-    const settled = network.catch(() => null);
-    event.waitUntil(settled.then(() => saving));
+    // The network's answer, or null when it fails; storing it starts as soon as it comes.
+    const fromNetwork = async () => {
+      try {
+        const response = await fetch(event.request);
+        saving = storeQuietly(store, response.clone());
+        return response;
+      } catch (error) {
+        return null;
+      }
+    };
+    const settled = fromNetwork();
+    const finish = async () => {
+      await settled;
+      await saving;
+    };
+    event.waitUntil(finish());
 
     const first = await Promise.race([settled, sleep(timeoutMs)]);
     if (first && first.status < 500) return first;

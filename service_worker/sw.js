@@ -13,8 +13,17 @@
   let markActivated;
   const activated = new Promise((resolve) => { markActivated = resolve; });
 
+  async function takeOver() {
+    try {
+      await GW.caches.cleanUp();
+      await self.clients.claim();
+    } finally {
+      markActivated();
+    }
+  }
+
   self.addEventListener('activate', (event) => {
-    event.waitUntil(GW.caches.cleanUp().then(() => self.clients.claim()).finally(markActivated));
+    event.waitUntil(takeOver());
   });
 
   self.addEventListener('fetch', (event) => {
@@ -35,9 +44,15 @@
 
   // Messages from pages: {type, ...} with a MessagePort to answer on (ports[0]).
   const messages = {
-    'hello': ({ user }) => GW.caches.setUser(user).then(() => ({ version: BUILD.version })),
+    'hello': async ({ user }) => {
+      await GW.caches.setUser(user);
+      return { version: BUILD.version };
+    },
     'version': () => ({ version: BUILD.version }),
-    'claim': () => self.clients.claim().then(() => ({ claimed: true })),
+    'claim': async () => {
+      await self.clients.claim();
+      return { claimed: true };
+    },
     'outbox-replaying': () => ({ replaying: outboxReplaying() }),
     // Never in the middle of a replay: take the outbox's lock if it is free and keep it until
     // this worker is active, so no replay can start while the old worker is being replaced.
@@ -55,11 +70,17 @@
         (lock ? activate() : { activated: false, reason: 'replaying' }));
     },
     'briefcase-status': ({ user }) => GW.briefcase.status(user),
-    'briefcase-fill': ({ user }, port) => GW.briefcase.fill(user, (progress) => {
-      if (port) port.postMessage({ type: 'progress', progress });
-    }).then((summary) => ({ summary })),
-    'briefcase-wipe': () => GW.briefcase.wipe().then(() => ({ wiped: true })),
-    'briefcase-list': () => GW.briefcase.list().then((pages) => ({ pages })),
+    'briefcase-fill': async ({ user }, port) => {
+      const summary = await GW.briefcase.fill(user, (progress) => {
+        if (port) port.postMessage({ type: 'progress', progress });
+      });
+      return { summary };
+    },
+    'briefcase-wipe': async () => {
+      await GW.briefcase.wipe();
+      return { wiped: true };
+    },
+    'briefcase-list': async () => ({ pages: await GW.briefcase.list() }),
   };
 
   self.addEventListener('message', (event) => {
@@ -67,10 +88,18 @@
     const port = event.ports && event.ports[0];
     const handler = messages[data.type];
     if (!handler) return;
-    const answered = Promise.resolve()
-      .then(() => handler(data, port))
-      .then((result) => port && port.postMessage(Object.assign({ type: 'done' }, result)))
-      .catch((error) => port && port.postMessage({ type: 'error', message: String(error.message || error) }));
-    event.waitUntil(answered);
+    const answer = async () => {
+      // The handler runs once this listener has returned (a microtask later), as it always
+      // has: run inside the listener, "Update now" after a replay never took over
+      // (tests/browser/test_offline_reading.py).
+      await Promise.resolve();
+      try {
+        const result = await handler(data, port);
+        if (port) port.postMessage(Object.assign({ type: 'done' }, result));
+      } catch (error) {
+        if (port) port.postMessage({ type: 'error', message: String(error.message || error) });
+      }
+    };
+    event.waitUntil(answer());
   });
 })(self.GW = self.GW || {}, self.GW_BUILD);

@@ -23,8 +23,8 @@ from flask import g, has_app_context
 
 from webapp.clock import local_today, to_local
 from webapp.domain.csv_mapping import ENCODING_LABELS
+from webapp.domain.stages import FUNNEL_LABELS, STAGE_LABELS
 from webapp.domain.success import HEALTH_LABELS
-from webapp.models import STAGE_LABELS
 
 LOCALE = "en_US"
 DAY = "EEE MMM d"          # Mon Nov 23
@@ -214,6 +214,16 @@ def thousands(number: int) -> str:
     """12,000: counts of rows are read at a glance."""
     return f"{number or 0:,}"
 
+def stage_label(stage: str) -> str:
+    """'First meeting', 'Negotiation': a deal's stage as the pages name it."""
+    return STAGE_LABELS.get(stage, stage)
+
+
+def funnel_label(level: str) -> str:
+    """'First meetings', 'Proposals': a level of the farming algorithm's funnel."""
+    return FUNNEL_LABELS.get(level, level)
+
+
 def encoding_label(encoding: str) -> str:
     return ENCODING_LABELS.get(encoding, encoding)
 
@@ -275,6 +285,8 @@ FILTERS = {
     "ratio": ratio,
     "thousands": thousands,
     "encoding_label": encoding_label,
+    "stage_label": stage_label,
+    "funnel_label": funnel_label,
     "import_progress": import_progress,
     "import_status": import_status,
     "change_field": change_field,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, g, render_template, request, url_for
 
+from webapp.extensions import db
 from webapp.sessions import login_required
 
 bp = Blueprint("pwa", __name__)
@@ -275,7 +276,6 @@ def briefcase_manifest():
     start with a key of the render (deploy, templates, the rep's time zone and today), so after a
     deploy and once a day everything is fetched afresh."""
     from webapp.clock import utcnow
-    from webapp.extensions import db
     from webapp.queries.briefcase import briefcase_versions, unfiled_note_ids
     from webapp.queries.meeting_form import meeting_ids_with_open_commitments
 
@@ -295,10 +295,10 @@ def briefcase_manifest():
               for name in forms]
     if "notes.file" in endpoints:
         pages += [url_for("notes.file", note_id=i)
-                  for i in unfiled_note_ids(g.user, UNFILED_NOTES_CAP)]
+                  for i in unfiled_note_ids(db.session, g.user, UNFILED_NOTES_CAP)]
     if "meetings.detail" in endpoints:
         pages += [url_for("meetings.detail", meeting_id=i)
-                  for i in meeting_ids_with_open_commitments(g.user)]
+                  for i in meeting_ids_with_open_commitments(db.session, g.user)]
     if "opportunities.detail" in endpoints:
         pages += [versioned(url_for("opportunities.detail", opportunity_id=i), v)
                   for i, v in opportunities]

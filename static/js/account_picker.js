@@ -12,20 +12,21 @@
 
   // The territory index the briefcase keeps (/accounts/index.json: the whole territory, not
   // the first page of the list). Accepting HTML too makes the worker answer from its copy.
-  function savedTerritory() {
-    if (territory) return Promise.resolve(territory);
-    return fetch(search.getAttribute('data-offline-list'),
-      { credentials: 'same-origin', headers: { Accept: 'application/json, text/html;q=0.1' } })
-      .then(response => response.ok ? response.json() : { rows: [] })
-      .then(index => {
-        territory = (index.rows || []).map(row => ({
-          id: String(row[0]),
-          name: row[1] || '',
-          city: row[2] || ''
-        }));
-        return territory;
-      })
-      .catch(() => []);
+  async function savedTerritory() {
+    if (territory) return territory;
+    try {
+      const response = await fetch(search.getAttribute('data-offline-list'),
+        { credentials: 'same-origin', headers: { Accept: 'application/json, text/html;q=0.1' } });
+      const index = response.ok ? await response.json() : { rows: [] };
+      territory = (index.rows || []).map(row => ({
+        id: String(row[0]),
+        name: row[1] || '',
+        city: row[2] || ''
+      }));
+      return territory;
+    } catch (error) {
+      return [];
+    }
   }
 
   function label(row) { return row.city ? row.name + ' · ' + row.city : row.name; }
@@ -54,17 +55,16 @@
     box.replaceChildren.apply(box, items);
   }
 
-  function searchSaved() {
+  async function searchSaved() {
     const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-    savedTerritory().then(rows => {
-      const found = rows.filter(row => {
-        const text = (row.name + ' ' + row.city).toLowerCase();
-        return words.length && words.every(w => text.indexOf(w) >= 0);
-      });
-      show(found, found.length ? 'Saved on this phone, matching “' + search.value.trim() + '”'
-        : (words.length ? 'No saved account matches “' + search.value.trim() + '”'
-          : 'Type a few letters of the name'));
+    const rows = await savedTerritory();
+    const found = rows.filter(row => {
+      const text = (row.name + ' ' + row.city).toLowerCase();
+      return words.length && words.every(w => text.indexOf(w) >= 0);
     });
+    show(found, found.length ? 'Saved on this phone, matching “' + search.value.trim() + '”'
+      : (words.length ? 'No saved account matches “' + search.value.trim() + '”'
+        : 'Type a few letters of the name'));
   }
 
   search.addEventListener('htmx:beforeOnLoad', event => {
@@ -82,17 +82,20 @@
     input.checked = true;
     if (window.htmx) window.htmx.trigger(document.getElementById('account-choices'), 'change');
   }
+  // The account the page was opened for, from the saved territory when the form did not offer it.
+  async function offerWanted() {
+    const rows = await savedTerritory();
+    const row = rows.filter(r => r.id === wanted)[0];
+    if (!row) return;
+    show([row], 'Chosen on the account page', wanted);
+    choose(document.querySelector('#account-choices input:checked'));
+  }
   if (wanted && !document.querySelector('#account-choices input:checked')) {
     const offered = document.querySelector('#account-choices input[value="' + CSS.escape(wanted) + '"]');
     if (offered) {
       choose(offered);
     } else {
-      savedTerritory().then(rows => {
-        const row = rows.filter(r => r.id === wanted)[0];
-        if (!row) return;
-        show([row], 'Chosen on the account page', wanted);
-        choose(document.querySelector('#account-choices input:checked'));
-      });
+      offerWanted();
     }
   }
 })();

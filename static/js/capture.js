@@ -121,59 +121,64 @@
     return (kept.length ? kept : words).join(' ');
   }
 
-  function offlineDuplicates(form) {
+  // The saved copy of `url` read by `read` (its JSON or text), or `fallback` when none is kept.
+  async function savedCopy(url, read, fallback) {
+    try {
+      const hit = await caches.match(url, { ignoreVary: true });
+      return hit ? await read(hit) : fallback;
+    } catch (error) {
+      return fallback;
+    }
+  }
+
+  async function offlineDuplicates(form) {
     const name = (form.querySelector('[name="name"]') || {}).value || '';
     const key = companyKey(name);
     // The territory index the briefcase keeps: the whole territory, not the list's first page.
-    const lookup = key && window.caches
-      ? caches.match(INDEX_URL, { ignoreVary: true }).then(hit => hit ? hit.json() : null).catch(() => null)
-      : Promise.resolve(null);
-    Promise.all([lookup, Outbox.all()]).then(both => {
-      const found = [];
-      const index = both[0] || { rows: [] };
-      (index.rows || []).forEach(row => {
-        if (companyKey(row[1]) === key) {
-          found.push({ href: index.detail + row[0], name: row[1],
-            detail: [row[2], row[3]].filter(Boolean).join(' · ') });
-        }
-      });
-      pendingAccounts(both[1]).forEach(p => {
-        if (companyKey(p.name) === key) found.push({ href: pendingPage(p.id), name: p.name, detail: 'on this phone' });
-      });
-      form.setAttribute('data-duplicates-checked', '');
-      if (!found.length) { form.requestSubmit(); return; }
-      offer(form, found);
+    const lookup = key && window.caches ? savedCopy(INDEX_URL, hit => hit.json(), null) : null;
+    const [saved, entries] = await Promise.all([lookup, Outbox.all()]);
+    const found = [];
+    const index = saved || { rows: [] };
+    (index.rows || []).forEach(row => {
+      if (companyKey(row[1]) === key) {
+        found.push({ href: index.detail + row[0], name: row[1],
+          detail: [row[2], row[3]].filter(Boolean).join(' · ') });
+      }
     });
+    pendingAccounts(entries).forEach(p => {
+      if (companyKey(p.name) === key) found.push({ href: pendingPage(p.id), name: p.name, detail: 'on this phone' });
+    });
+    form.setAttribute('data-duplicates-checked', '');
+    if (!found.length) { form.requestSubmit(); return; }
+    offer(form, found);
   }
 
   // A person with the same e-mail at this account (its saved page) or made on this phone.
-  function offlineContactDuplicates(form) {
+  async function offlineContactDuplicates(form) {
     const email = ((form.querySelector('[name="email"]') || {}).value || '').trim().toLowerCase();
     const account = (form.querySelector('[name="account_id"]') || {}).value || '';
     const page = email && /^\d+$/.test(account) && window.caches
-      ? caches.match(path('account', account), { ignoreVary: true }).then(hit => hit ? hit.text() : '').catch(() => '')
-      : Promise.resolve('');
-    Promise.all([page, Outbox.all()]).then(both => {
-      const found = [];
-      if (email) {
-        const doc = new DOMParser().parseFromString(both[0] || '', 'text/html');
-        Array.prototype.forEach.call(doc.querySelectorAll('a[data-contact-edit]'), a => {
-          if ((a.getAttribute('data-email') || '').trim().toLowerCase() === email) {
-            found.push({ href: path('account', account) + '#contacts', name: a.getAttribute('data-name'),
-              detail: [a.getAttribute('data-title'), a.getAttribute('data-email')].filter(Boolean).join(' · ') });
-          }
-        });
-        mine(both[1]).forEach(e => {
-          const v = valuesOf(e);
-          if (e.kind === 'contact' && (v.email || '').trim().toLowerCase() === email) {
-            found.push({ href: path('syncPending') + '#entry-' + e.id, name: v.name, detail: v.email + ' · on this phone' });
-          }
-        });
-      }
-      form.setAttribute('data-duplicates-checked', '');
-      if (!found.length) { form.requestSubmit(); return; }
-      offer(form, found);
-    });
+      ? savedCopy(path('account', account), hit => hit.text(), '') : '';
+    const [html, entries] = await Promise.all([page, Outbox.all()]);
+    const found = [];
+    if (email) {
+      const doc = new DOMParser().parseFromString(html || '', 'text/html');
+      Array.prototype.forEach.call(doc.querySelectorAll('a[data-contact-edit]'), a => {
+        if ((a.getAttribute('data-email') || '').trim().toLowerCase() === email) {
+          found.push({ href: path('account', account) + '#contacts', name: a.getAttribute('data-name'),
+            detail: [a.getAttribute('data-title'), a.getAttribute('data-email')].filter(Boolean).join(' · ') });
+        }
+      });
+      mine(entries).forEach(e => {
+        const v = valuesOf(e);
+        if (e.kind === 'contact' && (v.email || '').trim().toLowerCase() === email) {
+          found.push({ href: path('syncPending') + '#entry-' + e.id, name: v.name, detail: v.email + ' · on this phone' });
+        }
+      });
+    }
+    form.setAttribute('data-duplicates-checked', '');
+    if (!found.length) { form.requestSubmit(); return; }
+    offer(form, found);
   }
 
   function offer(form, found) {
@@ -216,7 +221,7 @@
   async function follow(oldRef, newRef) {
     if (!UUID.test(oldRef || '') || !newRef) return;
     const entries = await Outbox.all();
-    await Promise.all(mine(entries).map(e => {
+    await Promise.all(mine(entries).map(async e => {
       let named = false;
       const fields = (e.fields || []).map(pair => {
         if (pair[1] !== oldRef || pair[0] === 'uuid' || pair[0] === 'client_id') return pair;
@@ -229,7 +234,10 @@
       if (e.state === 'needs-attention') {
         Object.assign(patch, { state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: '', screen: '' });
       }
-      return Outbox.update(e.id, patch).catch(() => { /* sent meanwhile */ });
+      try {
+        await Outbox.update(e.id, patch);
+      } catch (error) { /* sent meanwhile */ }
+      return null;
     }));
   }
 
@@ -633,10 +641,11 @@
 
   // form_capture.js sums a form up from its labelled fields, which here include raw account ids.
   function nameTheCaptures(entries) {
-    mine(entries).forEach(entry => {
+    mine(entries).forEach(async entry => {
       if (!CAPTURE_KINDS[entry.kind] || entry.captureSummary) return;
-      Outbox.update(entry.id, { summary: describe(entry, entries).slice(0, 200), captureSummary: true })
-        .catch(() => { /* sent meanwhile: nothing to rename */ });
+      try {
+        await Outbox.update(entry.id, { summary: describe(entry, entries).slice(0, 200), captureSummary: true });
+      } catch (error) { /* sent meanwhile: nothing to rename */ }
     });
   }
 

@@ -354,14 +354,19 @@
   function wait(ms) { return new Promise(resolve => { setTimeout(resolve, ms); }); }
 
   // Offline, only go where the service worker has a copy; otherwise stay and say so.
-  function leaveFor(url, form) {
-    const available = navigator.onLine || !window.caches ? Promise.resolve(true)
-      : caches.match(url, { ignoreVary: true }).then(hit => !!hit, () => false);
-    return available.then(ok => {
-      if (ok) { go(url); return; }
-      startAfresh(form);
-      notice('Saved on this phone. It will be sent when you are back online.');
-    });
+  async function reachable(url) {
+    if (navigator.onLine || !window.caches) return true;
+    try {
+      return !!await caches.match(url, { ignoreVary: true });
+    } catch (error) {
+      return false;
+    }
+  }
+
+  async function leaveFor(url, form) {
+    if (await reachable(url)) { go(url); return; }
+    startAfresh(form);
+    notice('Saved on this phone. It will be sent when you are back online.');
   }
 
   function notice(text) {

@@ -41,7 +41,15 @@
     });
   }
 
-  function refresh() { Outbox.all().then(mark, () => {}); }
+  async function refresh() {
+    let entries;
+    try {
+      entries = await Outbox.all();
+    } catch (error) {
+      return; // the outbox could not be read: nothing to mark
+    }
+    mark(entries);
+  }
   Outbox.subscribe(refresh);
   refresh();
 })();

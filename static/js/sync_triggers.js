@@ -22,13 +22,15 @@
     return outcome;
   }
 
-  document.addEventListener('click', event => {
+  document.addEventListener('click', async event => {
     const target = event.target.closest && event.target.closest('[data-sync-now], [data-outbox-discard]');
     if (!target) return;
     event.preventDefault();
     if (target.hasAttribute('data-sync-now')) {
       target.disabled = true;
-      sync(true).then(() => { target.disabled = false; refresh(); });
+      await sync(true);
+      target.disabled = false;
+      refresh();
     } else if (window.confirm('Discard this change? It has not reached the server and will be lost.')) {
       Outbox.discard(target.getAttribute('data-outbox-discard'));
     }

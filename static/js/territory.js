@@ -168,25 +168,26 @@
       ready();
       return;
     }
+    loadIndex();
+
     // Accepting HTML too makes the service worker treat the index like a page: the network
     // first, the briefcase's saved copy when offline.
-    fetch(list.getAttribute("data-index"), {
-      credentials: "same-origin", headers: { Accept: "application/json, text/html;q=0.1" }
-    })
-      .then(response => {
+    async function loadIndex() {
+      try {
+        const response = await fetch(list.getAttribute("data-index"), {
+          credentials: "same-origin", headers: { Accept: "application/json, text/html;q=0.1" }
+        });
         if (!response.ok) throw new Error("index " + response.status);
-        return response.json();
-      })
-      .then(index => {
+        const index = await response.json();
         complete = index.complete;
         rows = fromIndex(index);
         rows.sort(compare[select.value] || compare.name);
         ready();
-      })
-      .catch(() => {
+      } catch (error) {
         complete = false; // no index: the form and the More link still work
         ready();
-      });
+      }
+    }
   }
 
   function initAll() {

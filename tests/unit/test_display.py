@@ -103,3 +103,12 @@ def test_stored_codes_read_as_words():
     assert error_message(SimpleNamespace(code=418, description="I'm a teapot")) == "I'm a teapot"
     own = SimpleNamespace(code=404, description="", rep_message="Sync the account first.")
     assert error_message(own) == "Sync the account first."
+
+
+def test_stages_and_funnel_levels_read_as_the_pipeline_pages_name_them():
+    from webapp.display import FILTERS, funnel_label, stage_label
+    assert stage_label("first_meeting") == "First meeting"
+    assert stage_label("negotiation") == "Negotiation"
+    assert funnel_label("first_meeting") == "First meetings"
+    assert funnel_label("proposal") == "Proposals"
+    assert FILTERS["stage_label"] is stage_label and FILTERS["funnel_label"] is funnel_label

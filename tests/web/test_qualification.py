@@ -66,7 +66,8 @@ def test_the_managers_number_of_answers_qualifies_and_moves_every_open_deal(clie
                                  .where(AuditEvent.action == "qualification.rule_changed"))
     assert json.loads(event.detail)["answers_needed"] == 2
     # The qualified pipeline is exactly the deals the checklist qualifies.
-    assert qualified_pipeline_by_rep([rep.id], [Q4])[rep.id] == {"USD": [Decimal("40000.00")]}
+    assert qualified_pipeline_by_rep(db.session, [rep.id], [Q4])[rep.id] \
+        == {"USD": [Decimal("40000.00")]}
 
     bad = client.post("/pipeline/settings", data={**SETTINGS, "qualify_answers": "0"})
     assert bad.status_code == 400 and "Enter a number from 1 to 50." in bad.get_data(as_text=True)
@@ -163,4 +164,4 @@ def test_the_demos_qualified_deals_have_the_answers_that_qualify_them(app, clock
             Opportunity.qualified, Opportunity.stage.in_(("qualified", "proposal")))
             .limit(5)).all()
         assert qualified
-        assert all(qualification(i).status.complete for i in qualified)
+        assert all(qualification(db.session, i).status.complete for i in qualified)

@@ -78,11 +78,11 @@ def test_rep_totals_match_the_per_figure_queries(make):
           close_on=date(2026, 11, 4))
 
     ids = [rep.id, quiet.id]
-    totals = q.rep_totals(ids, "USD", [Q3, Q4], [Q3, Q4], [Q4])
+    totals = q.rep_totals(db.session, ids, "USD", [Q3, Q4], [Q3, Q4], [Q4])
     assert totals[rep.id].quotas == [Decimal("5000.00"), Decimal("90000.00")]
-    assert totals[rep.id].won == q.won_by_rep(ids, [Q3, Q4], "USD")[rep.id] \
+    assert totals[rep.id].won == q.won_by_rep(db.session, ids, [Q3, Q4], "USD")[rep.id] \
         == [Decimal("800.00"), Decimal("4000.00")]
-    assert totals[rep.id].pipeline == q.qualified_pipeline_by_rep(ids, [Q4])[rep.id] \
+    assert totals[rep.id].pipeline == q.qualified_pipeline_by_rep(db.session, ids, [Q4])[rep.id] \
         == {"USD": [Decimal("3000.50")], "EUR": [Decimal("700.00")]}
     stages = totals[rep.id].stages
     assert (stages["proposal"].count, stages["proposal"].amount) == (2, Decimal("1000.50"))
@@ -102,10 +102,13 @@ def test_the_one_to_one_reads_its_week_and_the_one_before(make):
                                             (date(2026, 11, 16), "Prep Acme"),
                                             (date(2026, 11, 30), "Later"))])
     db.session.commit()
-    assert one_to_ones.one_to_one_and_previous_week(rep.id, date(2026, 11, 23)) == (None, date(2026, 11, 16))
-    record, previous = one_to_ones.one_to_one_and_previous_week(rep.id, date(2026, 11, 16))
+    assert one_to_ones.one_to_one_and_previous_week(db.session, rep.id, date(2026, 11, 23)) \
+        == (None, date(2026, 11, 16))
+    record, previous = one_to_ones.one_to_one_and_previous_week(db.session, rep.id,
+                                                                date(2026, 11, 16))
     assert record.notes == "Prep Acme" and previous == date(2026, 11, 2)
-    assert one_to_ones.one_to_one_and_previous_week(rep.id, date(2026, 10, 26)) == (None, None)
+    assert one_to_ones.one_to_one_and_previous_week(db.session, rep.id, date(2026, 10, 26)) \
+        == (None, None)
 
 
 def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
@@ -118,7 +121,7 @@ def test_the_territory_plan_lists_top_accounts_with_their_next_steps(make):
     make.opportunity(top, name="Soon deal", next_step="Call", next_step_on=date(2026, 12, 1))
     make.opportunity(top, name="Won deal", stage="won", next_step="x",
                      next_step_on=date(2026, 11, 1), closed_at=datetime(2026, 11, 1))
-    plan = one_to_ones.territory_plan(manager, rep.id, limit=2)
+    plan = one_to_ones.territory_plan(db.session, manager, rep.id, limit=2)
     assert [(a.name, a.next_steps) for a in plan] == [
         ("Top", [("Soon deal", "Call", date(2026, 12, 1)),
                  ("Later deal", "Demo", date(2026, 12, 9))]),
@@ -142,7 +145,7 @@ def test_the_balance_summed_by_the_database_matches_the_per_account_sums(make):
         make.opportunity(account, stage="qualified", qualified=False, amount=Decimal("7"))
         make.opportunity(account, stage="won", qualified=True, amount=Decimal("9"),
                          closed_at=datetime(2026, 11, 1))
-    expected = balance.balance(tq.rep_loads(tq.team_reps(manager),
+    expected = balance.balance(tq.rep_loads(tq.team_reps(db.session, manager),
                                             tq.account_loads(db.session, manager)))
     rows = tq.team_balance(db.session, manager)
     assert rows == expected

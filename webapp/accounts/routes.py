@@ -119,7 +119,7 @@ def map():  # noqa: A001 (the page's name)
 @bp.get("/<int:account_id>")
 @login_required
 def detail(account_id: int):
-    account = get_visible_account(g.user, account_id)
+    account = get_visible_account(db.session, g.user, account_id)
     page = account_page(db.session, account)
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
@@ -144,7 +144,7 @@ def new():
     form = AccountForm()
     client_id = parse_client_id(form.uuid.data)
     if client_id:  # a replay of a write that made its account already: answer as before
-        made = find_by_client_id(Account, client_id)
+        made = find_by_client_id(db.session, Account, client_id)
         if made is not None:
             if made.owner_id != g.user.id:
                 abort(409)
@@ -152,7 +152,7 @@ def new():
     if not form.validate():
         return render_template("accounts/new.html", form=form), 400
     if not form.create_anyway.data:
-        duplicates = similar_accounts(g.user, form.name.data)
+        duplicates = similar_accounts(db.session, g.user, form.name.data)
         if duplicates:
             offered = [(url_for(".detail", account_id=a.id), a.name,
                         " · ".join(p for p in (a.city, a.industry) if p)) for a in duplicates]
@@ -178,7 +178,7 @@ def pending():
     """An account made on this phone, by its client id (?id=). Once it reached the server this
     is its page; before (offline) the saved copy of this page shows it from the phone's
     outbox (static/js/capture.js), with what can be added to it meanwhile."""
-    account = account_by_ref(g.user, request.args.get("id", ""))
+    account = account_by_ref(db.session, g.user, request.args.get("id", ""))
     if account is not None:
         return redirect(url_for(".detail", account_id=account.id))
     return render_template("accounts/pending.html")

@@ -58,7 +58,7 @@ def _show_error(form, error: UserError) -> None:
 @bp.get("/users")
 @role_required("admin")
 def users():
-    rows = db.session.execute(users_for_admin()).all()
+    rows = users_for_admin(db.session)
     return render_template("admin/users.html", rows=rows)
 
 
@@ -161,8 +161,8 @@ def reset_password(user_id: int):
 def audit():
     before = request.args.get("before", type=int)
     action = (request.args.get("action") or "").strip()[:64] or None
-    rows = db.session.execute(audit_events(before, action)).all()
-    users, accounts = names_for(*mentioned_ids(row.AuditEvent for row in rows))
+    rows = audit_events(db.session, before, action)
+    users, accounts = names_for(db.session, *mentioned_ids(row.AuditEvent for row in rows))
     lines = [(row.AuditEvent, describe(row.AuditEvent, row.actor_name, row.actor_email,
                                        row.target_name, users, accounts)) for row in rows]
     return render_template("admin/audit.html", lines=lines, action=action or "",

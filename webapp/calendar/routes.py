@@ -179,7 +179,7 @@ def _ics(body: bytes, name: str) -> Response:
 @bp.get("/meetings/<int:meeting_id>.ics")
 @login_required
 def meeting_ics(meeting_id: int):
-    meeting = get_visible_meeting(g.user, meeting_id)
+    meeting = get_visible_meeting(db.session, g.user, meeting_id)
     return _ics(event_ics(
         uid=f"meeting-{meeting.uuid}@groundwork", stamp=utcnow(),
         summary=f"Meeting: {meeting.account.name}", starts_at=meeting.started_at,
@@ -206,7 +206,7 @@ def draft_ics(draft_id: int):
 @login_required
 def next_step_ics(opportunity_id: int):
     """The deal's next step as an all-day event on its date (today when it has none)."""
-    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    opportunity = get_visible_opportunity(db.session, g.user, opportunity_id)
     on = opportunity.next_step_on or local_today(g.user.timezone)
     step = opportunity.next_step or "Decide the next step"
     return _ics(event_ics(

@@ -24,7 +24,7 @@ FIELDS = ("name", "title", "phone", "email")
 @bp.get("/contacts/<int:contact_id>.vcf")
 @login_required
 def contact_vcf(contact_id: int):
-    contact = get_visible_contact(g.user, contact_id)
+    contact = get_visible_contact(db.session, g.user, contact_id)
     card = contact_vcard(CardContact(name=contact.name, title=contact.title,
                                      phone=contact.phone, email=contact.email,
                                      organization=contact.account.name))
@@ -40,7 +40,7 @@ def _account():
     raw = request.values.get("account_id", "")
     if not raw.isdigit() or not 0 < int(raw) <= MAX_DATABASE_ID:
         abort(404)
-    return get_visible_account(g.user, int(raw))
+    return get_visible_account(db.session, g.user, int(raw))
 
 
 def _upload_page(account, form, status: int = 200):

@@ -46,7 +46,7 @@ def check_in():
     form = CheckInForm()
     if not form.validate():
         return _problem(_first_error(form))
-    account = get_account_by_ref(g.user, form.account_id.data)
+    account = get_account_by_ref(db.session, g.user, form.account_id.data)
     try:
         check_in_service(db.session, g.user, account, client_id=form.client_id.data,
                          at=tapped_at(form.at.data, utcnow()), latitude=form.latitude.data,
@@ -61,7 +61,7 @@ def check_in():
 @bp.post("/out")
 @login_required
 def check_out():
-    checkin = get_own_checkin(g.user, request.form.get("checkin"))
+    checkin = get_own_checkin(db.session, g.user, request.form.get("checkin"))
     form = CheckOutForm()
     if not form.validate():
         return _problem(_first_error(form), checkin.account_id)
@@ -77,7 +77,7 @@ def check_out():
 def resolve():
     """A check-in left open: "I left at …" (then the meeting form, as after checking out) or
     "Discard it". Nothing else closes it: the hours are the rep's to say."""
-    checkin = get_own_checkin(g.user, request.form.get("checkin"))
+    checkin = get_own_checkin(db.session, g.user, request.form.get("checkin"))
     form = ResolveForm()
     if not form.validate():
         return _problem(_first_error(form), checkin.account_id)

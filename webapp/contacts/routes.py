@@ -42,7 +42,7 @@ def _then() -> str:
 def _render_new(form: ContactForm, account, status: int = 200, **extra):
     ctx = {"form": form, "account": account, "then": _then(), **extra}
     if account is None:
-        ctx.update(picker_choices(g.user, request.values.get("account_q", ""),
+        ctx.update(picker_choices(db.session, g.user, request.values.get("account_q", ""),
                                   form.account_id.data))
     return render_template("contacts/new.html", **ctx), status
 
@@ -58,7 +58,7 @@ def new():
     """?account_id= an account id, or the client id of an account made on the phone."""
     if request.method == "GET":
         ref = request.args.get("account_id", "")
-        account = account_for_new_form(g.user, ref)
+        account = account_for_new_form(db.session, g.user, ref)
         form = ContactForm(formdata=None, account_id=account.id if account else ref)
         form.uuid.data = new_client_id()
         return _render_new(form, account)
@@ -66,18 +66,18 @@ def new():
     form = ContactForm()
     client_id = parse_client_id(form.uuid.data)
     if client_id:  # a replay: answer as the first time, change nothing
-        made = find_by_client_id(Contact, client_id)
+        made = find_by_client_id(db.session, Contact, client_id)
         if made is not None:
-            account = account_by_ref(g.user, made.account_id)
+            account = account_by_ref(db.session, g.user, made.account_id)
             if account is None or str(form.account_id.data) not in (str(account.id), account.uuid):
                 abort(409)
             return _account_page(made.account_id)
     # Not the user's, or made offline and not arrived yet: never a contact pointing at nothing.
-    account = get_account_by_ref(g.user, form.account_id.data)
+    account = get_account_by_ref(db.session, g.user, form.account_id.data)
     if not form.validate():
         return _render_new(form, account, 400)
     if not form.create_anyway.data:
-        duplicates = contacts_with_email(g.user, form.email.data or "")
+        duplicates = contacts_with_email(db.session, g.user, form.email.data or "")
         if duplicates:
             # The contact's own anchor: "Did you mean …?" on the phone reads the id from it.
             offered = [(url_for("accounts.detail", account_id=c.account_id,
@@ -121,7 +121,7 @@ def _edit_form(contact: Contact) -> ContactEditForm:
 @bp.get("/<int:contact_id>/edit")
 @login_required
 def edit(contact_id: int):
-    contact = get_visible_contact(g.user, contact_id)
+    contact = get_visible_contact(db.session, g.user, contact_id)
     return render_template("contacts/edit.html", form=_edit_form(contact), contact=contact)
 
 
@@ -131,7 +131,7 @@ def update(contact_id: int):
     """New details for the contact (the whole set the rep saw), made on `version`: merged with
     changes made since, or 409 and the conflict laid out when someone else changed a field the
     rep changed too."""
-    contact = get_visible_contact(g.user, contact_id)
+    contact = get_visible_contact(db.session, g.user, contact_id)
     form = ContactEditForm()
     if not form.validate():
         return render_template("contacts/edit.html", form=form, contact=contact), 400

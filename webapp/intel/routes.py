@@ -41,7 +41,7 @@ def new():
         account_id = account_id_arg()
         if not account_id:
             abort(404)
-        account = get_visible_account(g.user, account_id)
+        account = get_visible_account(db.session, g.user, account_id)
         form = IntelForm(formdata=None, account_id=account.id,
                          learned_on=local_today(g.user.timezone))
         form.client_id.data = new_client_id()
@@ -51,16 +51,16 @@ def new():
     account_id = form.account_id.data
     if not isinstance(account_id, int):
         abort(404)
-    account = get_visible_account(g.user, account_id)
+    account = get_visible_account(db.session, g.user, account_id)
     form.source.choices = source_choices(db.session, g.user, account.id)
     if not form.validate():
         return _render_new(form, account, 400)
     contact = pal = None
     source = form.source.data or ""
     if source.startswith("c"):
-        contact = get_visible_contact(g.user, _ref_id(source))
+        contact = get_visible_contact(db.session, g.user, _ref_id(source))
     elif source.startswith("p"):
-        pal = get_own_pal(g.user, _ref_id(source))
+        pal = get_own_pal(db.session, g.user, _ref_id(source))
     try:
         add_intel(db.session, g.user, account=account, body=form.body.data,
                   client_id=form.client_id.data, today=local_today(g.user.timezone),
@@ -130,7 +130,7 @@ def pal_meeting():
         form = PalMeetingForm(formdata=None, met_on=today)
         pal_id = request.args.get("pal_id", "")
         if pal_id.isdigit() and len(pal_id) < 10:
-            form.pal_id.data = get_own_pal(g.user, int(pal_id)).id
+            form.pal_id.data = get_own_pal(db.session, g.user, int(pal_id)).id
         form.client_id.data = new_client_id()
         _meeting_choices(form)
         return _render_meeting(form)
@@ -138,7 +138,7 @@ def pal_meeting():
     _meeting_choices(form)
     if not form.validate():
         return _render_meeting(form, 400)
-    pal = get_own_pal(g.user, form.pal_id.data) if form.pal_id.data else None
+    pal = get_own_pal(db.session, g.user, form.pal_id.data) if form.pal_id.data else None
     if pal is None:
         form.pal_id.errors = ["Choose the vendor pal."]
         return _render_meeting(form, 400)
@@ -152,7 +152,7 @@ def pal_meeting():
             account_field.errors = ["Choose the account."]
             problem = True
         elif chosen:
-            lines.append((get_visible_account(g.user, _ref_id("a" + chosen)), text))
+            lines.append((get_visible_account(db.session, g.user, _ref_id("a" + chosen)), text))
     if problem:
         return _render_meeting(form, 400)
     try:

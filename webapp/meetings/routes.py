@@ -72,8 +72,8 @@ def _render(form: MeetingForm, account, status: int = 200, fresh: bool = True):
     if account is None:
         ctx.update(_account_choices(request.values.get("account_q", ""), form.account_id.data))
     else:
-        ctx["contacts"] = account_contacts(account.id)
-        ctx["opportunities"] = open_opportunities(account.id)
+        ctx["contacts"] = account_contacts(db.session, account.id)
+        ctx["opportunities"] = open_opportunities(db.session, account.id)
     return render_template("meetings/new.html", **ctx), status
 
 
@@ -84,13 +84,13 @@ def new():
     if request.method == "GET":
         account_id = account_id_arg(allow_client_id=True)
         if isinstance(account_id, str):  # an account made on a phone (field capture)
-            account = account_by_ref(user, account_id)
+            account = account_by_ref(db.session, user, account_id)
             account_id = account.id if account else None
-        account = get_visible_account(user, account_id) if account_id else None
+        account = get_visible_account(db.session, user, account_id) if account_id else None
         form = MeetingForm(
             account_id=account.id if account else None,
             started_at=local_now(user.timezone).replace(second=0, microsecond=0),
-            is_first_meeting=account is not None and not has_meetings(account.id),
+            is_first_meeting=account is not None and not has_meetings(db.session, account.id),
         )
         # Prefilled by a reference lunch (cascade deals): its kind and who was there.
         if request.args.get("kind") in MEETING_KINDS:
@@ -109,13 +109,13 @@ def new():
     account = None
     account_id = form.account_id.data
     if isinstance(account_id, int) and 0 < account_id <= MAX_ID:
-        account = get_visible_account(user, account_id)
+        account = get_visible_account(db.session, user, account_id)
     if not form.validate():
         return _render(form, account, 400)
 
     opportunity = None
     if form.opportunity_id.data:
-        opportunity = opportunity_of_account(account.id, form.opportunity_id.data)
+        opportunity = opportunity_of_account(db.session, account.id, form.opportunity_id.data)
         if opportunity is None:
             form.opportunity_id.errors.append("Choose an opportunity of this account.")
             return _render(form, account, 400)
@@ -155,7 +155,7 @@ def _from_draft(user, draft_id: int):
     form = MeetingForm(
         account_id=draft.account_id, started_at=to_local(draft.starts_at, user.timezone),
         duration_minutes=draft.duration_minutes, location=draft.location,
-        attendees=draft.attendees, is_first_meeting=not has_meetings(draft.account_id))
+        attendees=draft.attendees, is_first_meeting=not has_meetings(db.session, draft.account_id))
     form.client_id.data = draft.meeting_uuid
     return form, draft.account
 
@@ -168,12 +168,12 @@ def _with_account_resolved(formdata):
     if not parse_client_id(ref):
         return formdata
     formdata = formdata.copy()
-    formdata["account_id"] = str(get_account_by_ref(g.user, ref).id)
+    formdata["account_id"] = str(get_account_by_ref(db.session, g.user, ref).id)
     return formdata
 
 
 def _account_choices(text: str, chosen) -> dict:
-    return picker_choices(g.user, text, chosen)
+    return picker_choices(db.session, g.user, text, chosen)
 
 
 @bp.get("/accounts")
@@ -206,7 +206,7 @@ def _show_contacts(form: MeetingForm):
     or with the accounts matching what was typed, everything typed kept. Nothing is saved."""
     account_id = form.account_id.data
     if isinstance(account_id, int) and 0 < account_id <= MAX_ID:
-        return _render(form, get_visible_account(g.user, account_id))
+        return _render(form, get_visible_account(db.session, g.user, account_id))
     if request.form.get("account_q", "").strip():  # "Find": the matches, the rest kept
         return _render(form, None)
     form.account_id.errors = ["Choose the account."]
@@ -219,11 +219,11 @@ def contacts():
     """Who was there, for the account just picked on the log-meeting form: htmx swaps this
     fragment in (static/js/meetings.js). A plain visit opens the form for that account."""
     account_id = account_id_arg()
-    account = get_visible_account(g.user, account_id) if account_id else None
+    account = get_visible_account(db.session, g.user, account_id) if account_id else None
     if wants_fragment():
         response = make_response(render_template(
             "meetings/_contacts.html", account=account,
-            contacts=account_contacts(account.id) if account else []))
+            contacts=account_contacts(db.session, account.id) if account else []))
     else:
         response = redirect(url_for(".new", account_id=account.id if account else None))
     response.vary.add("HX-Request")
@@ -236,7 +236,7 @@ def _attendees(form: MeetingForm, account) -> str | None:
     picked = request.form.getlist("contact_ids")
     if not picked:
         return typed
-    known = account_contacts(account.id)
+    known = account_contacts(db.session, account.id)
     # A contact made on the phone offline is named by its client id (field capture).
     contacts = {**{str(c.id): c.name for c in known}, **{c.uuid: c.name for c in known}}
     if any(p not in contacts for p in picked):
@@ -256,8 +256,8 @@ def _attendees(form: MeetingForm, account) -> str | None:
 def detail(meeting_id: int):
     """A logged meeting: what was said, with whom, and what each side promised, each promise
     with kept / not kept (queued by the outbox, offline too, like on Today)."""
-    meeting = get_visible_meeting(g.user, meeting_id)
-    commitments, opportunity = meeting_page(meeting)
+    meeting = get_visible_meeting(db.session, g.user, meeting_id)
+    commitments, opportunity = meeting_page(db.session, meeting)
     return render_template("meetings/detail.html", meeting=meeting, account=meeting.account,
                            opportunity=opportunity, tz=g.user.timezone,
                            theirs=[c for c in commitments if c.party == "theirs"],
@@ -269,7 +269,7 @@ def detail(meeting_id: int):
 def resolve_commitment(commitment_id: int):
     """Kept / not kept / open again. htmx swaps the buttons in place; without JS, back where
     the rep was."""
-    commitment = get_visible_commitment(g.user, commitment_id)
+    commitment = get_visible_commitment(db.session, g.user, commitment_id)
     form = ResolveCommitmentForm()
     if not form.validate():
         abort(400)

@@ -31,7 +31,7 @@ def new():
     user = g.user
     if request.method == "GET":
         account_id = account_id_arg()
-        account = get_visible_account(user, account_id) if account_id else None
+        account = get_visible_account(db.session, user, account_id) if account_id else None
         form = NoteForm(account_id=account.id if account else None)
         form.client_id.data = new_client_id()
         return render_template("notes/new.html", form=form, account=account)
@@ -43,7 +43,7 @@ def new():
         account_id = form.account_id.data
         if not isinstance(account_id, int) or not 0 < account_id <= MAX_ID:
             abort(404)
-        account = get_visible_account(user, account_id)
+        account = get_visible_account(db.session, user, account_id)
     if not form.validate():
         return render_template("notes/new.html", form=form, account=account), 400
     try:
@@ -59,7 +59,7 @@ def new():
 
 def _render_file(form: FileNoteForm, note: Note, status: int = 200):
     return render_template("notes/file.html", form=form, note=note, plain=True,
-                           **picker_choices(g.user, request.values.get("account_q", ""),
+                           **picker_choices(db.session, g.user, request.values.get("account_q", ""),
                                             form.account_id.data)), status
 
 
@@ -67,7 +67,7 @@ def _render_file(form: FileNoteForm, note: Note, status: int = 200):
 @login_required
 def file(note_id: int):
     """File an unfiled note under an account (a write that goes through the outbox)."""
-    note = get_own_note(g.user, note_id)
+    note = get_own_note(db.session, g.user, note_id)
     if request.method == "GET":
         form = FileNoteForm(formdata=None)
         form.client_id.data = new_client_id()
@@ -75,7 +75,7 @@ def file(note_id: int):
     form = FileNoteForm()
     if not form.validate():
         return _render_file(form, note, 400)
-    account = get_visible_account(g.user, form.account_id.data)
+    account = get_visible_account(db.session, g.user, form.account_id.data)
     try:
         file_note(db.session, g.user, note, account)
     except NoteError as error:

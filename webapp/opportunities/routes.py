@@ -67,7 +67,7 @@ def _history(opportunity: Opportunity) -> list[dict]:
                              opportunity.currency),
          "new": change_value(row.OpportunityChange.field, row.OpportunityChange.new_value,
                              opportunity.currency)}
-        for row in change_history(opportunity.id)
+        for row in change_history(db.session, opportunity.id)
     ]
 
 
@@ -86,11 +86,12 @@ def _reopen_form() -> ReopenForm:
 def _render_detail(opportunity: Opportunity, form: OpportunityUpdateForm, status: int = 200,
                    saved: bool = False, close_form: CloseDealForm | None = None,
                    reopen_error: str | None = None):
-    closure = None if opportunity.is_open else current_closure(opportunity.id)
+    closure = None if opportunity.is_open else current_closure(db.session, opportunity.id)
     return render("opportunities/detail.html", "opportunities/_editor.html", status,
                   opportunity=opportunity, account=opportunity.account, form=form,
                   stages=OPEN_STAGES, history=_history(opportunity), saved=saved,
-                  display_value=display_value, qualification=qualification(opportunity.id),
+                  display_value=display_value,
+                  qualification=qualification(db.session, opportunity.id),
                   close_form=close_form or _close_form(opportunity), closure=closure,
                   can_reopen=closure is not None and can_reopen(closure.closed_at, utcnow()),
                   reopen_until=reopen_until, reopen_form=_reopen_form(),
@@ -102,7 +103,7 @@ def _render_detail(opportunity: Opportunity, form: OpportunityUpdateForm, status
 @bp.get("/<int:opportunity_id>")
 @login_required
 def detail(opportunity_id: int):
-    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    opportunity = get_visible_opportunity(db.session, g.user, opportunity_id)
     return _render_detail(opportunity, _form_for(opportunity))
 
 
@@ -114,7 +115,7 @@ def update(opportunity_id: int | UUID):
     opportunity changed since; 400 + the form with errors on bad input. A deal made on the
     phone is named by its client id until it has reached the server: a change queued after
     it applies to it (404 while it has not arrived, never to another deal)."""
-    opportunity = get_opportunity_by_ref(g.user, opportunity_id)
+    opportunity = get_opportunity_by_ref(db.session, g.user, opportunity_id)
     form = OpportunityUpdateForm()
     if not form.validate():
         return _render_detail(opportunity, form, 400)
@@ -143,7 +144,7 @@ def update(opportunity_id: int | UUID):
 @login_required
 def close(opportunity_id: int):
     """Close the deal as won (final amount) or lost (reason, competitor), once confirmed."""
-    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    opportunity = get_visible_opportunity(db.session, g.user, opportunity_id)
     form = CloseDealForm()
     if form.validate():
         try:
@@ -163,7 +164,7 @@ def close(opportunity_id: int):
 @login_required
 def reopen(opportunity_id: int):
     """Undo a recent close: the deal goes back to the stage it had."""
-    opportunity = get_visible_opportunity(g.user, opportunity_id)
+    opportunity = get_visible_opportunity(db.session, g.user, opportunity_id)
     form = ReopenForm()
     if not form.validate():
         abort(400)
@@ -203,7 +204,7 @@ def new():
     made on the phone offline); only its name is needed."""
     if request.method == "GET":
         ref = request.args.get("account_id", "")
-        account = account_for_new_form(g.user, ref)
+        account = account_for_new_form(db.session, g.user, ref)
         form = OpportunityCreateForm(
             formdata=None, account_id=account.id if account else ref,
             close_on=local_today(g.user.timezone) + timedelta(days=DEFAULT_CLOSE_DAYS))
@@ -213,13 +214,13 @@ def new():
     form = OpportunityCreateForm()
     client_id = parse_client_id(form.client_id.data)
     if client_id:  # a replay: answer as the first time, change nothing
-        made = opportunity_by_client_id(client_id)
+        made = opportunity_by_client_id(db.session, client_id)
         if made is not None:
-            if account_by_ref(g.user, made.account_id) is None:
+            if account_by_ref(db.session, g.user, made.account_id) is None:
                 abort(409)
             return redirect(url_for("opportunities.detail", opportunity_id=made.id), 303)
     # Not the user's, or made offline and not arrived yet: never a deal pointing at nothing.
-    account = get_account_by_ref(g.user, form.account_id.data)
+    account = get_account_by_ref(db.session, g.user, form.account_id.data)
     if not form.validate():
         return _render_new(form, account, 400)
     try:
@@ -243,7 +244,7 @@ def pending():
     its page; before (offline) the saved copy of this page shows it from the phone's outbox
     (static/js/capture.js) with its stage and details, which can be changed meanwhile: the
     changes name the deal by its client id and follow its creation."""
-    opportunity = opportunity_by_ref(g.user, request.args.get("id", ""))
+    opportunity = opportunity_by_ref(db.session, g.user, request.args.get("id", ""))
     if opportunity is not None:
         return redirect(url_for(".detail", opportunity_id=opportunity.id))
     form = OpportunityUpdateForm(formdata=None, data={"version": 1})
@@ -254,6 +255,6 @@ def pending():
 def _render_new(form: OpportunityCreateForm, account, status: int = 200):
     ctx = {"form": form, "account": account}
     if account is None:
-        ctx.update(picker_choices(g.user, request.values.get("account_q", ""),
+        ctx.update(picker_choices(db.session, g.user, request.values.get("account_q", ""),
                                   form.account_id.data))
     return render_template("opportunities/new.html", **ctx), status

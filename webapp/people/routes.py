@@ -52,7 +52,7 @@ def _contact_arg():
         return None
     if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
         abort(404)
-    return get_reachable_contact(g.user, int(raw))
+    return get_reachable_contact(db.session, g.user, int(raw))
 
 
 def _render_move(form: MoveForm, contact, status: int = 200, choices=()):
@@ -64,7 +64,7 @@ def _new_account(form: MoveForm):
     """The account the person joined: picked among the user's own, or the one account whose
     name is typed exactly (webapp.queries.relationships.company_account)."""
     if form.account_id.data:
-        return get_visible_account(g.user, form.account_id.data)
+        return get_visible_account(db.session, g.user, form.account_id.data)
     return company_account(db.session, g.user, form.company.data or "")
 
 
@@ -103,7 +103,7 @@ def move():
 def companies():
     """Accounts the rep may see whose name matches what they typed (htmx, the move form)."""
     text = (request.args.get("company") or "").strip()[:100]
-    choices = search_accounts(g.user, text, SUGGESTIONS) if len(text) >= 2 else []
+    choices = search_accounts(db.session, g.user, text, SUGGESTIONS) if len(text) >= 2 else []
     return render_template("people/_companies.html", choices=choices, chosen=None)
 
 
@@ -115,7 +115,7 @@ def touch():
     back = "people.old" if request.form.get("from") == "old" else "people.index"
     if not form.validate() or not (form.contact_id.data or form.account_id.data):
         abort(400)
-    contact = get_reachable_contact(g.user, form.contact_id.data) if form.contact_id.data else None
+    contact = get_reachable_contact(db.session, g.user, form.contact_id.data) if form.contact_id.data else None
     account = None
     if form.account_id.data:
         account = old_list_account(db.session, g.user, form.account_id.data)

@@ -9,11 +9,9 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from webapp.clock import local_today, utcnow
 from webapp.domain import pipeline_metrics as metrics
 from webapp.domain.checklists import METHODOLOGY_LABELS, checklist_status
-from webapp.domain.stages import FUNNEL_LABELS
 from webapp.domain.success import EFFORT_QUARTER_DAYS, effort_against_potential
 from webapp.extensions import db
 from webapp.htmx import render
-from webapp.models import STAGE_LABELS
 from webapp.pipeline import charts
 from webapp.pipeline.forms import (
     ChecklistItemForm,
@@ -37,11 +35,6 @@ MANAGERS = ("manager", "admin")
 WINDOWS = (6, 12, 18, 24)
 
 
-@bp.context_processor
-def _labels():
-    return {"STAGE_LABELS": STAGE_LABELS, "FUNNEL_LABELS": FUNNEL_LABELS}
-
-
 # --- My pipeline and the farming algorithm --------------------------------------------------
 
 @bp.get("/")
@@ -55,11 +48,11 @@ def index():
 @bp.get("/reps/<int:rep_id>")
 @login_required
 def rep_pipeline(rep_id: int):
-    return _pipeline_page(access.get_visible_rep(g.user, rep_id))
+    return _pipeline_page(access.get_visible_rep(db.session, g.user, rep_id))
 
 
 def _pipeline_page(rep):
-    view = pages.my_pipeline(g.user, rep)
+    view = pages.my_pipeline(db.session, g.user, rep)
     shown = [(d.id, d.name, d.account_name) for d, _ in view.deals if d.account_visible]
     one_sided = flag_one_sided(db.session, shown, local_today(g.user.timezone))
     return render("pipeline/mine.html", "pipeline/_mine.html", view=view, effort=_effort(rep),
@@ -83,7 +76,7 @@ def farming():
 @bp.get("/reps/<int:rep_id>/farming")
 @login_required
 def rep_farming(rep_id: int):
-    return _farming_page(access.get_visible_rep(g.user, rep_id))
+    return _farming_page(access.get_visible_rep(db.session, g.user, rep_id))
 
 
 def _farming_page(rep):
@@ -91,7 +84,8 @@ def _farming_page(rep):
     if months is not None and months not in WINDOWS:
         months = None
     which = request.args.get("period")
-    view = pages.farming(g.user, rep, months, which if which in ("current", "next") else None)
+    view = pages.farming(db.session, g.user, rep, months,
+                         which if which in ("current", "next") else None)
     return render("pipeline/farming.html", "pipeline/_farming.html", view=view,
                   chart=charts.funnel(view.funnel, view.in_pipeline), windows=WINDOWS)
 
@@ -101,10 +95,10 @@ def _farming_page(rep):
 @bp.route("/opportunities/<int:opportunity_id>/qualify", methods=["GET", "POST"])
 @login_required
 def qualify(opportunity_id: int):
-    opportunity = access.get_visible_opportunity(g.user, opportunity_id)
-    config = pipeline_settings.pipeline_config()
-    items = pipeline_settings.team_checklist(config.methodology)
-    answers, override = pipeline_settings.qualification_answers(opportunity.id)
+    opportunity = access.get_visible_opportunity(db.session, g.user, opportunity_id)
+    config = pipeline_settings.pipeline_config(db.session)
+    items = pipeline_settings.team_checklist(db.session, config.methodology)
+    answers, override = pipeline_settings.qualification_answers(db.session, opportunity.id)
     reason = override.reason if override else None
     form = qualification_form(items, answers, reason,
                               formdata=request.form if request.method == "POST" else None)
@@ -135,7 +129,7 @@ def qualify(opportunity_id: int):
 @bp.route("/forecast", methods=["GET", "POST"])
 @role_required("rep")
 def forecast():
-    view = pages.my_forecast(g.user)
+    view = pages.my_forecast(db.session, g.user)
     forms = []
     for index, fp in enumerate(view.open_periods):
         s = fp.submission
@@ -175,11 +169,11 @@ def forecast():
 def forecast_team():
     which = "next" if request.args.get("period") == "next" else "current"
     here = url_for(".forecast_team", period="next" if which == "next" else None)
-    rollup = pages.forecast_rollup(g.user, which)
+    rollup = pages.forecast_rollup(db.session, g.user, which)
     if request.method == "GET":
         return render("pipeline/rollup.html", "pipeline/_rollup.html", rollup=rollup,
                       which=which, failed=None)
-    rep = access.get_visible_rep(g.user, request.form.get("rep_id", type=int) or 0)
+    rep = access.get_visible_rep(db.session, g.user, request.form.get("rep_id", type=int) or 0)
     form = OverrideForm()
     if form.period.data != rollup.period.start.isoformat():
         flash("A new period has started since this page was loaded: check the numbers.", "error")
@@ -203,7 +197,8 @@ def forecast_team():
 @bp.get("/team")
 @role_required(*MANAGERS)
 def team():
-    return render("pipeline/team.html", "pipeline/_team.html", view=pages.team_view(g.user))
+    return render("pipeline/team.html", "pipeline/_team.html",
+                  view=pages.team_view(db.session, g.user))
 
 
 # --- One-to-ones ---------------------------------------------------------------------------------
@@ -212,7 +207,7 @@ def team():
 @role_required(*MANAGERS)
 def one_to_ones():
     return render("pipeline/one_to_ones.html", "pipeline/_one_to_ones.html",
-                  view=pages.one_to_one_index(g.user))
+                  view=pages.one_to_one_index(db.session, g.user))
 
 
 # No one-to-one is held outside these years; the page also reaches for the weeks and months
@@ -233,7 +228,7 @@ def _week(value: str) -> date:
 @bp.get("/one-to-ones/<int:rep_id>")
 @login_required
 def one_to_one_this_week(rep_id: int):
-    rep = access.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(db.session, g.user, rep_id)
     week = metrics.week_start(local_today(g.user.timezone))
     return redirect(url_for(".one_to_one", rep_id=rep.id, week=week.isoformat()))
 
@@ -241,7 +236,7 @@ def one_to_one_this_week(rep_id: int):
 @bp.route("/one-to-ones/<int:rep_id>/<week>", methods=["GET", "POST"])
 @login_required
 def one_to_one(rep_id: int, week: str):
-    rep = access.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(db.session, g.user, rep_id)
     day = _week(week)
     monday = metrics.week_start(day)
     if monday != day:
@@ -258,7 +253,7 @@ def one_to_one(rep_id: int, week: str):
 
 
 def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int = 200):
-    view = pages.one_to_one_page(g.user, rep, monday)
+    view = pages.one_to_one_page(db.session, g.user, rep, monday)
     if notes_form is None:
         notes_form = NotesForm(formdata=None,
                                data={"notes": view.record.notes if view.record else ""})
@@ -271,7 +266,7 @@ def _one_to_one_page(rep, monday: date, notes_form=None, intel=None, status: int
 def one_sided(rep_id: int):
     """The rep's one-sided deals (equality of effort): a section the one-to-one loads after
     the page (it has spent its query budget), or a page of its own without JS."""
-    rep = access.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(db.session, g.user, rep_id)
     deals = one_sided_deals(db.session, g.user, rep.id, local_today(g.user.timezone))
     return render("pipeline/one_sided.html", "pipeline/_one_sided.html", rep=rep,
                   one_sided=deals, show_none=True)
@@ -280,7 +275,7 @@ def one_sided(rep_id: int):
 @bp.post("/one-to-ones/<int:rep_id>/<week>/intel")
 @role_required(*MANAGERS)
 def post_intel(rep_id: int, week: str):
-    rep = access.get_visible_rep(g.user, rep_id)
+    rep = access.get_visible_rep(db.session, g.user, rep_id)
     monday = metrics.week_start(_week(week))
     form = intel_form(g.user, formdata=request.form)
     if form.validate():
@@ -300,7 +295,7 @@ def post_intel(rep_id: int, week: str):
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def settings():
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(db.session)
     form = SettingsForm(data=None if request.method == "POST" else {
         "methodology": config.methodology, "slip_pushes": config.flag_rules.slip_pushes,
         "quiet_weeks": config.flag_rules.quiet_weeks, "stuck_days": config.flag_rules.stuck_days,
@@ -317,15 +312,18 @@ def settings():
         if (form.methodology.data, form.qualify_answers.data) != (config.methodology,
                                                                   config.qualify_answers):
             gained, lost = service.requalify_open_deals(
-                db.session, g.user, pipeline_settings.team_checklist(form.methodology.data),
+                db.session, g.user,
+                pipeline_settings.team_checklist(db.session, form.methodology.data),
                 form.qualify_answers.data)
             message += f" Qualified now: {gained} more deal(s), {lost} fewer."
         flash(message, "ok")
         return redirect(url_for(".settings"), 303)
     return render("pipeline/settings.html", "pipeline/_settings.html",
                   status=400 if request.method == "POST" else 200, form=form,
-                  items=pipeline_settings.custom_checklist_items(), item_form=ChecklistItemForm(formdata=None),
-                  checklist=pipeline_settings.team_checklist(config.methodology), config=config)
+                  items=pipeline_settings.custom_checklist_items(db.session),
+                  item_form=ChecklistItemForm(formdata=None),
+                  checklist=pipeline_settings.team_checklist(db.session, config.methodology),
+                  config=config)
 
 
 @bp.post("/settings/items")
@@ -356,7 +354,8 @@ def retire_item(item_id: int):
 
 def _requalify_when_own_list_changed() -> None:
     """The team's own list is the checklist in use: its deals follow the changed list."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(db.session)
     if config.methodology == "custom":
-        service.requalify_open_deals(db.session, g.user, pipeline_settings.team_checklist("custom"),
+        service.requalify_open_deals(db.session, g.user,
+                                     pipeline_settings.team_checklist(db.session, "custom"),
                                      config.qualify_answers)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from flask import abort
 from werkzeug.exceptions import NotFound
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import Session, contains_eager
 
 from webapp.domain.client_ids import parse_client_id
 
-from webapp.extensions import db
 from webapp.models import (
     Account,
     ChangePlan,
@@ -54,11 +53,11 @@ def visible_accounts(user: User) -> Select[tuple[Account]]:
     return select(Account).where(account_visibility(user))
 
 
-def get_visible_account(user: User, account_id: int) -> Account:
+def get_visible_account(session: Session, user: User, account_id: int) -> Account:
     """The account, or 404 when it does not exist or `user` may not see it."""
     if not 0 < account_id <= MAX_DATABASE_ID:
         abort(404)
-    account = db.session.scalar(visible_accounts(user).where(Account.id == account_id))
+    account = session.scalar(visible_accounts(user).where(Account.id == account_id))
     if account is None:
         abort(404)
     return account
@@ -73,18 +72,18 @@ def visible_user_ids(user: User) -> Select[tuple[int]]:
     return select(User.id).where(User.id == user.id)
 
 
-def team_reps(user: User) -> list[User]:
+def team_reps(session: Session, user: User) -> list[User]:
     """The reps whose pipeline `user` may see, by name: a manager's team, every rep for an
     admin, a rep only themselves."""
-    return list(db.session.scalars(
+    return list(session.scalars(
         select(User).where(User.id.in_(visible_user_ids(user)), User.role == "rep", User.active)
         .order_by(User.name)))
 
 
-def get_visible_rep(user: User, rep_id: int) -> User:
+def get_visible_rep(session: Session, user: User, rep_id: int) -> User:
     """The rep, or 404 when `user` may not see their work."""
-    rep = db.session.scalar(select(User).where(User.id == rep_id, User.role == "rep",
-                                               User.id.in_(visible_user_ids(user))))
+    rep = session.scalar(select(User).where(User.id == rep_id, User.role == "rep",
+                                            User.id.in_(visible_user_ids(user))))
     if rep is None:
         abort(404)
     return rep
@@ -102,11 +101,11 @@ def plan_scope(user: User) -> ColumnElement[bool]:
     return ChangePlan.created_by_id == user.id
 
 
-def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:
+def get_visible_opportunity(session: Session, user: User, opportunity_id: int) -> Opportunity:
     """The opportunity (with its account loaded), or 404 unless `user` may see its account."""
     if not 0 < opportunity_id <= MAX_DATABASE_ID:
         abort(404)
-    row = db.session.execute(
+    row = session.execute(
         select(Opportunity, Account)
         .join(Account, Opportunity.account_id == Account.id)
         .where(Opportunity.id == opportunity_id, account_visibility(user))
@@ -116,11 +115,11 @@ def get_visible_opportunity(user: User, opportunity_id: int) -> Opportunity:
     return row.Opportunity
 
 
-def get_visible_commitment(user: User, commitment_id: int) -> Commitment:
+def get_visible_commitment(session: Session, user: User, commitment_id: int) -> Commitment:
     """The commitment, or 404 unless `user` may see its account."""
     if not 0 < commitment_id <= MAX_DATABASE_ID:
         abort(404)
-    commitment = db.session.scalar(
+    commitment = session.scalar(
         select(Commitment)
         .join(Account, Commitment.account_id == Account.id)
         .where(Commitment.id == commitment_id, account_visibility(user))
@@ -130,33 +129,33 @@ def get_visible_commitment(user: User, commitment_id: int) -> Commitment:
     return commitment
 
 
-def get_own_note(user: User, note_id: int) -> Note:
+def get_own_note(session: Session, user: User, note_id: int) -> Note:
     """The user's own quick note, or 404 (an unfiled note is its author's alone)."""
     if not 0 < note_id <= MAX_DATABASE_ID:
         abort(404)
-    note = db.session.scalar(select(Note).where(Note.id == note_id, Note.user_id == user.id))
+    note = session.scalar(select(Note).where(Note.id == note_id, Note.user_id == user.id))
     if note is None:
         abort(404)
     return note
 
 
-def get_own_pal(user: User, pal_id: int) -> VendorPal:
+def get_own_pal(session: Session, user: User, pal_id: int) -> VendorPal:
     """The user's own vendor pal, or 404 (a rep keeps their pals to themselves)."""
     if not 0 < pal_id <= MAX_DATABASE_ID:
         abort(404)
-    pal = db.session.scalar(select(VendorPal).where(VendorPal.id == pal_id,
+    pal = session.scalar(select(VendorPal).where(VendorPal.id == pal_id,
                                                     VendorPal.user_id == user.id))
     if pal is None:
         abort(404)
     return pal
 
 
-def get_visible_meeting(user: User, meeting_id: int) -> Meeting:
+def get_visible_meeting(session: Session, user: User, meeting_id: int) -> Meeting:
     """The logged meeting (its account loaded with it), or 404 unless `user` may see the
     account."""
     if not 0 < meeting_id <= MAX_DATABASE_ID:
         abort(404)
-    row = db.session.execute(
+    row = session.execute(
         select(Meeting, Account).join(Account, Meeting.account_id == Account.id)
         .where(Meeting.id == meeting_id, account_visibility(user))).first()
     if row is None:
@@ -167,20 +166,20 @@ def get_visible_meeting(user: User, meeting_id: int) -> Meeting:
 # By reference: a database id ("12") or the client id (a UUID) a phone gave the record when it
 # made it, so a write made offline can name a record made offline before it.
 
-def account_by_ref(user: User, ref: str | int | None) -> Account | None:
+def account_by_ref(session: Session, user: User, ref: str | int | None) -> Account | None:
     """The account named by a database id ("12") or by the client id a phone gave it when it
     was made (a UUID), if `user` may see it; None otherwise (not made yet, or not theirs)."""
     text = str(ref or "").strip()
     if text.isdigit():
         if not 0 < int(text) <= MAX_DATABASE_ID:
             return None
-        return db.session.scalar(select(Account).where(account_visibility(user),
-                                                       Account.id == int(text)))
+        return session.scalar(select(Account).where(account_visibility(user),
+                                                    Account.id == int(text)))
     client_id = parse_client_id(text)
     if client_id is None:
         return None
-    return db.session.scalar(select(Account).where(account_visibility(user),
-                                                   Account.uuid == client_id))
+    return session.scalar(select(Account).where(account_visibility(user),
+                                                Account.uuid == client_id))
 
 
 class AccountNotHere(NotFound):
@@ -191,9 +190,9 @@ class AccountNotHere(NotFound):
                    "yours). Send the new account first, then send this again.")
 
 
-def get_account_by_ref(user: User, ref: str | int | None) -> Account:
+def get_account_by_ref(session: Session, user: User, ref: str | int | None) -> Account:
     """`account_by_ref`, or 404."""
-    account = account_by_ref(user, ref)
+    account = account_by_ref(session, user, ref)
     if account is None:
         if parse_client_id(str(ref or "")):
             raise AccountNotHere()
@@ -201,20 +200,20 @@ def get_account_by_ref(user: User, ref: str | int | None) -> Account:
     return account
 
 
-def account_for_new_form(user: User, ref: str | None) -> Account | None:
+def account_for_new_form(session: Session, user: User, ref: str | None) -> Account | None:
     """The account a new-record form opens for (?account_id=): None for none, or for the
     client id of an account still on the phone (the form then offers it from the outbox);
     404 for an account id the user may not see."""
     text = (ref or "").strip()
     if not text:
         return None
-    account = account_by_ref(user, text)
+    account = account_by_ref(session, user, text)
     if account is None and parse_client_id(text) is None:
         abort(404)
     return account
 
 
-def contact_by_ref(user: User, ref: str | int | None) -> Contact | None:
+def contact_by_ref(session: Session, user: User, ref: str | int | None) -> Contact | None:
     """A contact by database id or client id, if it is on an account `user` may see."""
     text = str(ref or "").strip()
     stmt = select(Contact).join(Account, Contact.account_id == Account.id) \
@@ -222,22 +221,22 @@ def contact_by_ref(user: User, ref: str | int | None) -> Contact | None:
     if text.isdigit():
         if not 0 < int(text) <= MAX_DATABASE_ID:
             return None
-        return db.session.scalar(stmt.where(Contact.id == int(text)))
+        return session.scalar(stmt.where(Contact.id == int(text)))
     client_id = parse_client_id(text)
     if client_id is None:
         return None
-    return db.session.scalar(stmt.where(Contact.uuid == client_id))
+    return session.scalar(stmt.where(Contact.uuid == client_id))
 
 
-def get_visible_contact(user: User, contact_id: int) -> Contact:
+def get_visible_contact(session: Session, user: User, contact_id: int) -> Contact:
     """The contact, or 404 unless `user` may see its account."""
-    contact = contact_by_ref(user, contact_id)
+    contact = contact_by_ref(session, user, contact_id)
     if contact is None:
         abort(404)
     return contact
 
 
-def opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity | None:
+def opportunity_by_ref(session: Session, user: User, ref: str | int | None) -> Opportunity | None:
     """A deal by database id or by the client id its form made (a deal made on the phone),
     if it is on an account `user` may see."""
     text = str(ref or "").strip()
@@ -246,11 +245,11 @@ def opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity | None:
     if text.isdigit():
         if not 0 < int(text) <= MAX_DATABASE_ID:
             return None
-        return db.session.scalar(stmt.where(Opportunity.id == int(text)))
+        return session.scalar(stmt.where(Opportunity.id == int(text)))
     client_id = parse_client_id(text)
     if client_id is None:
         return None
-    return db.session.scalar(stmt.where(Opportunity.uuid == client_id))
+    return session.scalar(stmt.where(Opportunity.uuid == client_id))
 
 
 class DealNotHere(NotFound):
@@ -261,9 +260,9 @@ class DealNotHere(NotFound):
                    "yours). Send the new deal first, then send this again.")
 
 
-def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
+def get_opportunity_by_ref(session: Session, user: User, ref: str | int | None) -> Opportunity:
     """`opportunity_by_ref`, or 404."""
-    opportunity = opportunity_by_ref(user, ref)
+    opportunity = opportunity_by_ref(session, user, ref)
     if opportunity is None:
         if parse_client_id(str(ref or "")):
             raise DealNotHere()
@@ -271,16 +270,16 @@ def get_opportunity_by_ref(user: User, ref: str | int | None) -> Opportunity:
     return opportunity
 
 
-def get_own_checkin(user: User, ref: str | None) -> CheckIn:
+def get_own_checkin(session: Session, user: User, ref: str | None) -> CheckIn:
     """The user's own check-in by the client id the phone made for it (or its database id),
     on an account they may still see; 404 otherwise (a check-in is its rep's alone)."""
     text = str(ref or "").strip()
     stmt = select(CheckIn).join(Account, CheckIn.account_id == Account.id) \
         .where(CheckIn.user_id == user.id, account_visibility(user))
     if text.isdigit() and 0 < int(text) <= MAX_DATABASE_ID:
-        checkin = db.session.scalar(stmt.where(CheckIn.id == int(text)))
+        checkin = session.scalar(stmt.where(CheckIn.id == int(text)))
     elif parse_client_id(text):
-        checkin = db.session.scalar(stmt.where(CheckIn.uuid == parse_client_id(text)))
+        checkin = session.scalar(stmt.where(CheckIn.uuid == parse_client_id(text)))
     else:
         checkin = None
     if checkin is None:
@@ -288,7 +287,7 @@ def get_own_checkin(user: User, ref: str | None) -> CheckIn:
     return checkin
 
 
-def get_own_draft(session, user: User, draft_id: int):
+def get_own_draft(session: Session, user: User, draft_id: int) -> MeetingDraft:
     """The user's own meeting draft from their calendar (its account loaded), or 404: a
     rep's calendar is theirs alone, and an account they no longer see drops its drafts."""
     if not 0 < draft_id <= MAX_DATABASE_ID:
@@ -301,6 +300,8 @@ def get_own_draft(session, user: User, draft_id: int):
     if draft is None:
         abort(404)
     return draft
+
+
 # --- people across companies (issue 14) -------------------------------------------------------
 
 
@@ -314,11 +315,11 @@ def contact_scope(user: User) -> ColumnElement[bool]:
     return or_(account_visibility(user), Contact.id.in_(kept.scalar_subquery()))
 
 
-def get_reachable_contact(user: User, contact_id: int) -> Contact:
+def get_reachable_contact(session: Session, user: User, contact_id: int) -> Contact:
     """The contact through a visible account or the user's own keep-in-touch list, or 404."""
     if not isinstance(contact_id, int) or not 0 < contact_id <= MAX_DATABASE_ID:
         abort(404)
-    contact = db.session.scalar(
+    contact = session.scalar(
         select(Contact).join(Account, Contact.account_id == Account.id)
         .where(Contact.id == contact_id, contact_scope(user)))
     if contact is None:

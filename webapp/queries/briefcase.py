@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from webapp.extensions import db
 from webapp.models import OPEN_STAGES, Account, Note, Opportunity, User
 from webapp.queries.access import account_visibility
 
@@ -11,15 +11,16 @@ from webapp.queries.access import account_visibility
 MAX_ACCOUNTS = 5000
 
 
-def briefcase_ids(user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int], list[int]]:
+def briefcase_ids(session: Session, user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int],
+                  list[int]]:
     """Ids of the accounts `user` may see (most recently touched first, at most `limit`) and
     of the open opportunities on those accounts. Two queries, whatever the territory's size."""
     territory = (select(Account.id).where(account_visibility(user))
                  .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(limit))
-    account_ids = list(db.session.scalars(territory))
+    account_ids = list(session.scalars(territory))
     if not account_ids:
         return [], []
-    opportunity_ids = list(db.session.scalars(
+    opportunity_ids = list(session.scalars(
         select(Opportunity.id)
         .where(Opportunity.account_id.in_(territory.scalar_subquery()),
                Opportunity.stage.in_(OPEN_STAGES))
@@ -28,9 +29,9 @@ def briefcase_ids(user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int], lis
     return account_ids, opportunity_ids
 
 
-def unfiled_note_ids(user: User, limit: int) -> list[int]:
+def unfiled_note_ids(session: Session, user: User, limit: int) -> list[int]:
     """The ids of the user's newest unfiled notes (for the briefcase: filing them offline)."""
-    return list(db.session.scalars(
+    return list(session.scalars(
         select(Note.id).where(Note.user_id == user.id, Note.account_id.is_(None))
         .order_by(Note.created_at.desc(), Note.id.desc()).limit(limit)))
 

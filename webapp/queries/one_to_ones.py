@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
-from webapp.extensions import db
 from webapp.models import (
     OPEN_STAGES,
     Account,
@@ -23,10 +23,11 @@ from webapp.queries.intel import market_news
 
 # --- one-to-ones ------------------------------------------------------------------------------
 
-def one_to_one_and_previous_week(rep_id: int, week: date) -> tuple[OneToOne | None, date | None]:
+def one_to_one_and_previous_week(session: Session, rep_id: int,
+                                 week: date) -> tuple[OneToOne | None, date | None]:
     """The one-to-one of `week` (if held) and the week of the latest one before it, in one
     query."""
-    rows = db.session.scalars(
+    rows = session.scalars(
         select(OneToOne).where(OneToOne.rep_id == rep_id, OneToOne.week_start <= week)
         .order_by(OneToOne.week_start.desc()).limit(2)).all()
     record = rows[0] if rows and rows[0].week_start == week else None
@@ -34,11 +35,11 @@ def one_to_one_and_previous_week(rep_id: int, week: date) -> tuple[OneToOne | No
     return record, (earlier[0] if earlier else None)
 
 
-def recent_one_to_one_weeks(rep_ids: list[int]) -> dict[int, date]:
+def recent_one_to_one_weeks(session: Session, rep_ids: list[int]) -> dict[int, date]:
     """{rep_id: week of their latest one-to-one}."""
     if not rep_ids:
         return {}
-    return dict(db.session.execute(
+    return dict(session.execute(
         select(OneToOne.rep_id, func.max(OneToOne.week_start))
         .where(OneToOne.rep_id.in_(rep_ids)).group_by(OneToOne.rep_id)).all())
 
@@ -52,13 +53,14 @@ class PlanAccount:
     next_steps: list[tuple[str, str, date | None]]  # (deal, next step, due)
 
 
-def territory_plan(viewer: User, rep_id: int, limit: int = 8) -> list[PlanAccount]:
+def territory_plan(session: Session, viewer: User, rep_id: int,
+                   limit: int = 8) -> list[PlanAccount]:
     """The rep's top accounts by potential, each with its open deals' next steps (one query:
     the top accounts, joined to their open deals)."""
     top = (select(Account.id, Account.name, Account.potential, Account.city)
            .where(Account.owner_id == rep_id, account_visibility(viewer))
            .order_by(Account.potential.desc(), Account.name, Account.id).limit(limit).subquery())
-    rows = db.session.execute(
+    rows = session.execute(
         select(top.c.id, top.c.name, top.c.potential, top.c.city,
                Opportunity.id, Opportunity.name, Opportunity.next_step, Opportunity.next_step_on)
         .outerjoin(Opportunity, and_(Opportunity.account_id == top.c.id,
@@ -85,11 +87,11 @@ class DealChange:
     currency: str = "USD"
 
 
-def deal_changes_since(viewer: User, rep_id: int, since: datetime,
+def deal_changes_since(session: Session, viewer: User, rep_id: int, since: datetime,
                        limit: int = 30) -> list[DealChange]:
     """What moved on the rep's deals since `since` (stage, close date, amount, qualified), newest
     first."""
-    rows = db.session.execute(
+    rows = session.execute(
         select(Opportunity.id, Opportunity.name, Account.name, OpportunityChange.field,
                OpportunityChange.old_value, OpportunityChange.new_value,
                OpportunityChange.changed_at, Opportunity.currency)
@@ -103,9 +105,10 @@ def deal_changes_since(viewer: User, rep_id: int, since: datetime,
     return [DealChange(*row) for row in rows]
 
 
-def commitments_owed(viewer: User, rep_id: int, limit: int = 15) -> list[tuple[Commitment, str]]:
+def commitments_owed(session: Session, viewer: User, rep_id: int,
+                     limit: int = 15) -> list[tuple[Commitment, str]]:
     """What prospects promised the rep and have not done yet, soonest due first."""
-    return list(db.session.execute(
+    return list(session.execute(
         select(Commitment, Account.name).join(Account, Account.id == Commitment.account_id)
         .where(Account.owner_id == rep_id, account_visibility(viewer),
                Commitment.party == "theirs", Commitment.kept.is_(None))
@@ -113,7 +116,7 @@ def commitments_owed(viewer: User, rep_id: int, limit: int = 15) -> list[tuple[C
         .limit(limit)).all())
 
 
-def intel_feed(rep: User, limit: int = 15) -> list[Intel]:
+def intel_feed(session: Session, rep: User, limit: int = 15) -> list[Intel]:
     """Market intel for a rep: shared with them, with their manager's whole team, or by an
     admin with every rep (a post without a rep is for everyone its author leads)."""
-    return market_news(db.session, rep, limit)
+    return market_news(session, rep, limit)

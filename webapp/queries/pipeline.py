@@ -12,11 +12,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import DateTime, and_, case, false, func, literal, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
 from webapp.domain.pipeline_metrics import ZERO, DealPath, Period
 from webapp.domain.stages import FUNNEL_LEVEL, STAGE_ORDER
-from webapp.extensions import db
 from webapp.models import (
     OPEN_STAGES,
     Account,
@@ -56,7 +56,7 @@ def _dec(value) -> Decimal:
 
 # --- money per rep and period ----------------------------------------------------------------
 
-def won_by_rep(rep_ids: list[int], periods: list[Period],
+def won_by_rep(session: Session, rep_ids: list[int], periods: list[Period],
                currency: str) -> dict[int, list[Decimal]]:
     """{rep_id: [closed-won amount per period]} in the team currency."""
     if not rep_ids:
@@ -64,7 +64,7 @@ def won_by_rep(rep_ids: list[int], periods: list[Period],
     won_at = Opportunity.closed_at
     columns = [_sum_in(Opportunity.amount, _in_period(won_at, p)).label(f"p{i}")
                for i, p in enumerate(periods)]
-    rows = db.session.execute(
+    rows = session.execute(
         select(Opportunity.owner_id, *columns)
         .where(Opportunity.owner_id.in_(rep_ids), Opportunity.stage == "won",
                Opportunity.currency == currency,
@@ -77,14 +77,14 @@ def won_by_rep(rep_ids: list[int], periods: list[Period],
     return result
 
 
-def qualified_pipeline_by_rep(rep_ids: list[int], periods: list[Period]
+def qualified_pipeline_by_rep(session: Session, rep_ids: list[int], periods: list[Period]
                               ) -> dict[int, dict[str, list[Decimal]]]:
     """{rep_id: {currency: [open qualified pipeline closing in each period]}}."""
     if not rep_ids:
         return {}
     columns = [_sum_in(Opportunity.amount, _in_period(Opportunity.close_on, p)).label(f"p{i}")
                for i, p in enumerate(periods)]
-    rows = db.session.execute(
+    rows = session.execute(
         select(Opportunity.owner_id, Opportunity.currency, *columns)
         .where(Opportunity.owner_id.in_(rep_ids), Opportunity.stage.in_(OPEN_STAGES),
                Opportunity.qualified,
@@ -111,7 +111,7 @@ class RepTotals:
     stages: dict[str, StageTotal]  # open deals and their amount (team currency) per stage
 
 
-def rep_totals(rep_ids: list[int], currency: str, quota_periods: list[Period],
+def rep_totals(session: Session, rep_ids: list[int], currency: str, quota_periods: list[Period],
                won_periods: list[Period], pipeline_periods: list[Period]) -> dict[int, RepTotals]:
     """Per rep, in one query: quotas per period, closed won per period (as `won_by_rep`), open
     qualified pipeline per period (as `qualified_pipeline_by_rep`) and open deals per stage.
@@ -135,7 +135,7 @@ def rep_totals(rep_ids: list[int], currency: str, quota_periods: list[Period],
         _sum_in(Opportunity.amount, and_(Opportunity.qualified,
                                          _in_period(Opportunity.close_on, p)))
         for p in pipeline_periods]
-    rows = db.session.execute(
+    rows = session.execute(
         select(User.id, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id),
                func.coalesce(func.sum(Opportunity.amount), 0),
                *quota_columns, *won_columns, *pipeline_columns)
@@ -185,12 +185,13 @@ class WonStats:
         return (self.amount / self.amount_count).quantize(Decimal("1"))
 
 
-def won_stats(rep_ids: list[int], since: datetime, currency: str) -> dict[int, WonStats]:
+def won_stats(session: Session, rep_ids: list[int], since: datetime, currency: str) -> dict[int,
+              WonStats]:
     """Per rep: deals won since `since`, their cycle length and average size."""
     if not rep_ids:
         return {}
     in_currency = Opportunity.currency == currency
-    rows = db.session.execute(
+    rows = session.execute(
         select(Opportunity.owner_id, func.count(Opportunity.id),
                func.coalesce(func.sum(days_between(Opportunity.created_at,
                                                    Opportunity.closed_at)), 0),
@@ -219,7 +220,8 @@ def _larger(a, b):
     return case((a >= b, a), else_=b)
 
 
-def funnel_paths(rep_ids: list[int], since: datetime) -> dict[int, list[DealPath]]:
+def funnel_paths(session: Session, rep_ids: list[int], since: datetime) -> dict[int,
+                 list[DealPath]]:
     """Per rep: how far their deals got (highest funnel level ever reached, from the stage
     history) and where they are now, counted per (level, state). Deals count when they were
     created or closed since `since`, or are still open."""
@@ -246,7 +248,7 @@ def funnel_paths(rep_ids: list[int], since: datetime) -> dict[int, list[DealPath
         .outerjoin(reached, reached.c.oid == Opportunity.id)
         .where(in_window)
         .subquery())
-    rows = db.session.execute(
+    rows = session.execute(
         select(per_deal.c.owner_id, per_deal.c.level, per_deal.c.state, func.count())
         .group_by(per_deal.c.owner_id, per_deal.c.level, per_deal.c.state))
     result: dict[int, list[DealPath]] = {rep_id: [] for rep_id in rep_ids}
@@ -262,7 +264,7 @@ class Movement:
     lost: int = 0
 
 
-def movement_by_rep(rep_ids: list[int], since: datetime) -> dict[int, Movement]:
+def movement_by_rep(session: Session, rep_ids: list[int], since: datetime) -> dict[int, Movement]:
     """Per rep: deals advanced, slipped and lost since `since` (each deal counted once)."""
     if not rep_ids:
         return {}
@@ -274,7 +276,7 @@ def movement_by_rep(rep_ids: list[int], since: datetime) -> dict[int, Movement]:
     slipped = and_(OpportunityChange.field == "close_on", new > old)
     lost = and_(is_stage, new == "lost")
     oid = OpportunityChange.opportunity_id
-    rows = db.session.execute(
+    rows = session.execute(
         select(Opportunity.owner_id,
                func.count(func.distinct(case((advanced, oid)))),
                func.count(func.distinct(case((slipped, oid)))),
@@ -289,13 +291,14 @@ def movement_by_rep(rep_ids: list[int], since: datetime) -> dict[int, Movement]:
     return result
 
 
-def first_meetings_by_rep(rep_ids: list[int], week_since: datetime, period_since: datetime,
+def first_meetings_by_rep(session: Session, rep_ids: list[int], week_since: datetime,
+                          period_since: datetime,
                           until: datetime) -> dict[int, tuple[int, int]]:
     """Per rep: new first meetings held (since `week_since`, since `period_since`)."""
     if not rep_ids:
         return {}
     started = Meeting.started_at
-    rows = db.session.execute(
+    rows = session.execute(
         select(Meeting.user_id,
                func.coalesce(func.sum(case((started >= week_since, 1), else_=0)), 0),
                func.coalesce(func.sum(case((started >= period_since, 1), else_=0)), 0))
@@ -328,7 +331,8 @@ class OpenDeal:
     account_visible: bool = True  # False: the account is another rep's now (no link)
 
 
-def open_deals(viewer: User, rep_id: int, limit: int = DEAL_LIST_LIMIT) -> list[OpenDeal]:
+def open_deals(session: Session, viewer: User, rep_id: int,
+               limit: int = DEAL_LIST_LIMIT) -> list[OpenDeal]:
     """Every open deal the rep owns, in funnel order then by close date, with how often each
     close date was pushed out and the last meeting on the account.
 
@@ -353,7 +357,7 @@ def open_deals(viewer: User, rep_id: int, limit: int = DEAL_LIST_LIMIT) -> list[
                     .correlate(Opportunity).scalar_subquery())
     stage_order = case(STAGE_ORDER, value=Opportunity.stage, else_=9)
     visible = case((account_visibility(viewer), literal(1)), else_=literal(0))
-    rows = db.session.execute(
+    rows = session.execute(
         select(Opportunity.id, Opportunity.name, Opportunity.account_id, Account.name,
                Opportunity.stage, Opportunity.amount, Opportunity.currency, Opportunity.close_on,
                Opportunity.qualified, Opportunity.stage_changed_at, Opportunity.next_step,

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from webapp.clock import local_today, utcnow
 from webapp.domain import pipeline_metrics as metrics
@@ -22,7 +23,6 @@ from webapp.domain.pipeline_metrics import (
     Period,
     ReverseFunnel,
 )
-from webapp.extensions import db
 from webapp.models import ForecastOverride, ForecastSubmission, Intel, OneToOne, User
 from webapp.queries import access
 from webapp.queries import forecasts
@@ -40,12 +40,12 @@ def _since_months(today: date, months: int) -> datetime:
     return datetime.combine(today - timedelta(days=round(months * 30.44)), datetime.min.time())
 
 
-def _peer_ids(rep: User) -> list[int]:
+def _peer_ids(session: Session, rep: User) -> list[int]:
     """The rep's team (their manager's reps, themselves included) for the team's rates."""
     if rep.manager_id is None:
         return [rep.id]
-    return list(db.session.scalars(select(User.id).where(User.manager_id == rep.manager_id,
-                                                         User.role == "rep", User.active)))
+    return list(session.scalars(select(User.id).where(User.manager_id == rep.manager_id,
+                                                      User.role == "rep", User.active)))
 
 
 def _average_deal(own: q.WonStats, team: q.WonStats) -> tuple[Decimal | None, str]:
@@ -63,9 +63,10 @@ class PeriodCoverage:
     other_currencies: tuple[tuple[str, Decimal], ...]
 
 
-def _totals(rep_id: int, periods: list[Period], config: PipelineConfig) -> q.RepTotals:
+def _totals(session: Session, rep_id: int, periods: list[Period],
+            config: PipelineConfig) -> q.RepTotals:
     """The rep's quotas, closed won and qualified pipeline per period, and open deals by stage."""
-    return q.rep_totals([rep_id], config.currency, periods, periods, periods)[rep_id]
+    return q.rep_totals(session, [rep_id], config.currency, periods, periods, periods)[rep_id]
 
 
 def _coverages(totals: q.RepTotals, periods: list[Period], config: PipelineConfig,
@@ -100,20 +101,20 @@ class MyPipeline:
         return sum(1 for _, health in self.deals if health.flags)
 
 
-def my_pipeline(viewer: User, rep: User) -> MyPipeline:
+def my_pipeline(session: Session, viewer: User, rep: User) -> MyPipeline:
     """Coverage for this period and the next, open pipeline by stage, and every open deal with
     its age in stage and flags."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(session)
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     periods = [current, metrics.next_period(current, config.fiscal_start_month)]
     since = _since_months(today, config.history_months)
-    peers = _peer_ids(rep)
-    stats = q.won_stats(peers, since, config.currency)
+    peers = _peer_ids(session, rep)
+    stats = q.won_stats(session, peers, since, config.currency)
     average, source = _average_deal(stats.get(rep.id, q.WonStats(0, 0.0, metrics.ZERO, 0)),
                                     q.combine_won_stats(list(stats.values())))
-    deals = q.open_deals(viewer, rep.id)
-    totals = _totals(rep.id, periods, config)
+    deals = q.open_deals(session, viewer, rep.id)
+    totals = _totals(session, rep.id, periods, config)
     stages = totals.stages
     with_health = [(d, metrics.deal_health(
         today, d.close_on, d.stage_changed_at.date(), d.close_pushes,
@@ -145,27 +146,27 @@ class Farming:
     average_deal_source: str
 
 
-def farming(viewer: User, rep: User, window_months: int | None = None,
+def farming(session: Session, viewer: User, rep: User, window_months: int | None = None,
             which: str | None = None) -> Farming:
     """The rep's conversion rates (and the team's), and the reverse funnel from the quota
     still to close in the current period ("current"), the next ("next"), or by default the
     current one unless its quota is already met."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(session)
     months = window_months or config.history_months
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     following = metrics.next_period(current, config.fiscal_start_month)
     since = _since_months(today, months)
-    peers = _peer_ids(rep)
-    stats = q.won_stats(peers, since, config.currency)
+    peers = _peer_ids(session, rep)
+    stats = q.won_stats(session, peers, since, config.currency)
     own_stats = stats.get(rep.id, q.WonStats(0, 0.0, metrics.ZERO, 0))
     team_stats = q.combine_won_stats(list(stats.values()))
     average, source = _average_deal(own_stats, team_stats)
-    paths = q.funnel_paths(peers, since)
+    paths = q.funnel_paths(session, peers, since)
     own = metrics.conversion_rates(paths.get(rep.id, []), own_stats.cycle_days)
     team = metrics.conversion_rates([p for ps in paths.values() for p in ps],
                                     team_stats.cycle_days)
-    totals = _totals(rep.id, [current, following], config)
+    totals = _totals(session, rep.id, [current, following], config)
     current_cov, next_cov = (c.coverage for c in _coverages(totals, [current, following],
                                                                 config, average))
     if which is None:
@@ -211,16 +212,17 @@ def _forecast_period(period: Period, today: date, config: PipelineConfig,
                           submission)
 
 
-def my_forecast(rep: User) -> MyForecast:
+def my_forecast(session: Session, rep: User) -> MyForecast:
     """This period's and next period's forecast (with their lock dates), and accuracy over the
     closed periods."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(session)
     today = local_today(rep.timezone)
     current = metrics.fiscal_quarter(today, config.fiscal_start_month)
     upcoming = [current, metrics.next_period(current, config.fiscal_start_month)]
     past = metrics.recent_periods(today, config.fiscal_start_month, ACCURACY_PERIODS)
-    submissions = forecasts.forecasts_by_rep([rep.id], [p.start for p in past + upcoming])[rep.id]
-    won = q.won_by_rep([rep.id], past, config.currency)[rep.id]
+    submissions = forecasts.forecasts_by_rep(session, [rep.id],
+                                             [p.start for p in past + upcoming])[rep.id]
+    won = q.won_by_rep(session, [rep.id], past, config.currency)[rep.id]
     history = metrics.forecast_results(
         past, {start: (s.commit, s.best_case) for start, s in submissions.items()},
         {p.start: won[i] for i, p in enumerate(past)})
@@ -270,20 +272,20 @@ class Rollup:
         return sum((r.closed_won for r in self.rows), metrics.ZERO)
 
 
-def forecast_rollup(manager: User, which: str = "current") -> Rollup:
+def forecast_rollup(session: Session, manager: User, which: str = "current") -> Rollup:
     """The team's forecast for the current (or next) period: each rep's figures, what has
     closed, qualified pipeline, and the manager's override."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(session)
     today = local_today(manager.timezone)
     period = metrics.fiscal_quarter(today, config.fiscal_start_month)
     if which == "next":
         period = metrics.next_period(period, config.fiscal_start_month)
-    reps = access.team_reps(manager)
+    reps = access.team_reps(session, manager)
     ids = [r.id for r in reps]
-    submissions = forecasts.forecasts_by_rep(ids, [period.start])
-    overrides = forecasts.overrides_by_rep(ids, period.start)
-    won = q.won_by_rep(ids, [period], config.currency)
-    pipeline = q.qualified_pipeline_by_rep(ids, [period])
+    submissions = forecasts.forecasts_by_rep(session, ids, [period.start])
+    overrides = forecasts.overrides_by_rep(session, ids, period.start)
+    won = q.won_by_rep(session, ids, [period], config.currency)
+    pipeline = q.qualified_pipeline_by_rep(session, ids, [period])
     rows = [RollupRow(rep, submissions[rep.id].get(period.start), overrides.get(rep.id),
                       won[rep.id][0], pipeline[rep.id].get(config.currency, [metrics.ZERO])[0])
             for rep in reps]
@@ -315,25 +317,26 @@ class TeamView:
     rows: list[TeamRow]
 
 
-def team_view(manager: User) -> TeamView:
+def team_view(session: Session, manager: User) -> TeamView:
     """Per rep: coverage, open pipeline by stage, first meetings held, deals advanced and
     slipped in the last seven days, and forecast accuracy over recent periods."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(session)
     today = local_today(manager.timezone)
     period = metrics.fiscal_quarter(today, config.fiscal_start_month)
     following = metrics.next_period(period, config.fiscal_start_month)
     past = metrics.recent_periods(today, config.fiscal_start_month, TEAM_ACCURACY_PERIODS)
-    reps = access.team_reps(manager)
+    reps = access.team_reps(session, manager)
     ids = [r.id for r in reps]
     week_since = today - timedelta(days=7)
     week_since_at = datetime.combine(week_since, datetime.min.time())
     period_since_at = datetime.combine(period.start, datetime.min.time())
-    totals = q.rep_totals(ids, config.currency, [period, following], past + [period, following],
+    totals = q.rep_totals(session, ids, config.currency, [period, following],
+                          past + [period, following],
                           [period, following])
-    meetings = q.first_meetings_by_rep(ids, week_since_at, period_since_at, utcnow())
-    movement = q.movement_by_rep(ids, week_since_at)
-    submissions = forecasts.forecasts_by_rep(ids, [p.start for p in past])
-    one_to_ones = weekly.recent_one_to_one_weeks(ids)
+    meetings = q.first_meetings_by_rep(session, ids, week_since_at, period_since_at, utcnow())
+    movement = q.movement_by_rep(session, ids, week_since_at)
+    submissions = forecasts.forecasts_by_rep(session, ids, [p.start for p in past])
+    one_to_ones = weekly.recent_one_to_one_weeks(session, ids)
     rows = []
     for rep in reps:
         rep_totals = totals[rep.id]
@@ -369,22 +372,23 @@ class OneToOnePage:
     next_week: date
 
 
-def one_to_one_page(viewer: User, rep: User, week: date) -> OneToOnePage:
+def one_to_one_page(session: Session, viewer: User, rep: User, week: date) -> OneToOnePage:
     """Everything the weekly one-to-one walks through for `rep` and `week`."""
-    config = pipeline_settings.pipeline_config()
+    config = pipeline_settings.pipeline_config(session)
     today = local_today(viewer.timezone)
     period = metrics.fiscal_quarter(min(today, week + timedelta(days=6)), config.fiscal_start_month)
-    record, previous = weekly.one_to_one_and_previous_week(rep.id, week)
+    record, previous = weekly.one_to_one_and_previous_week(session, rep.id, week)
     since = previous if previous else week - timedelta(days=7)
-    coverage = _coverages(_totals(rep.id, [period], config), [period], config, None)[0]
+    coverage = _coverages(_totals(session, rep.id, [period], config), [period], config, None)[0]
     return OneToOnePage(
         rep=rep, config=config, week=week, record=record, since=since,
         since_last=previous is not None,
         coverage=coverage,
-        plan=weekly.territory_plan(viewer, rep.id),
-        changes=weekly.deal_changes_since(viewer, rep.id, datetime.combine(since, datetime.min.time())),
-        commitments=weekly.commitments_owed(viewer, rep.id),
-        intel=weekly.intel_feed(rep),
+        plan=weekly.territory_plan(session, viewer, rep.id),
+        changes=weekly.deal_changes_since(session, viewer, rep.id,
+                                          datetime.combine(since, datetime.min.time())),
+        commitments=weekly.commitments_owed(session, viewer, rep.id),
+        intel=weekly.intel_feed(session, rep),
         previous_week=week - timedelta(days=7), next_week=week + timedelta(days=7),
     )
 
@@ -396,8 +400,8 @@ class OneToOneIndex:
     last_weeks: dict[int, date] = field(default_factory=dict)
 
 
-def one_to_one_index(manager: User) -> OneToOneIndex:
-    reps = access.team_reps(manager)
+def one_to_one_index(session: Session, manager: User) -> OneToOneIndex:
+    reps = access.team_reps(session, manager)
     return OneToOneIndex(metrics.week_start(local_today(manager.timezone)), reps,
-                         weekly.recent_one_to_one_weeks([r.id for r in reps]))
+                         weekly.recent_one_to_one_weeks(session, [r.id for r in reps]))
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
 
 from webapp.domain.checklists import ChecklistItem, checklist_for
 from webapp.domain.pipeline_metrics import FlagRules
-from webapp.extensions import db
 from webapp.models import (
     PipelineSettings,
     QualificationAnswer,
@@ -33,11 +33,11 @@ class PipelineConfig:
     qualify_answers: int = 3  # checklist answers that qualify a deal
 
 
-def pipeline_config() -> PipelineConfig:
+def pipeline_config(session: Session) -> PipelineConfig:
     """The team's settings and this feature's, with defaults where none were saved (one
     query: the first row of each, either possibly missing)."""
     one = select(literal(1).label("one")).subquery()
-    team, own = db.session.execute(
+    team, own = session.execute(
         select(TeamSettings, PipelineSettings).select_from(one)
         .outerjoin(TeamSettings,
                    TeamSettings.id == select(func.min(TeamSettings.id)).scalar_subquery())
@@ -63,31 +63,31 @@ def pipeline_config() -> PipelineConfig:
     )
 
 
-def custom_checklist_items() -> list[QualificationItem]:
+def custom_checklist_items(session: Session) -> list[QualificationItem]:
     """The team's own checklist items, in order (active ones only)."""
-    return list(db.session.scalars(
+    return list(session.scalars(
         select(QualificationItem).where(QualificationItem.active)
         .order_by(QualificationItem.position, QualificationItem.id)))
 
 
-def team_checklist(methodology: str) -> tuple[ChecklistItem, ...]:
+def team_checklist(session: Session, methodology: str) -> tuple[ChecklistItem, ...]:
     """The checklist the team qualifies with (one query only for the team's own list)."""
     custom = ()
     if methodology == "custom":
         custom = tuple(ChecklistItem(i.key, i.label, i.hint, i.required)
-                       for i in custom_checklist_items())
+                       for i in custom_checklist_items(session))
     return checklist_for(methodology, custom)
 
 
 # --- qualification ----------------------------------------------------------------------------
 
 
-def qualification_answers(opportunity_id: int
+def qualification_answers(session: Session, opportunity_id: int
                           ) -> tuple[dict[str, str], QualificationOverride | None]:
     """The answers given for an opportunity ({item key: answer}) and the rep's override."""
-    answers = dict(db.session.execute(
+    answers = dict(session.execute(
         select(QualificationAnswer.item_key, QualificationAnswer.answer)
         .where(QualificationAnswer.opportunity_id == opportunity_id)).all())
-    override = db.session.scalar(select(QualificationOverride)
-                                 .where(QualificationOverride.opportunity_id == opportunity_id))
+    override = session.scalar(select(QualificationOverride)
+                              .where(QualificationOverride.opportunity_id == opportunity_id))
     return answers, override

@@ -164,7 +164,8 @@ class RulePreview:
     names: dict[int, str]  # account id -> name, for the unmatched and double-matched lists
 
 
-def rule_preview(session: Session, user: User, candidate: territory_matching.TerritoryRules) -> RulePreview:
+def rule_preview(session: Session, user: User,
+                 candidate: territory_matching.TerritoryRules) -> RulePreview:
     """What the design would be with `candidate` replacing its territory's stored rules."""
     others = [t for t in design_rules(session, user) if t.territory_id != candidate.territory_id]
     matched = territory_matching.assign_territories(account_facts(session, user), [*others, candidate],
@@ -245,7 +246,7 @@ def team_balance(session: Session, user: User) -> list[balance.BalanceRow]:
     loads = owner_loads(session, user)
     empty = (0, 0, 0, Decimal(0))
     return balance.balance([balance.RepLoad(rep.id, rep.name, *loads.get(rep.id, empty))
-                            for rep in team_reps(user)])
+                            for rep in team_reps(session, user)])
 
 
 # --- plans ----------------------------------------------------------------------------------

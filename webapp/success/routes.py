@@ -39,7 +39,7 @@ def _render_edit(form: SuccessForm, account, status: int = 200):
 def update(account_id: int):
     """A customer's goal, wanted outcome, renewal date, health (with why) and whether they
     are a willing reference. The account page carries the same form (kept offline)."""
-    account = get_visible_account(g.user, account_id)  # a prospect's save is refused (400)
+    account = get_visible_account(db.session, g.user, account_id)  # a prospect's save is refused (400)
     if request.method == "GET":
         row = success_of(db.session, account)
         form = SuccessForm(formdata=None, data={
@@ -89,7 +89,7 @@ def _mailto(to: str, subject: str, body: str) -> str:
 def references(account_id: int):
     """Happy customers who could host this prospect for lunch, best first (same industry,
     nearby, recent good meetings; each ask counts against a reference)."""
-    prospect = get_visible_account(g.user, account_id)
+    prospect = get_visible_account(db.session, g.user, account_id)
     candidates, accounts = reference_candidates(db.session, g.user, prospect, utcnow())
     ranked = rank_references(prospect.industry, (prospect.latitude, prospect.longitude),
                              candidates, utcnow(), limit=SUGGESTIONS)
@@ -118,8 +118,8 @@ def references(account_id: int):
 def ask(account_id: int, reference_id: int):
     """The rep drafted the invitation: count the ask against the reference (so nobody is worn
     out) and go to the meeting form, filled in for the lunch, to log it afterwards."""
-    prospect = get_visible_account(g.user, account_id)
-    reference = get_visible_account(g.user, reference_id)
+    prospect = get_visible_account(db.session, g.user, account_id)
+    reference = get_visible_account(db.session, g.user, reference_id)
     form = AskForm()
     if not form.validate():
         abort(400)
@@ -139,7 +139,7 @@ def ask(account_id: int, reference_id: int):
 def effort(rep_id: int):
     """Where the rep's meetings of the last quarter went by potential band, against where the
     potential is: the one-to-one page loads it on its own (that page's queries stay bounded)."""
-    rep = get_visible_rep(g.user, rep_id)
+    rep = get_visible_rep(db.session, g.user, rep_id)
     since = utcnow() - timedelta(days=EFFORT_QUARTER_DAYS)
     return render_template("pipeline/_effort.html",
                            effort=effort_against_potential(effort_rows(db.session, rep, since)))

@@ -33,13 +33,13 @@ def _today() -> date:
 
 
 def _owner_choices() -> list[tuple[int, str]]:
-    return [(0, "Nobody yet")] + [(u.id, u.name) for u in access.team_reps(g.user)]
+    return [(0, "Nobody yet")] + [(u.id, u.name) for u in access.team_reps(db.session, g.user)]
 
 
 def _owner(owner_id: int) -> User | None:
     if not owner_id:
         return None
-    reps = {u.id: u for u in access.team_reps(g.user)}
+    reps = {u.id: u for u in access.team_reps(db.session, g.user)}
     if owner_id not in reps:
         abort(404)
     return reps[owner_id]
@@ -186,7 +186,7 @@ def overrides(territory_id: int):
 @role_required(*MANAGERS)
 def remove_override(territory_id: int, account_id: int):
     territory = q.get_territory(db.session, g.user, territory_id) or abort(404)
-    account = get_visible_account(g.user, account_id)
+    account = get_visible_account(db.session, g.user, account_id)
     if territory_service.unpin_account(db.session, territory, account, actor=g.user):
         flash(f"{account.name} is no longer pinned here: the rules decide again, from the next "
               "change plan you draft.")
@@ -228,7 +228,7 @@ def _plan_page(plan, form=None, move_error: str = "", status: int = 200):
     rows = q.plan_decisions(db.session, plan)
     groups = {kind: [row for row in rows if row.decision.kind == kind]
               for kind in (protection.MOVES, protection.PROTECTED, protection.EXEMPT, protection.STAYS)}
-    reps = access.team_reps(g.user)
+    reps = access.team_reps(db.session, g.user)
     loads = q.account_loads(db.session, g.user)
     after = balance.balance(q.rep_loads(reps, loads, {row.assignment.account_id:
                                                 row.assignment.to_owner_id for row in rows
