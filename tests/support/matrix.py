@@ -91,6 +91,7 @@ RULES: dict[str, str] = {
     "pwa.service_worker": "public",
     "pwa.offline": "public",
     "pwa.briefcase_manifest": "signed_in",
+    "pwa.briefcase_pack": "signed_in",  # each packed page checked as its own GET
     "sync.outbox_script": "public",
     "sync.pending": "signed_in",
     "sync.token": "signed_in",

@@ -90,6 +90,11 @@ TYPED_FIELDS = {
 }
 
 
+# Files for the phone's calendar and contacts (downloads, never rendered by the browser; every
+# response carries nosniff): they carry what was typed, as typed.
+FILES_OUT = {"text/calendar", "text/vcard"}
+
+
 def test_nothing_anyone_typed_runs_as_script_on_any_page_or_fragment(app, make):
     world = build_world(make)
     for n, (model, fields) in enumerate(TYPED_FIELDS.items()):
@@ -114,6 +119,9 @@ def test_nothing_anyone_typed_runs_as_script_on_any_page_or_fragment(app, make):
                 response = client.get(_url(rule, world), query_string=query, headers=headers)
                 if response.status_code >= 500:
                     problems.append(f"{rule.endpoint} as {persona}: {response.status_code}")
+                if response.mimetype in FILES_OUT and response.headers.get(
+                        "Content-Disposition", "").startswith("attachment"):
+                    continue  # a calendar or contact card keeps the text as typed, and is saved
                 body = response.get_data(as_text=True)
                 problems += [f"{rule.endpoint} as {persona}: {bad!r}" for bad in DANGEROUS
                              if bad in body]

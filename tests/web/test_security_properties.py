@@ -202,7 +202,8 @@ CASES = {
         "manager", lambda w: f"/territories/plans/{w.plan.id}/move",
         lambda w: {"account_id": st.just(str(w.account.id)),
                    "territory_id": st.just(str(w.territory.id))},
-        {"territory_plan_assignments": {0, 1}, "territory_overrides": {0, 1}},
+        # accounts: the briefcase version of the account the plan moves goes up
+        {"territory_plan_assignments": {0, 1}, "territory_overrides": {0, 1}, "accounts": {0}},
         required=("account_id", "territory_id"),
         garbage=lambda w: {"account_id": st.one_of(numbers, text, st.just(str(2**40)))}),
     "pipeline settings": Case(
@@ -234,7 +235,8 @@ CASES = {
         lambda w: {"metrics": text, "economic_buyer": text, "item_1": text,
                    "qualified_anyway": st.sampled_from(["y", ""]), "reason": text},
         {"qualification_answers": set(range(-10, 11)), "qualification_overrides": {-1, 0, 1},
-         "opportunities": {0}, "opportunity_changes": {0, 1, 2}}),
+         "opportunities": {0}, "opportunity_changes": {0, 1, 2},
+         "accounts": {0}}),  # the deal's account: its briefcase version goes up
     "one-to-one notes": Case(
         "manager", lambda w: f"/pipeline/one-to-ones/{w.rep.id}/2026-11-23",
         lambda w: {"notes": text}, {"one_to_ones": {0, 1}}),

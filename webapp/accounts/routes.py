@@ -21,19 +21,18 @@ from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_
 from webapp.extensions import db
 from webapp.htmx import render
 from webapp.models import Account
-from webapp.queries.access import get_visible_account
+from webapp.routing import MAX_DATABASE_ID
+from webapp.queries.access import account_by_ref
 from webapp.queries.accounts import (
     PAGE_SIZE,
     SORTS,
+    account_head,
     account_page,
     territory_index,
     territory_rows,
 )
-from webapp.queries.access import account_by_ref
 from webapp.queries.capture import find_by_client_id, similar_accounts
-from webapp.queries.success import success_of
-from webapp.queries.checkins import open_checkin, visit_state
-from webapp.queries.relationships import arrivals
+from webapp.queries.checkins import visit_state
 from webapp.queries.intel import account_intel_section
 from webapp.services.capture import CaptureError, NewAccount, create_account
 from webapp.security import csp_with_tiles
@@ -119,16 +118,19 @@ def map():  # noqa: A001 (the page's name)
 @bp.get("/<int:account_id>")
 @login_required
 def detail(account_id: int):
-    account = get_visible_account(db.session, g.user, account_id)
+    head = account_head(db.session, g.user, account_id) if 0 < account_id <= MAX_DATABASE_ID \
+        else None
+    if head is None:
+        abort(404)
+    account = head.account
     page = account_page(db.session, account)
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
     today = local_today(g.user.timezone)
-    success = success_of(db.session, account) if account.status == "customer" else None
     return render("accounts/detail.html", "accounts/_account.html", sections=page, account=account,
-                  directions=directions, today=today, success=success,
-                  visit=visit_state(open_checkin(db.session, g.user), utcnow()),
-                  arrivals=arrivals(db.session, account),
+                  directions=directions, today=today,
+                  success=head.success if account.status == "customer" else None,
+                  visit=visit_state(head.open_checkin, utcnow()), arrivals=page.arrivals,
                   intel=account_intel_section(db.session, account, today))
 
 

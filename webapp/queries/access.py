@@ -34,8 +34,9 @@ from webapp.models import (
 from webapp.routing import MAX_DATABASE_ID
 
 
-def account_visibility(user: User) -> ColumnElement[bool]:
-    """The filter for accounts `user` may see: a rep their own, a manager their reps', an admin all."""
+def account_visibility(user: User, account=Account) -> ColumnElement[bool]:
+    """The filter for accounts `user` may see: a rep their own, a manager their reps', an admin
+    all. `account` is the Account entity or an alias of it (a second account in one query)."""
     if not user.active:
         return false()
     if user.is_admin:
@@ -44,8 +45,8 @@ def account_visibility(user: User) -> ColumnElement[bool]:
         # One IN (me, my reps), not "= me OR IN (…)": PostgreSQL serves an IN with the
         # owner index, an OR across the two with a scan of every account.
         team = select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
-        return Account.owner_id.in_(team.scalar_subquery())
-    return Account.owner_id == user.id
+        return account.owner_id.in_(team.scalar_subquery())
+    return account.owner_id == user.id
 
 
 def visible_accounts(user: User) -> Select[tuple[Account]]:

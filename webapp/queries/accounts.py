@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Row, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from webapp.models import (
     OPEN_STAGES,
     Account,
+    AccountSuccess,
+    CheckIn,
     Commitment,
     Contact,
     Meeting,
@@ -22,6 +24,7 @@ from webapp.models import (
     User,
 )
 from webapp.queries.access import account_visibility
+from webapp.queries.relationships import Arrival, contacts_and_arrivals
 
 SORTS = ("name", "touch", "potential")
 # Rows per page of the territory list: 300 rows with owner names stay under 14 KB gzip.
@@ -85,9 +88,44 @@ def _escape_like(text: str) -> str:
 
 
 @dataclass
+class AccountHead:
+    """The account page's first screen: the account, what the rep said about the customer
+    (health, outcome, reference), and the user's open check-in anywhere with the name of the
+    account it is at."""
+    account: Account
+    success: AccountSuccess | None
+    open_checkin: tuple[CheckIn, str] | None
+
+
+def account_head(session: Session, user: User, account_id: int) -> AccountHead | None:
+    """The account if `user` may see it, with its success row and the user's latest open
+    check-in (not checked out nor discarded, at an account they may still see), or None.
+    One query, whatever the page shows."""
+    at, seen = aliased(Account, name="checked_in_at"), aliased(Account, name="open_at")
+    latest_open = (
+        select(CheckIn.id).join(seen, CheckIn.account_id == seen.id)
+        .where(CheckIn.user_id == user.id, CheckIn.out_at.is_(None),
+               CheckIn.discarded_at.is_(None), account_visibility(user, seen))
+        .order_by(CheckIn.in_at.desc(), CheckIn.id.desc()).limit(1)
+        .correlate(None).scalar_subquery())
+    row = session.execute(
+        select(Account, AccountSuccess, CheckIn, at.name)
+        .outerjoin(AccountSuccess, AccountSuccess.account_id == Account.id)
+        .outerjoin(CheckIn, CheckIn.id == latest_open)
+        .outerjoin(at, at.id == CheckIn.account_id)
+        .options(joinedload(AccountSuccess.health_set_by))
+        .where(Account.id == account_id, account_visibility(user))).first()
+    if row is None:
+        return None
+    account, success, checkin, checkin_at = row
+    return AccountHead(account, success, (checkin, checkin_at) if checkin else None)
+
+
+@dataclass
 class AccountPage:
     account: Account
     contacts: list[Contact]
+    arrivals: list[Arrival]
     opportunities: list[Opportunity]
     meetings: list[Meeting]
     notes: list[Note]
@@ -97,12 +135,13 @@ class AccountPage:
 def account_page(session: Session, account: Account) -> AccountPage:
     """What the account page shows about an account the user may see (already checked):
     contacts, open opportunities (closing soonest first), recent meetings and notes (newest
-    first), open commitments of both sides (soonest due first). One query per section."""
+    first), open commitments of both sides (soonest due first), and who joined from another
+    company. One query per section."""
+    contacts, arrivals = contacts_and_arrivals(session, account)
     return AccountPage(
         account=account,
-        contacts=list(session.scalars(
-            select(Contact).where(Contact.account_id == account.id, Contact.left_on.is_(None))
-            .order_by(Contact.name, Contact.id))),
+        contacts=contacts,
+        arrivals=arrivals,
         opportunities=list(session.scalars(
             select(Opportunity)
             .where(Opportunity.account_id == account.id, Opportunity.stage.in_(OPEN_STAGES))

@@ -6,19 +6,7 @@ from sqlalchemy.orm import Session
 
 from webapp.domain.checkins import is_stale
 from webapp.domain.client_ids import parse_client_id
-from webapp.models import Account, CheckIn, User
-from webapp.queries.access import account_visibility
-
-
-def open_checkin(session: Session, user: User) -> tuple[CheckIn, str] | None:
-    """The user's latest check-in not checked out nor discarded, with its account's name
-    (on an account they may still see), or None. One query."""
-    row = session.execute(
-        select(CheckIn, Account.name).join(Account, CheckIn.account_id == Account.id)
-        .where(CheckIn.user_id == user.id, CheckIn.out_at.is_(None),
-               CheckIn.discarded_at.is_(None), account_visibility(user))
-        .order_by(CheckIn.in_at.desc(), CheckIn.id.desc()).limit(1)).first()
-    return (row[0], row[1]) if row else None
+from webapp.models import CheckIn, User
 
 
 def own_checkin_by_ref(session: Session, user: User, ref: str | None) -> CheckIn | None:

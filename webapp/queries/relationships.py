@@ -117,30 +117,38 @@ class Arrival:
     known_to: list[str]
 
 
-def arrivals(session: Session, account: Account) -> list[Arrival]:
-    """People now at `account` who came from another company, with the reps who keep in touch
-    with them ("Ana Ruiz joined from X, known to Bea"): for whoever owns the account now. One
-    query (a row per past position and keeper)."""
+def contacts_and_arrivals(session: Session, account: Account) -> tuple[list[Contact], list[Arrival]]:
+    """The people at `account` now (by name), and those of them who came from another company
+    with the reps who keep in touch with them ("Ana Ruiz joined from X, known to Bea"): for
+    whoever owns the account now. One query (a row per person, past position and keeper)."""
     past_account = aliased(Account)
+    came_from = and_(ContactPosition.contact_id == Contact.id,
+                     ContactPosition.ended_on.is_not(None),
+                     or_(ContactPosition.account_id.is_(None),
+                         ContactPosition.account_id != account.id))
     rows = session.execute(
-        select(Contact, ContactPosition.company_name, past_account.name, User.name)
-        .join(ContactPosition, ContactPosition.contact_id == Contact.id)
+        select(Contact, ContactPosition.id, ContactPosition.company_name, past_account.name,
+               User.name)
+        .outerjoin(ContactPosition, came_from)
         .outerjoin(past_account, past_account.id == ContactPosition.account_id)
-        .outerjoin(KeepInTouch, KeepInTouch.contact_id == Contact.id)
+        .outerjoin(KeepInTouch, and_(KeepInTouch.contact_id == Contact.id,
+                                     ContactPosition.id.is_not(None)))
         .outerjoin(User, and_(User.id == KeepInTouch.user_id, User.active.is_(True)))
-        .where(Contact.account_id == account.id, Contact.left_on.is_(None),
-               ContactPosition.ended_on.is_not(None),
-               or_(ContactPosition.account_id.is_(None), ContactPosition.account_id != account.id))
-        .order_by(Contact.id, ContactPosition.ended_on.desc(), ContactPosition.id.desc(),
-                  User.name)).all()
+        .where(Contact.account_id == account.id, Contact.left_on.is_(None))
+        .order_by(Contact.name, Contact.id, ContactPosition.ended_on.desc(),
+                  ContactPosition.id.desc(), User.name)).all()
+    people: dict[int, Contact] = {}
     found: dict[int, Arrival] = {}
-    for contact, text, past_name, keeper in rows:
+    for contact, position_id, text, past_name, keeper in rows:
+        people.setdefault(contact.id, contact)
+        if position_id is None:
+            continue
         arrival = found.get(contact.id)
         if arrival is None:
             arrival = found[contact.id] = Arrival(contact, past_name or text, [])
         if keeper and keeper not in arrival.known_to:
             arrival.known_to.append(keeper)
-    return list(found.values())
+    return list(people.values()), sorted(found.values(), key=lambda a: a.contact.id)
 
 
 @dataclass
