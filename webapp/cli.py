@@ -144,18 +144,22 @@ def prune_command(days: int, dry_run: bool) -> None:
                f"before {cutoff:%Y-%m-%d %H:%M} UTC ({days} days).")
 
 
+def _as_of(today_text: str | None) -> date:
+    """The day a daily command runs as of: --today, or today in DEFAULT_TIMEZONE."""
+    if not today_text:
+        return local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+    try:
+        return date.fromisoformat(today_text)
+    except ValueError as error:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
+
+
 @territories_group.command("apply-plans")
 @click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
               help="Apply as of this day (default: today in DEFAULT_TIMEZONE).")
 def apply_plans_command(today_text: str | None) -> None:
     """Apply the territory change plans that are due (idempotent: run it daily from cron)."""
-    if today_text:
-        try:
-            today = date.fromisoformat(today_text)
-        except ValueError as error:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
-    else:
-        today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+    today = _as_of(today_text)
     with unit_of_work(db.session) as session:
         result = plan_service.apply_due_plans(session, today)
     click.echo(f"{today.isoformat()}: {result}.")
@@ -173,13 +177,7 @@ success_group = AppGroup("success", help="Customer success: renewals.")
 def renewals_command(today_text: str | None, lead_days: int) -> None:
     """Make the open "Renewal: <account>" opportunity of every customer renewing soon, once per
     renewal date (idempotent: run it daily from cron)."""
-    if today_text:
-        try:
-            today = date.fromisoformat(today_text)
-        except ValueError as error:
-            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from error
-    else:
-        today = local_today(current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+    today = _as_of(today_text)
     with unit_of_work(db.session) as session:
         made = success_service.create_due_renewal_opportunities(session, today, lead_days)
     click.echo(f"{today.isoformat()}: {made} renewal opportunities made.")

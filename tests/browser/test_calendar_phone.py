@@ -108,7 +108,7 @@ def test_a_vcard_saved_from_one_account_reads_into_another_with_its_accents(
     assert "Zoë Łukasiewicz-Núñez" in saved.read_text(encoding="utf-8")
 
     page.goto(f"{live_server.url}/accounts/{other_id}")
-    page.get_by_role("link", name="Add contacts from your phone or a .vcf file").click()
+    page.get_by_role("link", name="Import contacts from your phone or a .vcf file").click()
     page.get_by_label("A .vcf file").set_input_files(str(saved))
     page.get_by_role("button", name="Read contacts").click()
     expect(page.get_by_text("Already here? Zoë Łukasiewicz-Núñez at Café Zoë")).to_be_visible()

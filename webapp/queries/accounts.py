@@ -113,7 +113,7 @@ def account_head(session: Session, user: User, account_id: int) -> AccountHead |
         .outerjoin(AccountSuccess, AccountSuccess.account_id == Account.id)
         .outerjoin(CheckIn, CheckIn.id == latest_open)
         .outerjoin(at, at.id == CheckIn.account_id)
-        .options(joinedload(AccountSuccess.health_set_by))
+        .options(joinedload(Account.owner), joinedload(AccountSuccess.health_set_by))
         .where(Account.id == account_id, account_visibility(user))).first()
     if row is None:
         return None
