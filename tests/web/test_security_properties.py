@@ -457,8 +457,16 @@ EDGE_SETTINGS = settings(SETTINGS, max_examples=2,
                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
-@pytest.mark.parametrize("rule,method,edge", ROUTE_CASES,
-                         ids=[f"{m} {r} {e}" for r, m, e in ROUTE_CASES])
+# A bad Host header and a body that is not a form never reach the database with what was sent
+# (the address is refused, the form is empty): they are the app's alone and run on SQLite only.
+# Odd path variables, parameters and uploads do reach it, and run on both databases.
+APP_ONLY_EDGES = ("host", "body not a form")
+
+
+@pytest.mark.parametrize("rule,method,edge", [
+    pytest.param(r, m, e, id=f"{m} {r} {e}",
+                 marks=[pytest.mark.backend("sqlite")] if e in APP_ONLY_EDGES else [])
+    for r, m, e in ROUTE_CASES])
 @EDGE_SETTINGS
 @given(data=st.data())
 def test_every_route_answers_edge_input_without_a_500(app, make, rule, method, edge, data):
