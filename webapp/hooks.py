@@ -21,7 +21,7 @@ from werkzeug.exceptions import Forbidden
 
 from webapp.domain.client_ids import parse_client_id
 from webapp.extensions import db
-from webapp.htmx import htmx_request
+from webapp.htmx import client_redirect, htmx_request
 from webapp.services.audit import CLIENT_ADDRESS
 from webapp.services.sync import original_answer, remember_answer
 
@@ -80,8 +80,7 @@ def _password_change_first():
         return None
     response = make_response(render_template(
         "error.html", error=Forbidden(), message="Change your temporary password first."), 403)
-    response.headers["HX-Redirect"] = target  # htmx loads the change page instead
-    return response
+    return client_redirect(response, target)  # htmx loads the change page instead
 
 
 def _write_key() -> str | None:

@@ -45,3 +45,26 @@ def render(page: str, fragment: str, status: int = 200, **context):
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+# The response headers htmx reads, written only here.
+
+def varies(response):
+    """Mark a response that differs for htmx swaps (a fragment) and plain visits (a page or a
+    redirect), so that no cache hands one the other."""
+    response.vary.add("HX-Request")
+    return response
+
+
+def retarget(response, target: str, swap: str):
+    """Have htmx swap the answer into `target` (a CSS selector) the `swap` way instead of the
+    element that asked (a conflict screen replaces the page, not the editor)."""
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    return response
+
+
+def client_redirect(response, url: str):
+    """Have htmx load `url` as a whole page instead of swapping this answer in."""
+    response.headers["HX-Redirect"] = url
+    return response

@@ -83,17 +83,27 @@
 
   // ---- talking to the worker ---------------------------------------------------------------
 
-  const ready = sw.register(path('serviceWorker'), { scope: path('home'), updateViaCache: 'none' })
-    .then(registration => { watchForUpdates(registration); return sw.ready; })
-    .catch(error => { console.warn('Groundwork: no service worker', error); return null; });
+  const ready = (async () => {
+    try {
+      const registration = await sw.register(path('serviceWorker'),
+        { scope: path('home'), updateViaCache: 'none' });
+      watchForUpdates(registration);
+      return await sw.ready;
+    } catch (error) {
+      console.warn('Groundwork: no service worker', error);
+      return null;
+    }
+  })();
 
   // A page whose navigation was under way while the worker activated was not yet a client when
   // the worker claimed its clients, so nothing controls it: ask the worker to take it now, so
   // what this page fetches is kept offline too, without a reload.
-  ready.then(registration => {
-    if (registration && registration.active && !sw.controller) return ask({ type: 'claim' }, null, 5000);
-    return null;
-  }).catch(() => {});
+  (async () => {
+    const registration = await ready;
+    if (registration && registration.active && !sw.controller) {
+      try { await ask({ type: 'claim' }, null, 5000); } catch (error) { /* the next page is */ }
+    }
+  })();
 
   /* Send {type, ...} to the active worker; resolves with its final answer. `onProgress` gets
    * intermediate {type: 'progress'} messages. */
@@ -233,17 +243,20 @@
     }
     if (fillButton) fillButton.disabled = true;
     onProgress({ done: 0, total: 0, bytes: 0 });
-    filling = ask({ type: 'briefcase-fill', user }, onProgress).then(answer => {
-      show(describe(answer.summary));
-      return answer.summary;
-    }, error => {
-      show(navigator.onLine ? 'Could not save your territory: ' + error.message
-        : 'You are offline: your territory will be saved when you have signal.');
-      throw error;
-    }).finally(() => {
-      filling = null;
-      if (fillButton) fillButton.disabled = false;
-    });
+    filling = (async () => {
+      try {
+        const answer = await ask({ type: 'briefcase-fill', user }, onProgress);
+        show(describe(answer.summary));
+        return answer.summary;
+      } catch (error) {
+        show(navigator.onLine ? 'Could not save your territory: ' + error.message
+          : 'You are offline: your territory will be saved when you have signal.');
+        throw error;
+      } finally {
+        filling = null;
+        if (fillButton) fillButton.disabled = false;
+      }
+    })();
     return filling;
   }
 

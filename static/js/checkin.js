@@ -97,16 +97,16 @@
     leftAt.max = localInput(new Date());
   }
 
-  function position() {
-    if (!navigator.geolocation) return Promise.resolve(null);
-    const asked = navigator.permissions && navigator.permissions.query
-      ? navigator.permissions.query({ name: 'geolocation' }).then(s => s.state, () => 'prompt') : Promise.resolve('prompt');
-    return asked.then(permission => {
-      if (permission === 'denied') return null;
-      return new Promise(resolve => {
-        navigator.geolocation.getCurrentPosition(p => resolve(p.coords), () => resolve(null),
-          { enableHighAccuracy: true, timeout: LOCATE_MS, maximumAge: 60000 });
-      });
+  async function permissionState() {
+    if (!navigator.permissions || !navigator.permissions.query) return 'prompt';
+    try { return (await navigator.permissions.query({ name: 'geolocation' })).state; } catch (error) { return 'prompt'; }
+  }
+
+  async function position() {
+    if (!navigator.geolocation || await permissionState() === 'denied') return null;
+    return new Promise(resolve => {
+      navigator.geolocation.getCurrentPosition(p => resolve(p.coords), () => resolve(null),
+        { enableHighAccuracy: true, timeout: LOCATE_MS, maximumAge: 60000 });
     });
   }
 
@@ -125,13 +125,14 @@
         event.stopImmediatePropagation();
         if (form.getAttribute('aria-busy') === 'true') return;
         form.setAttribute('aria-busy', 'true');
-        position().then(coords => {
+        (async () => {
+          const coords = await position();
           form.querySelector('input[name="latitude"]').value = coords ? coords.latitude.toFixed(6) : '';
           form.querySelector('input[name="longitude"]').value = coords ? coords.longitude.toFixed(6) : '';
           form.setAttribute('data-located', '');
           form.removeAttribute('aria-busy');
           form.requestSubmit();
-        });
+        })();
         return;
       }
       form.querySelector('input[name="at"]').value = now.toISOString();

@@ -164,8 +164,3 @@ def change_password_page():
     status = 400 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form,
                            forced=g.user.must_change_password), status
-
-
-@bp.app_context_processor
-def _signed_in_helpers():
-    return {"signed_in": g.get("user") is not None}

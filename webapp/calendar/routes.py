@@ -22,7 +22,7 @@ from webapp.clock import local_today, utcnow
 from webapp.domain.calendar_feeds import FeedAddressError, feed_cipher
 from webapp.domain.ics import PAST_DAYS, CalendarFileError, event_ics
 from webapp.extensions import db
-from webapp.htmx import wants_fragment
+from webapp.htmx import varies, wants_fragment
 from webapp.queries.access import get_own_draft, get_visible_meeting, get_visible_opportunity
 from webapp.queries.calendars import feed_of, open_drafts
 from webapp.services.calendars import (
@@ -149,8 +149,7 @@ def drafts():
     else:
         response = current_app.make_response(render_template(
             "calendar/_drafts.html", drafts=_drafts(), tz=g.user.timezone))
-    response.vary.add("HX-Request")
-    return response
+    return varies(response)
 
 
 @bp.post("/drafts/<int:draft_id>/dismiss")
@@ -162,8 +161,7 @@ def dismiss(draft_id: int):
     if wants_fragment():
         response = current_app.make_response(render_template(
             "calendar/_drafts.html", drafts=_drafts(), tz=g.user.timezone))
-        response.vary.add("HX-Request")
-        return response
+        return varies(response)
     flash("Dismissed.", "success")
     back = "today.index" if request.form.get("back") == "today" else ".index"
     return redirect(url_for(back), 303)

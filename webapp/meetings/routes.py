@@ -18,7 +18,7 @@ from flask import (
 from webapp.clock import local_now, to_local, to_utc
 from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_id
 from webapp.extensions import db
-from webapp.htmx import wants_fragment
+from webapp.htmx import varies, wants_fragment
 from webapp.meetings.forms import DURATION_CHOICES, MAX_ID, MeetingForm, ResolveCommitmentForm
 from webapp.models import MEETING_KINDS, Meeting
 from webapp.queries.access import (
@@ -189,8 +189,7 @@ def accounts():
         response = make_response(render_template(
             "meetings/_account_choices.html", plain=bool(request.args.get("plain")),
             **_account_choices(request.args.get("account_q", ""), chosen)))
-    response.vary.add("HX-Request")
-    return response
+    return varies(response)
 
 
 def _wants_contacts_only() -> bool:
@@ -226,8 +225,7 @@ def contacts():
             contacts=account_contacts(db.session, account.id) if account else []))
     else:
         response = redirect(url_for(".new", account_id=account.id if account else None))
-    response.vary.add("HX-Request")
-    return response
+    return varies(response)
 
 
 def _attendees(form: MeetingForm, account) -> str | None:
@@ -278,9 +276,8 @@ def resolve_commitment(commitment_id: int):
     back = local_path(form.next.data) or url_for(
         "accounts.detail", account_id=commitment.account_id, _anchor="commitments")
     if wants_fragment():
-        response = render_template("meetings/_commitment_actions.html", commitment=commitment,
-                                   next_url=back)
-        return response, 200, {"Vary": "HX-Request"}
+        return varies(make_response(render_template(
+            "meetings/_commitment_actions.html", commitment=commitment, next_url=back)))
     flash({True: "Marked as kept.", False: "Marked as not kept.", None: "Open again."}[kept],
           "success")
     return redirect(back, 303)

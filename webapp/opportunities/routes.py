@@ -14,7 +14,7 @@ from webapp.domain.client_ids import ClientIdTaken, new_client_id, parse_client_
 from webapp.domain.deal_closing import LOSS_REASON_LABELS, can_reopen, reopen_until
 from webapp.domain.opportunities import FIELD_LABELS, display_value, form_value
 from webapp.extensions import db
-from webapp.htmx import render, wants_fragment
+from webapp.htmx import render, retarget, wants_fragment
 from webapp.models import OPEN_STAGES, Opportunity
 from webapp.opportunities.forms import (
     CloseDealForm,
@@ -192,8 +192,7 @@ def _render_conflict(opportunity: Opportunity, conflict: VersionConflict, client
                       version=conflict.current_version, client_id=client_id)
     if wants_fragment():
         # The conflict screen replaces the page's content, not just the editor.
-        response.headers["HX-Retarget"] = "#main"
-        response.headers["HX-Reswap"] = "innerHTML show:top"
+        retarget(response, "#main", "innerHTML show:top")
     return response
 
 

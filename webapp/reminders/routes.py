@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_te
 from webapp.clock import local_today, utcnow
 from webapp.domain import reminders as rules
 from webapp.extensions import db
+from webapp.htmx import varies
 from webapp.queries import reminders as queries
 from webapp.reminders.forms import ReminderSettingsForm
 from webapp.services import reminders as service
@@ -81,7 +82,7 @@ def today():
     response = current_app.make_response(render_template(
         "reminders/_today.html", reminders=due, quiet=quiet,
         devices=queries.device_count(db.session, g.user)))
-    response.headers["Vary"] = "HX-Request"
+    varies(response)
     response.cache_control.private = True
     response.cache_control.no_cache = True
     return response

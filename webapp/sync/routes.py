@@ -27,9 +27,8 @@ def outbox_script_url() -> str:
     return url_for("sync.outbox_script", v=_outbox_digest(OUTBOX_SCRIPT.stat().st_mtime))
 
 
-@bp.app_context_processor
-def _outbox_script():
-    return {"outbox_script_url": outbox_script_url}
+# base.html loads it on every page (as pwa.py gives it the page scripts).
+bp.add_app_template_global(outbox_script_url, "outbox_script_url")
 
 
 @bp.get("/pending")
