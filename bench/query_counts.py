@@ -77,6 +77,10 @@ def count_pages(app, engine) -> dict[tuple[str, str], tuple[int, int]]:
     session cache); the second visit is counted."""
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     seen: list[str] = []
+    # The session is read from the database once a minute per signed-in user (the session
+    # cache, webapp/sessions.py), not by a page: on a slow run that minute could end in the
+    # middle of a count and add it to whichever page was being counted.
+    app.config["SESSION_CACHE_SECONDS"] = 24 * 3600
 
     def _before(conn, cursor, statement, *args):
         if not statement.strip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):

@@ -79,6 +79,11 @@ def test_offline_log_meeting_from_an_account_page_keeps_that_account(live_server
     page = _offline_phone(live_server, phone, email)
     for path in ("/accounts/", f"/accounts/{zephyr_id}", "/meetings/new"):
         page.goto(live_server.url + path)
+    # The worker keeps each page, and the territory index the list fetched, as they arrive:
+    # wait until all are kept (on a busy machine the list's index may still be on its way).
+    for path in ("/accounts/index.json", f"/accounts/{zephyr_id}", "/meetings/new"):
+        page.wait_for_function("async path => !!(await caches.match(path, {ignoreVary: true}))",
+                               arg=path, timeout=30_000)
 
     phone.set_offline(True)
     page.goto(f"{live_server.url}/accounts/{zephyr_id}")
