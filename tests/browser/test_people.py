@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from playwright.sync_api import Error
 from sqlalchemy import func, select
 
 from webapp.clock import utcnow
@@ -13,7 +14,17 @@ from webapp.models import ContactPosition, KeepInTouch, Touch
 
 
 def _outbox_count(page) -> int:
-    return page.evaluate("() => window.GroundworkOutbox.count()")
+    """The writes waiting on the phone. A queued form goes on to its saved page afterwards:
+    read the count on the page that follows, not during that navigation."""
+    page.wait_for_load_state()
+    page.wait_for_function("() => window.GroundworkOutbox")
+    try:
+        return page.evaluate("() => window.GroundworkOutbox.count()")
+    except Error as error:  # the page went on while the count was read: read it on the next
+        if "context was destroyed" not in str(error):
+            raise
+        page.wait_for_load_state()
+        return page.evaluate("() => window.GroundworkOutbox.count()")
 
 
 def _wait_until_synced(page, timeout=30.0) -> None:
