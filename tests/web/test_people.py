@@ -199,3 +199,19 @@ def test_the_lists_read_a_few_queries_whatever_their_length(client, make, login,
             make.account(owner=rep), name=f"Kept {i}").id))
     db.session.commit()
     assert counts() == few
+
+
+def test_a_touch_sent_twice_is_saved_once_and_another_reps_key_is_refused(client, make, login):
+    ana, bea = make.user("rep"), make.user("rep")
+    person = make.contact(make.account(owner=ana), name="Lee Park")
+    bea_person = make.contact(make.account(owner=bea), name="Kim Lo")
+    key = _cid()
+    login(ana)
+    for _ in range(2):
+        assert client.post("/people/touch", data={"contact_id": person.id, "kind": "call",
+                                                  "client_id": key}).status_code == 303
+    assert len(db.session.scalars(select(Touch)).all()) == 1
+    login(bea)  # the same key from someone else: refused, nothing filed under Bea
+    assert client.post("/people/touch", data={"contact_id": bea_person.id, "kind": "call",
+                                              "client_id": key}).status_code == 409
+    assert [t.user_id for t in db.session.scalars(select(Touch))] == [ana.id]

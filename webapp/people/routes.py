@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from webapp.domain.client_ids import new_client_id
+from webapp.domain.client_ids import ClientIdTaken, new_client_id
 from webapp.extensions import db
 from webapp.forms import MAX_ID
 from webapp.people.forms import MarkForm, MoveForm, TouchForm
@@ -126,6 +126,8 @@ def touch():
                   contact=contact, account=account)
     except MoveError:
         abort(400)
+    except ClientIdTaken:
+        abort(409)  # another user's write key: never theirs to reuse
     flash(f"Touch logged: {(contact.name if contact else account.name)}.", "success")
     return redirect(url_for(back), 303)
 

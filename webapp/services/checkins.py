@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
 from webapp.domain.checkins import CheckInError, departure, valid_position
 from webapp.models import Account, CheckIn, Meeting, User
-from webapp.services.idempotency import existing_for
+from webapp.services.idempotency import add_once, existing_for
 
 __all__ = ["CheckInError", "check_in", "check_out", "discard", "link_meeting"]
 
@@ -28,16 +27,7 @@ def check_in(session: Session, user: User, account: Account, *, client_id: str,
         raise CheckInError("The position is not on the map.")
     checkin = CheckIn(uuid=client_id, user_id=user.id, account_id=account.id, in_at=at,
                       latitude=latitude, longitude=longitude)
-    try:
-        with session.begin_nested():  # a twin's win undoes only this
-            session.add(checkin)
-            session.flush()
-    except IntegrityError:
-        existing = existing_for(session, CheckIn, client_id, user.id)
-        if existing is None:
-            raise
-        return existing
-    return checkin
+    return add_once(session, checkin, CheckIn, client_id, user.id)
 
 
 def check_out(session: Session, user: User, checkin: CheckIn, *, at: datetime) -> CheckIn:

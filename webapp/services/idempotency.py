@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.domain.client_ids import ClientIdTaken
@@ -21,4 +22,20 @@ def existing_for(session: Session, model: type[T], client_id: str, user_id: int)
     row = session.scalar(select(model).where(model.uuid == client_id))
     if row is not None and row.user_id != user_id:
         raise ClientIdTaken("That client id is already used.")
+    return row
+
+
+def add_once(session: Session, row: T, model: type[T], client_id: str, user_id: int) -> T:
+    """Add `row` (made with `client_id`) in a savepoint: if a concurrent twin of the same write
+    inserted it first, the unique constraint refuses this one, only the savepoint is undone,
+    and the twin's row is returned instead."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = existing_for(session, model, client_id, user_id)
+        if existing is None:
+            raise
+        return existing
     return row

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
 from webapp.models import Account, Contact, Intel, PalMeeting, User, VendorPal
-from webapp.services.idempotency import existing_for
+from webapp.services.idempotency import add_once, existing_for
 
 MAX_INTEL_LENGTH = 2000
 MAX_PAL_MEETING_ACCOUNTS = 8
@@ -42,20 +41,6 @@ def _learned(learned_on: date | None, today: date) -> date:
     return learned_on
 
 
-def _saved_once(session: Session, row, model, user: User, client_id: str):
-    """Add `row` in a savepoint; a twin that won the race is returned instead."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        existing = existing_for(session, model, client_id, user.id)
-        if existing is None:
-            raise
-        return existing
-    return row
-
-
 def add_intel(session: Session, user: User, *, account: Account, body: str, client_id: str,
               today: date, learned_on: date | None = None, contact: Contact | None = None,
               pal: VendorPal | None = None, source_text: str = "") -> Intel:
@@ -74,7 +59,7 @@ def add_intel(session: Session, user: User, *, account: Account, body: str, clie
                  learned_on=_learned(learned_on, today),
                  contact_id=contact.id if contact else None, pal_id=pal.id if pal else None,
                  source_text=source_text, created_at=utcnow())
-    return _saved_once(session, item, Intel, user, client_id)
+    return add_once(session, item, Intel, client_id, user.id)
 
 
 @dataclass(frozen=True)
@@ -99,7 +84,7 @@ def add_pal(session: Session, user: User, pal: NewPal, *, client_id: str) -> Ven
     row = VendorPal(uuid=client_id, user_id=user.id, name=name, company=company,
                     sells=pal.sells.strip(), phone=pal.phone.strip(),
                     email=pal.email.strip().lower(), created_at=utcnow())
-    return _saved_once(session, row, VendorPal, user, client_id)
+    return add_once(session, row, VendorPal, client_id, user.id)
 
 
 def log_pal_meeting(session: Session, user: User, *, pal: VendorPal, met_on: date,
@@ -124,7 +109,7 @@ def log_pal_meeting(session: Session, user: User, *, pal: VendorPal, met_on: dat
     now = utcnow()
     meeting = PalMeeting(uuid=client_id, user_id=user.id, pal_id=pal.id, met_on=met_on,
                          created_at=now)
-    saved = _saved_once(session, meeting, PalMeeting, user, client_id)
+    saved = add_once(session, meeting, PalMeeting, client_id, user.id)
     if saved is not meeting:
         return saved
     for (account, _), body in zip(lines, bodies, strict=True):

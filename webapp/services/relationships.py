@@ -21,6 +21,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit
+from webapp.services.idempotency import add_once, existing_for
 
 MAX_COMPANY = 200
 MAX_TITLE = 160
@@ -152,7 +153,7 @@ def log_touch(session: Session, user: User, *, client_id: str, kind: str,
               contact: Contact | None = None, account: Account | None = None) -> Touch:
     """The user reached someone: a person (kept in touch with, or at a visible account) or an
     account (its old-list entry). Idempotent on `client_id`. The caller checked access."""
-    done = session.scalar(select(Touch).where(Touch.uuid == client_id, Touch.user_id == user.id))
+    done = existing_for(session, Touch, client_id, user.id)
     if done is not None:
         return done
     if kind not in TOUCH_KINDS:
@@ -164,8 +165,9 @@ def log_touch(session: Session, user: User, *, client_id: str, kind: str,
         account = contact.account
     touch = Touch(uuid=client_id, user_id=user.id, contact_id=contact.id if contact else None,
                   account_id=account.id if account else None, kind=kind, touched_at=now)
-    session.add(touch)
-    session.flush()
+    saved = add_once(session, touch, Touch, client_id, user.id)
+    if saved is not touch:
+        return saved  # a concurrent twin of this write saved it first
     if account is not None and account.owner_id == user.id \
             and (account.last_touch_at is None or account.last_touch_at < now):
         account.last_touch_at = now

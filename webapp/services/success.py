@@ -9,11 +9,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.clock import utcnow
-from webapp.domain.client_ids import ClientIdTaken
 from webapp.domain.success import (
     HEALTHS,
     RENEWAL_LEAD_DAYS,
@@ -22,6 +20,7 @@ from webapp.domain.success import (
 )
 from webapp.models import Account, AccountSuccess, Opportunity, ReferenceAsk, User
 from webapp.services import audit
+from webapp.services.idempotency import add_once, existing_for
 
 MAX_GOAL_LENGTH = 2000
 MAX_REASON_LENGTH = 500
@@ -148,24 +147,16 @@ def record_reference_ask(session: Session, user: User, prospect: Account, refere
                          client_id: str) -> ReferenceAsk:
     """The rep asked `reference` to host `prospect` (the invitation was drafted). Idempotent on
     `client_id`. The caller has checked that `user` may see both."""
-    existing = session.scalar(select(ReferenceAsk).where(ReferenceAsk.uuid == client_id))
+    existing = existing_for(session, ReferenceAsk, client_id, user.id)
     if existing is not None:
-        if existing.user_id != user.id:
-            raise ClientIdTaken("That client id is already used.")
         return existing
     if reference.id == prospect.id or reference.status != "customer":
         raise SuccessError("reference", "Choose a customer to host.")
     ask = ReferenceAsk(uuid=client_id, reference_id=reference.id, prospect_id=prospect.id,
                        user_id=user.id, asked_at=utcnow())
-    try:
-        with session.begin_nested():
-            session.add(ask)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(select(ReferenceAsk).where(ReferenceAsk.uuid == client_id))
-        if existing is None or existing.user_id != user.id:
-            raise
-        return existing
+    saved = add_once(session, ask, ReferenceAsk, client_id, user.id)
+    if saved is not ask:
+        return saved  # a concurrent twin of this write saved it first
     audit.record(session, user, "reference.asked", "account", reference.id,
                  prospect_id=prospect.id)
     return ask
