@@ -309,7 +309,7 @@
       markSaved(form);
       Outbox.requestSync();
       const outcome = navigator.onLine ? await Promise.race([Outbox.replay(), wait(ONLINE_WAIT)]) : null;
-      const result = outcome && outcome.results && outcome.results[entry.id];
+      const result = outcome ? await answerFor(entry.id, outcome) : null;
       if (result && result.state === 'confirmed') {
         go(destination);
         return;
@@ -333,6 +333,17 @@
       if (err && err.name === 'ConstraintError') { showSaved(form, true); return; }
       notice('This phone could not store the change: ' + err + '. Nothing was sent; try again.');
     }
+  }
+
+  // The server's answer to this write, whoever sent it: this page's replay, or the service
+  // worker's Background Sync, which may take the replay lock first (then this page's pass finds
+  // nothing due, and the entry itself says how it went: gone once confirmed, or marked).
+  async function answerFor(id, outcome) {
+    const own = outcome.results && outcome.results[id];
+    if (own || outcome.status !== 'done') return own || null;
+    const stored = await Outbox.get(id);
+    if (!stored) return { state: 'confirmed' };
+    return stored.state === 'needs-attention' || stored.state === 'conflict' ? { state: stored.state } : null;
   }
 
   // Where the server sends the rep after this write: the opportunity's own page after an

@@ -295,3 +295,40 @@ def test_a_duplicate_found_at_replay_takes_the_writes_that_depend_on_it_along(li
         assert (gavin.account_id, deal.account_id) == (existing_id, existing_id)
     page.reload()
     assert "Gavin Belson" in page.inner_text("#contacts")
+
+
+def test_the_servers_question_reaches_the_form_when_another_tab_sent_the_write(live_server, page):
+    """The service worker's Background Sync (or another tab) may take the replay lock before
+    the page that queued the write: the page must still show the server's answer in place,
+    not carry the rep off to the pending page."""
+    with live_server.ctx():
+        rep = live_server.make.user("rep", name="Dana Field")
+        live_server.make.account(owner=rep, name="Acme Robotics", city="Austin")
+        email = rep.email
+    live_server.sign_in(page, email)
+    other = page.context.new_page()
+    other.goto(live_server.url + "/")
+    other.wait_for_function("() => !!window.GroundworkOutbox")
+    # The other tab holds the lock, then asks for a replay of its own: it is first in line.
+    other.evaluate("""() => {
+        navigator.locks.request('groundwork-outbox', () => new Promise(r => { window.release = r; }));
+        window.otherPass = window.GroundworkOutbox.replay();
+    }""")
+    other.wait_for_function("""async () => (await navigator.locks.query()).pending
+        .some(l => l.name === 'groundwork-outbox')""")
+
+    page.goto(live_server.url + "/accounts/new")
+    page.wait_for_selector("html[data-capture-ready]", state="attached")
+    page.get_by_label("Company name").fill("ACME Robotics, Inc.")
+    page.get_by_role("button", name="Add account").click()
+    page.wait_for_function("""async () => (await navigator.locks.query()).pending
+        .filter(l => l.name === 'groundwork-outbox').length >= 2""")
+    other.evaluate("() => window.release()")
+    other.evaluate("() => window.otherPass")  # the other tab sent the rep's write
+
+    page.locator("#did-you-mean").wait_for()
+    assert "/accounts/new" in page.url
+    assert page.get_by_label("Company name").input_value() == "ACME Robotics, Inc."
+    page.wait_for_function("() => window.GroundworkOutbox.count().then(n => n === 0)")
+    with live_server.ctx() as session:
+        assert _count(session, Account) == 1
