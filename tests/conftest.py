@@ -127,21 +127,41 @@ def clock():
     return Clock(datetime(2026, 11, 23, 15, 0, 0))
 
 
+@pytest.fixture(scope="session")
+def _built_apps():
+    """One app per database and worker, built once: building one (its URL rules compiled, its
+    static files scanned) costs more than most tests. Each test gets it back as new (below)."""
+    built: dict[str, tuple] = {}
+    yield built
+    for app, _config in built.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
-def app(database_url, clock, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "SECRET_KEY": "test-secret-key",
-        "CLOCK": clock,
-    })
+def app(database_url, clock, tmp_path, _built_apps):
+    """The app on an empty database, as if just built: the settings as they were built (a test's
+    changes undone), this test's clock and instance folder, no cached sessions."""
+    if database_url not in _built_apps:
+        built = create_app({
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret-key",
+            "CLOCK": clock,
+        })
+        _built_apps[database_url] = (built, dict(built.config))
+    app, config = _built_apps[database_url]
+    app.config.clear()
+    app.config.update(config)
+    app.config["CLOCK"] = clock
     app.instance_path = str(tmp_path)
+    app.extensions.setdefault("session_cache", {}).clear()
     yield app
     with app.app_context():
         db.session.remove()
         _empty_all_tables()
-        db.engine.dispose()
+        db.engine.dispose()  # a test may have cut the connections (test_database_restart.py)
 
 
 # Every table, children first; then every sequence back to 1 (as TRUNCATE … RESTART IDENTITY
