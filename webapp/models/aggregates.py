@@ -106,14 +106,19 @@ def _month_start_default(element, compiler, **kw):
 
 
 # --- what a write touched ---------------------------------------------------------------------
+# Two sides, rebuilt apart: a deal's owner's deal_totals (any field they read changed), and its
+# account's owner's account_totals (only when the deal's open qualified amount on an account
+# changed: a stage tap between open stages leaves the balance table as it was).
 
 DEAL_FIELDS = ("owner_id", "account_id", "stage", "amount", "currency", "close_on",
                "qualified", "closed_at")
 ACCOUNT_FIELDS = ("owner_id", "territory_id", "status", "potential")
-_OWNERS = "totals.owners"  # session.info: owner keys to rebuild at commit
-_ACCOUNTS = "totals.accounts"  # account ids whose owner's pipeline changed
-_DEALS = "totals.deals"  # deal ids written in bulk (owners looked up at commit)
+_DEAL_OWNERS = "totals.deal_owners"  # session.info: owner keys whose deal_totals to rebuild
+_ACCOUNT_OWNERS = "totals.account_owners"  # owner keys whose account_totals to rebuild
+_ACCOUNTS = "totals.accounts"  # account ids whose owner's account_totals to rebuild
+_DEALS = "totals.deals"  # deal ids written in bulk (both sides, owners looked up at commit)
 _ALL = "totals.all"
+_KEYS = (_DEAL_OWNERS, _ACCOUNT_OWNERS, _ACCOUNTS, _DEALS, _ALL)
 
 
 def _keys(obj, name: str) -> set[int]:
@@ -131,28 +136,56 @@ def _changed(obj, fields) -> bool:
     return any(state.attrs[name].history.has_changes() for name in fields)
 
 
+def _before_and_now(obj, name: str):
+    """(value before this flush, value now) of one attribute."""
+    state = inspect(obj)
+    history = state.attrs[name].history
+    now = state.dict.get(name)
+    if history.deleted:
+        return history.deleted[0], now
+    return now, now
+
+
+def _pipeline_moves(obj) -> set[int]:
+    """The accounts whose open qualified pipeline this changed deal changes (before, now)."""
+    fields = ("account_id", "stage", "qualified", "amount")
+    before, now = zip(*(_before_and_now(obj, name) for name in fields))
+
+    def counted(account_id, stage, qualified, amount):
+        return (account_id, amount if stage in OPEN_STAGES and qualified else 0)
+
+    old, new = counted(*before), counted(*now)
+    if old == new:
+        return set()
+    return {a for a, amount in (old, new) if a is not None and (amount or old[0] != new[0])}
+
+
 def _noted(db_session, key: str) -> set[int]:
     return db_session.info.setdefault(key, set())
 
 
 @event.listens_for(OrmSession, "after_flush")
 def _note_flushed(db_session, _flush_context) -> None:
-    owners, accounts = set(), set()
-    dirty = [o for o in db_session.dirty if isinstance(o, (Account, Opportunity))]
-    for obj in (*db_session.new, *db_session.deleted, *dirty):
+    deal_owners, account_owners, accounts = set(), set(), set()
+    dirty = {id(o) for o in db_session.dirty if isinstance(o, (Account, Opportunity))}
+    changed = [o for o in db_session.dirty if id(o) in dirty]
+    for obj in (*db_session.new, *db_session.deleted, *changed):
         if isinstance(obj, Opportunity):
-            if obj in dirty and not _changed(obj, DEAL_FIELDS):
-                continue
-            owners |= _keys(obj, "owner_id")
-            accounts |= _keys(obj, "account_id")
+            if id(obj) in dirty:
+                if not _changed(obj, DEAL_FIELDS):
+                    continue
+                accounts |= _pipeline_moves(obj)
+            else:
+                accounts |= _keys(obj, "account_id")
+            deal_owners |= _keys(obj, "owner_id")
         elif isinstance(obj, Account):
-            if obj in dirty and not _changed(obj, ACCOUNT_FIELDS):
+            if id(obj) in dirty and not _changed(obj, ACCOUNT_FIELDS):
                 continue
-            owners |= _keys(obj, "owner_id")
-    if owners:
-        _noted(db_session, _OWNERS).update(owners)
-    if accounts - {NO_KEY}:
-        _noted(db_session, _ACCOUNTS).update(accounts - {NO_KEY})
+            account_owners |= _keys(obj, "owner_id")
+    for key, found in ((_DEAL_OWNERS, deal_owners), (_ACCOUNT_OWNERS, account_owners),
+                       (_ACCOUNTS, accounts - {NO_KEY})):
+        if found:
+            _noted(db_session, key).update(found)
 
 
 def _chunks(ids, size: int = 500):
@@ -186,13 +219,15 @@ def note_rows(db_session, model, ids) -> None:
     if not ids or model not in (Account, Opportunity):
         return
     accounts, deals = (ids, set()) if model is Account else (set(), ids)
-    _noted(db_session, _OWNERS).update(_owners_of(db_session, accounts, deals))
+    note_owners(db_session, _owners_of(db_session, accounts, deals))
     _noted(db_session, _ACCOUNTS if model is Account else _DEALS).update(ids)
 
 
 def note_owners(db_session, owner_ids) -> None:
     """These owners' totals are rebuilt at commit (None: the accounts with no owner)."""
-    _noted(db_session, _OWNERS).update(o or NO_KEY for o in owner_ids)
+    keys = {o or NO_KEY for o in owner_ids}
+    _noted(db_session, _DEAL_OWNERS).update(keys)
+    _noted(db_session, _ACCOUNT_OWNERS).update(keys)
 
 
 def note_everything(db_session) -> None:
@@ -204,20 +239,22 @@ def note_everything(db_session) -> None:
 def _rebuild_noted(db_session) -> None:
     info = db_session.info
     db_session.flush()  # the commit's own flush comes after this event: note its writes too
-    if not any(info.get(k) for k in (_OWNERS, _ACCOUNTS, _DEALS, _ALL)):
+    if not any(info.get(k) for k in _KEYS):
         return
-    owners = info.pop(_OWNERS, set())
-    owners |= _owners_of(db_session, info.pop(_ACCOUNTS, set()), info.pop(_DEALS, set()))
+    deal_owners = info.pop(_DEAL_OWNERS, set())
+    account_owners = info.pop(_ACCOUNT_OWNERS, set())
+    account_owners |= _owners_of(db_session, info.pop(_ACCOUNTS, set()), set())
+    both = _owners_of(db_session, set(), info.pop(_DEALS, set()))
     if info.pop(_ALL, False):
         rebuild(db_session)
-    elif owners:
-        rebuild(db_session, owners)
+    else:
+        rebuild(db_session, deal_owners | both, account_owners | both)
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
 def _forget(db_session, transaction) -> None:
     if transaction.parent is None:
-        for key in (_OWNERS, _ACCOUNTS, _DEALS, _ALL):
+        for key in _KEYS:
             db_session.info.pop(key, None)
 
 
@@ -278,21 +315,20 @@ def deal_totals_select(keys: list[int] | None):
 
 
 def account_totals_select(keys: list[int] | None):
-    """The account_totals rows of these owner keys (None: every account)."""
+    """The account_totals rows of these owner keys (None: every account). Each account's open
+    qualified pipeline is looked up by its deals' account index (a few deals per account),
+    not by scanning every open deal."""
     owner_key = func.coalesce(Account.owner_id, NO_KEY)
     territory_key = func.coalesce(Account.territory_id, NO_KEY)
-    pipeline = (select(Opportunity.account_id.label("account_id"),
-                       func.sum(Opportunity.amount).label("amount"))
-                .join(Account, Account.id == Opportunity.account_id)
-                .where(_owner_filter(Account.owner_id, keys),
+    pipeline = (select(func.sum(Opportunity.amount))
+                .where(Opportunity.account_id == Account.id,
                        Opportunity.stage.in_(OPEN_STAGES), Opportunity.qualified.is_(True))
-                .group_by(Opportunity.account_id).subquery())
+                .correlate(Account).scalar_subquery())
     per_account = (
         select(owner_key.label("owner_key"), territory_key.label("territory_key"),
                case((Account.status == "customer", 1), else_=0).label("customer"),
                func.coalesce(Account.potential, 0).label("potential"),
-               func.coalesce(pipeline.c.amount, 0).label("pipeline"))
-        .outerjoin(pipeline, pipeline.c.account_id == Account.id)
+               func.coalesce(pipeline, 0).label("pipeline"))
         .where(_owner_filter(Account.owner_id, keys))
         .subquery())
     c = per_account.c
@@ -301,20 +337,27 @@ def account_totals_select(keys: list[int] | None):
             .group_by(c.owner_key, c.territory_key))
 
 
-def rebuild(connection, owner_keys=None) -> None:
-    """Recompute the totals of these owner keys (None: everyone) from the deals and accounts,
-    in the caller's transaction. `connection`: a Session or a Connection."""
-    keys = None if owner_keys is None else sorted(set(owner_keys))
-    if keys == []:
-        return
-    _lock_owners(connection, keys)
-    connection.execute(delete(DealTotal).where(_owner_filter(DealTotal.owner_id, keys)))
-    connection.execute(insert(DealTotal).from_select(
-        ["owner_id", "stage", "currency", "qualified", "month", "deals", "amount"],
-        deal_totals_select(keys)))
-    account_keys = None if keys is None else AccountTotal.owner_key.in_(keys)
-    connection.execute(delete(AccountTotal).where(
-        true() if account_keys is None else account_keys))
-    connection.execute(insert(AccountTotal).from_select(
-        ["owner_key", "territory_key", "accounts", "customers", "potential", "pipeline"],
-        account_totals_select(keys)))
+def rebuild(connection, owner_keys=None, account_owner_keys=None) -> None:
+    """Recompute totals from the deals and accounts, in the caller's transaction: the
+    deal_totals of `owner_keys` and the account_totals of `account_owner_keys` (the same keys
+    when not given; `owner_keys` None: everyone's). `connection`: a Session or a Connection."""
+    if owner_keys is None:
+        deal_keys = account_keys = None
+    else:
+        deal_keys = sorted(set(owner_keys))
+        account_keys = deal_keys if account_owner_keys is None else sorted(
+            set(account_owner_keys))
+        if not deal_keys and not account_keys:
+            return
+    _lock_owners(connection, None if deal_keys is None else sorted({*deal_keys, *account_keys}))
+    if deal_keys is None or deal_keys:
+        connection.execute(delete(DealTotal).where(_owner_filter(DealTotal.owner_id, deal_keys)))
+        connection.execute(insert(DealTotal).from_select(
+            ["owner_id", "stage", "currency", "qualified", "month", "deals", "amount"],
+            deal_totals_select(deal_keys)))
+    if account_keys is None or account_keys:
+        connection.execute(delete(AccountTotal).where(
+            true() if account_keys is None else AccountTotal.owner_key.in_(account_keys)))
+        connection.execute(insert(AccountTotal).from_select(
+            ["owner_key", "territory_key", "accounts", "customers", "potential", "pipeline"],
+            account_totals_select(account_keys)))
