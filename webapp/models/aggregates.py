@@ -320,15 +320,24 @@ def account_totals_select(keys: list[int] | None):
     not by scanning every open deal."""
     owner_key = func.coalesce(Account.owner_id, NO_KEY)
     territory_key = func.coalesce(Account.territory_id, NO_KEY)
-    pipeline = (select(func.sum(Opportunity.amount))
-                .where(Opportunity.account_id == Account.id,
-                       Opportunity.stage.in_(OPEN_STAGES), Opportunity.qualified.is_(True))
-                .correlate(Account).scalar_subquery())
+    open_qualified = and_(Opportunity.stage.in_(OPEN_STAGES), Opportunity.qualified.is_(True))
+    if keys is None:  # everyone: one pass over the open deals, summed per account
+        sums = (select(Opportunity.account_id.label("account_id"),
+                       func.sum(Opportunity.amount).label("amount"))
+                .where(open_qualified).group_by(Opportunity.account_id).subquery())
+        pipeline, source = sums.c.amount, Account.__table__.outerjoin(
+            sums, sums.c.account_id == Account.id)
+    else:
+        pipeline = (select(func.sum(Opportunity.amount))
+                    .where(Opportunity.account_id == Account.id, open_qualified)
+                    .correlate(Account).scalar_subquery())
+        source = Account.__table__
     per_account = (
         select(owner_key.label("owner_key"), territory_key.label("territory_key"),
                case((Account.status == "customer", 1), else_=0).label("customer"),
                func.coalesce(Account.potential, 0).label("potential"),
                func.coalesce(pipeline, 0).label("pipeline"))
+        .select_from(source)
         .where(_owner_filter(Account.owner_id, keys))
         .subquery())
     c = per_account.c
