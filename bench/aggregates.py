@@ -7,8 +7,8 @@ one-to-one), timed on a filled database against a baseline checkout, side by sid
 `--baseline` is a checkout of the commit to compare with (`git archive <commit> | tar -x -C
 DIR`), run against the same database (migrate it to this branch first; the baseline ignores
 the totals tables). Each round runs the baseline then this tree, each in its own process,
-each page visited `--visits` times after a warm-up; prints the median per page, the ratio
-(this tree / baseline: below 1 is faster) and the SQL statements per page. Ratios, not
+each page visited `--visits` times after a warm-up; prints the median per page (wall, and
+time in SQL), the ratios (this tree / baseline: below 1 is faster) and the statements per page. Ratios, not
 absolute times: the machine is shared.
 """
 from __future__ import annotations
@@ -49,10 +49,17 @@ def child(root: str, url: str, visits: int) -> None:
     with app.app_context():
         engine = db.engine
     seen: list[str] = []
+    sql_ms: list[float] = []
 
     def count(conn, cursor, statement, *args):
         if not statement.strip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
             seen.append(statement)
+
+    def started(conn, *args):
+        conn.info["agg_started"] = time.perf_counter()
+
+    def finished(conn, *args):
+        sql_ms.append((time.perf_counter() - conn.info.pop("agg_started")) * 1000)
 
     clients = {}
     result = {}
@@ -68,12 +75,18 @@ def child(root: str, url: str, visits: int) -> None:
         client.get(path)
         event.remove(engine, "before_cursor_execute", count)
         statements = len(seen)
-        times = []
+        times, sql = [], []
+        event.listen(engine, "before_cursor_execute", started)
+        event.listen(engine, "after_cursor_execute", finished)
         for _ in range(visits):
-            started = time.perf_counter()
+            sql_ms.clear()
+            begun = time.perf_counter()
             client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-        result[f"{email} {path}"] = (statistics.median(times), statements)
+            times.append((time.perf_counter() - begun) * 1000)
+            sql.append(sum(sql_ms))
+        event.remove(engine, "before_cursor_execute", started)
+        event.remove(engine, "after_cursor_execute", finished)
+        result[f"{email} {path}"] = (statistics.median(times), statements, statistics.median(sql))
     print(json.dumps(result))
 
 
@@ -95,15 +108,18 @@ def main() -> int:
                                   args.baseline, "--visits", str(args.visits), "--child", root],
                                  check=True, capture_output=True, text=True).stdout
             runs[name].append(json.loads(out.strip().splitlines()[-1]))
-    print(f"{'page':<62}{'base ms':>9}{'this ms':>9}{'ratio':>7}{'q base':>7}{'q this':>7}")
+    print(f"{'page':<56}{'base ms':>8}{'this ms':>8}{'ratio':>6}{'SQL base':>9}{'SQL this':>9}"
+          f"{'ratio':>6}{'q':>6}")
     ratios = []
     for key in runs["this"][0]:
-        base = statistics.median(r[key][0] for r in runs["baseline"])
-        this = statistics.median(r[key][0] for r in runs["this"])
+        base, this, base_sql, this_sql = (
+            statistics.median(r[key][i] for r in runs[name])
+            for name, i in (("baseline", 0), ("this", 0), ("baseline", 2), ("this", 2)))
         ratios.append(this / base)
-        print(f"{key:<62}{base:>9.1f}{this:>9.1f}{this / base:>7.2f}"
-              f"{runs['baseline'][0][key][1]:>7}{runs['this'][0][key][1]:>7}")
-    print(f"geometric mean ratio {statistics.geometric_mean(ratios):.2f}")
+        print(f"{key:<56}{base:>8.1f}{this:>8.1f}{this / base:>6.2f}{base_sql:>9.1f}"
+              f"{this_sql:>9.1f}{this_sql / base_sql:>6.2f}"
+              f"{runs['baseline'][0][key][1]:>3}/{runs['this'][0][key][1]}")
+    print(f"geometric mean ratio (wall) {statistics.geometric_mean(ratios):.2f}")
     return 0
 
 
