@@ -358,3 +358,62 @@ def test_rows_written_outside_the_app_are_counted_after_rebuild_totals(app, make
     result = app.test_cli_runner().invoke(args=["db", "rebuild-totals"])
     assert result.exit_code == 0, result.output
     exact()
+
+
+@pytest.mark.backend("postgresql")
+def test_two_writers_of_one_rep_take_turns_and_both_deals_count(app, make, crew):
+    """Two requests add a deal for the same rep at the same time. The first is committing
+    (its rebuild done, the rep's totals row locked); the second's rebuild waits for that
+    commit, then reads both deals. Without the lock each would write totals missing the
+    other's deal, and the page would show one deal too few until the next write."""
+    import threading
+    import time
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.orm import Session
+
+    from webapp.models.aggregates import rebuild
+
+    _manager, ana, _ben = crew
+    accounts = {"First": make.account(owner=ana).id, "Second": make.account(owner=ana).id}
+    engine = create_engine(db.engine.url)
+
+    def new_deal(session, name):  # on two accounts: one account's row would serialise them
+        session.add(Opportunity(account_id=accounts[name], owner_id=ana.id, name=name,
+                                stage="proposal", amount=Decimal("1000"),
+                                close_on=date(2026, 12, 1)))
+        session.flush()
+
+    first, second = Session(engine), Session(engine)
+    try:
+        new_deal(first, "First")
+        rebuild(first, [ana.id])  # what its commit does first: the rep's row is now locked
+        new_deal(second, "Second")
+        errors = []
+
+        def commit_second():
+            try:
+                second.commit()
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        waiting = threading.Thread(target=commit_second)
+        waiting.start()
+        deadline = time.monotonic() + 30
+        watch = engine.execution_options(isolation_level="AUTOCOMMIT")
+        with watch.connect() as watcher:  # until the second commit waits on the lock
+            while not watcher.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()")):
+                assert time.monotonic() < deadline and waiting.is_alive()
+                watcher.execute(text("SELECT pg_stat_clear_snapshot()"))
+        first.commit()
+        waiting.join(30)
+        assert not errors and not waiting.is_alive()
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
+    exact()
+    stages = rep_totals(db.session, [ana.id], "USD", [], [], [])[ana.id].stages
+    assert stages["proposal"].count == 2
