@@ -74,6 +74,11 @@ class Writer:
         return count
 
     def finish(self) -> None:
+        from webapp.models.aggregates import rebuild
+
+        self.raw.commit()
+        with self.engine.begin() as connection:  # the per-owner totals of the manager pages
+            rebuild(connection)
         cursor = self.raw.cursor()
         if self.postgres:
             for table in ("users", "accounts", "contacts", "opportunities", "meetings",

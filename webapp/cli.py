@@ -356,3 +356,15 @@ def copy(target: str) -> None:
     click.echo(f"Copied {total:,} rows in {len(counts)} tables to "
                f"{make_url(target).render_as_string(hide_password=True)}. Point DATABASE_URL "
                f"there and restart the app servers.")
+
+
+@db_group.command("rebuild-totals")
+@with_appcontext
+def rebuild_totals() -> None:
+    """Recompute every owner's totals of the manager pages from the deals and accounts (the app
+    keeps them exact itself; for rows written by hand, outside the app)."""
+    from webapp.models.aggregates import rebuild
+
+    with unit_of_work(db.session) as session:
+        rebuild(session)
+    click.echo("Rebuilt the per-owner totals.")

@@ -47,6 +47,7 @@ from webapp.models import (
     VendorPal,
     new_uuid,
 )
+from webapp.models.aggregates import note_owners
 from webapp.passwords import hash_password
 
 DEMO_PASSWORD = "groundwork-demo"
@@ -423,6 +424,8 @@ def _insert(session: Session, model, rows: list[dict], mine=None) -> list[int]:
     """
     if not rows:
         return []
+    if model in (Account, Opportunity):  # their owners' totals (webapp/models/aggregates.py)
+        note_owners(session, {row.get("owner_id") for row in rows})
     if mine is None:
         session.execute(model.__table__.insert(), rows)
         return []

@@ -48,8 +48,11 @@ from webapp.models.sync import ClientWrite
 from webapp.models.success import AccountSuccess, ReferenceAsk
 from webapp.models.territories import ChangePlan, PlanAssignment, TerritoryOverride, TerritoryRule
 from webapp.models import briefcase as _briefcase  # noqa: F401  (bumps accounts.briefcase_version)
+# Per-owner totals of the manager pages, rebuilt for the owners a write touched (issue 13).
+from webapp.models.aggregates import AccountTotal, DealTotal, TotalsOwner
 
 __all__ = [
+    "AccountTotal", "DealTotal", "TotalsOwner",
     "ACCOUNT_STATUSES", "SEGMENTS", "Account", "Contact", "AuditEvent", "Base", "new_uuid",
     "ROLES", "Quota", "TeamSettings", "Territory", "User", "FORECAST_CATEGORIES",
     "FORECAST_LABELS", "MEETING_INITIATOR_LABELS", "MEETING_INITIATORS",

@@ -49,6 +49,19 @@ def account_visibility(user: User, account=Account) -> ColumnElement[bool]:
     return account.owner_id == user.id
 
 
+def owner_visibility(user: User, owner_column) -> ColumnElement[bool]:
+    """`account_visibility` for a column holding an account owner's id (per-owner totals):
+    a rep their own, a manager theirs and their reps', an admin every owner."""
+    if not user.active:
+        return false()
+    if user.is_admin:
+        return true()
+    if user.is_manager:
+        team = select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
+        return owner_column.in_(team.scalar_subquery())
+    return owner_column == user.id
+
+
 def visible_accounts(user: User) -> Select[tuple[Account]]:
     """A select() of the accounts `user` may see, to refine further."""
     return select(Account).where(account_visibility(user))

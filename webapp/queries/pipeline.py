@@ -26,6 +26,8 @@ from webapp.models import (
     Quota,
     User,
 )
+from webapp.models.aggregates import DealTotal
+from webapp.queries import totals
 from webapp.queries.access import account_visibility
 from webapp.queries.sql_functions import days_between
 
@@ -56,9 +58,9 @@ def _dec(value) -> Decimal:
 
 # --- money per rep and period ----------------------------------------------------------------
 
-def won_by_rep(session: Session, rep_ids: list[int], periods: list[Period],
-               currency: str) -> dict[int, list[Decimal]]:
-    """{rep_id: [closed-won amount per period]} in the team currency."""
+def won_by_rep_from_deals(session: Session, rep_ids: list[int], periods: list[Period],
+                          currency: str) -> dict[int, list[Decimal]]:
+    """{rep_id: [closed-won amount per period]} in the team currency, summed from the deals."""
     if not rep_ids:
         return {}
     won_at = Opportunity.closed_at
@@ -77,9 +79,11 @@ def won_by_rep(session: Session, rep_ids: list[int], periods: list[Period],
     return result
 
 
-def qualified_pipeline_by_rep(session: Session, rep_ids: list[int], periods: list[Period]
-                              ) -> dict[int, dict[str, list[Decimal]]]:
-    """{rep_id: {currency: [open qualified pipeline closing in each period]}}."""
+def qualified_pipeline_by_rep_from_deals(session: Session, rep_ids: list[int],
+                                         periods: list[Period]
+                                         ) -> dict[int, dict[str, list[Decimal]]]:
+    """{rep_id: {currency: [open qualified pipeline closing in each period]}}, summed from the
+    deals."""
     if not rep_ids:
         return {}
     columns = [_sum_in(Opportunity.amount, _in_period(Opportunity.close_on, p)).label(f"p{i}")
@@ -111,8 +115,9 @@ class RepTotals:
     stages: dict[str, StageTotal]  # open deals and their amount (team currency) per stage
 
 
-def rep_totals(session: Session, rep_ids: list[int], currency: str, quota_periods: list[Period],
-               won_periods: list[Period], pipeline_periods: list[Period]) -> dict[int, RepTotals]:
+def rep_totals_from_deals(session: Session, rep_ids: list[int], currency: str,
+                          quota_periods: list[Period], won_periods: list[Period],
+                          pipeline_periods: list[Period]) -> dict[int, RepTotals]:
     """Per rep, in one query: quotas per period, closed won per period (as `won_by_rep`), open
     qualified pipeline per period (as `qualified_pipeline_by_rep`) and open deals per stage.
     One pass over the reps' open and closed-won deals grouped by stage and currency; the
@@ -143,6 +148,13 @@ def rep_totals(session: Session, rep_ids: list[int], currency: str, quota_period
                                      or_(Opportunity.stage.in_(OPEN_STAGES), won_range)))
         .where(User.id.in_(rep_ids))
         .group_by(User.id, Opportunity.stage, Opportunity.currency))
+    return _rep_totals_of(rows, rep_ids, currency, quota_periods, won_periods,
+                          pipeline_periods)
+
+
+def _rep_totals_of(rows, rep_ids: list[int], currency: str, quota_periods: list[Period],
+                   won_periods: list[Period], pipeline_periods: list[Period]
+                   ) -> dict[int, RepTotals]:
     nq, nw = len(quota_periods), len(won_periods)
     quotas = {rep_id: [ZERO] * nq for rep_id in rep_ids}
     won = {rep_id: [ZERO] * nw for rep_id in rep_ids}
@@ -163,6 +175,86 @@ def rep_totals(session: Session, rep_ids: list[int], currency: str, quota_period
                 total.amount + (_dec(amount) if deal_currency == currency else ZERO))
     return {rep_id: RepTotals(quotas[rep_id], won[rep_id], pipeline[rep_id], stages[rep_id])
             for rep_id in rep_ids}
+
+
+# --- the same, from the per-owner totals ---------------------------------------------------------
+# `webapp.models.aggregates` keeps deal_totals exact (open deals by close month, won deals by
+# the month they closed): summing its few rows per rep gives what the functions above sum over
+# every deal and its history. Periods that are not whole months use those functions.
+
+def won_by_rep(session: Session, rep_ids: list[int], periods: list[Period],
+               currency: str) -> dict[int, list[Decimal]]:
+    """{rep_id: [closed-won amount per period]} in the team currency."""
+    if not rep_ids:
+        return {}
+    if not totals.whole_months(periods):
+        return won_by_rep_from_deals(session, rep_ids, periods, currency)
+    T = DealTotal
+    columns = [_sum_in(T.amount, totals.in_months(p)) for p in periods]
+    rows = session.execute(
+        select(T.owner_id, *columns)
+        .where(T.owner_id.in_(rep_ids), T.stage == "won", T.currency == currency,
+               totals.months_of(periods))
+        .group_by(T.owner_id))
+    result = {rep_id: [ZERO] * len(periods) for rep_id in rep_ids}
+    for row in rows:
+        result[row[0]] = [_dec(v) for v in row[1:]]
+    return result
+
+
+def qualified_pipeline_by_rep(session: Session, rep_ids: list[int], periods: list[Period]
+                              ) -> dict[int, dict[str, list[Decimal]]]:
+    """{rep_id: {currency: [open qualified pipeline closing in each period]}}."""
+    if not rep_ids:
+        return {}
+    if not totals.whole_months(periods):
+        return qualified_pipeline_by_rep_from_deals(session, rep_ids, periods)
+    T = DealTotal
+    columns = [_sum_in(T.amount, totals.in_months(p)) for p in periods]
+    rows = session.execute(
+        select(T.owner_id, T.currency, *columns)
+        .where(T.owner_id.in_(rep_ids), T.stage.in_(OPEN_STAGES), T.qualified.is_(True),
+               totals.months_of(periods))
+        .group_by(T.owner_id, T.currency))
+    result: dict[int, dict[str, list[Decimal]]] = {rep_id: {} for rep_id in rep_ids}
+    for row in rows:
+        result[row[0]][row[1]] = [_dec(v) for v in row[2:]]
+    return result
+
+
+def rep_totals(session: Session, rep_ids: list[int], currency: str, quota_periods: list[Period],
+               won_periods: list[Period], pipeline_periods: list[Period]) -> dict[int, RepTotals]:
+    """Per rep, in one query: quotas per period, closed won per period (as `won_by_rep`), open
+    qualified pipeline per period (as `qualified_pipeline_by_rep`) and open deals per stage.
+    Sums the reps' rows of deal_totals (a few per stage, currency and month) grouped by stage
+    and currency; the quotas a subquery per period. One query for one rep or a whole team,
+    whatever the number of deals."""
+    if not rep_ids:
+        return {}
+    if not totals.whole_months([*won_periods, *pipeline_periods]):
+        return rep_totals_from_deals(session, rep_ids, currency, quota_periods, won_periods,
+                                     pipeline_periods)
+    T = DealTotal
+    won_range = false()
+    if won_periods:
+        won_range = and_(T.stage == "won", totals.months_of(won_periods))
+    quota_columns = [
+        select(func.coalesce(func.sum(Quota.amount), 0))
+        .where(Quota.user_id == User.id, Quota.currency == currency,
+               _in_period(Quota.period_start, p)).correlate(User).scalar_subquery()
+        for p in quota_periods]
+    won_columns = [_sum_in(T.amount, and_(T.stage == "won", totals.in_months(p)))
+                   for p in won_periods]
+    pipeline_columns = [_sum_in(T.amount, and_(T.qualified.is_(True), totals.in_months(p)))
+                        for p in pipeline_periods]
+    rows = session.execute(
+        select(User.id, T.stage, T.currency, func.coalesce(func.sum(T.deals), 0),
+               func.coalesce(func.sum(T.amount), 0),
+               *quota_columns, *won_columns, *pipeline_columns)
+        .outerjoin(T, and_(T.owner_id == User.id, or_(T.stage.in_(OPEN_STAGES), won_range)))
+        .where(User.id.in_(rep_ids))
+        .group_by(User.id, T.stage, T.currency))
+    return _rep_totals_of(rows, rep_ids, currency, quota_periods, won_periods, pipeline_periods)
 
 
 # --- history: won deals, funnel paths, movement ------------------------------------------------

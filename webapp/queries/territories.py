@@ -34,6 +34,7 @@ from webapp.queries.access import (
     territory_scope,
     visible_accounts,
 )
+from webapp.queries import totals
 from webapp.routing import MAX_DATABASE_ID
 
 # --- scope ----------------------------------------------------------------------------------
@@ -55,11 +56,7 @@ def get_territory(session: Session, user: User, territory_id: int) -> Territory 
 
 def account_counts(session: Session, territory_ids: list[int]) -> dict[int, int]:
     """Territory id -> number of accounts designed into it."""
-    if not territory_ids:
-        return {}
-    return dict(session.execute(select(Account.territory_id, func.count(Account.id))
-                                .where(Account.territory_id.in_(territory_ids))
-                                .group_by(Account.territory_id)).all())
+    return totals.territory_account_counts(session, territory_ids)
 
 
 def fiscal_start_month(session: Session) -> int:
@@ -220,7 +217,16 @@ def rep_loads(reps: list[User], loads: list[AccountLoad],
 
 def owner_loads(session: Session, user: User) -> dict[int, tuple[int, int, int, Decimal]]:
     """Per owner of accounts `user` may see: (accounts, customers, potential, open qualified
-    pipeline), summed by the database in one query (a few rows back, not one per account)."""
+    pipeline), from the per-owner totals (`webapp.queries.totals`): a few rows per owner, not
+    one per account, and exact (kept by every write)."""
+    return {owner: (int(n), int(customers or 0), int(potential or 0), Decimal(amount or 0))
+            for owner, (n, customers, potential, amount)
+            in totals.owner_loads(session, user).items()}
+
+
+def owner_loads_from_accounts(session: Session, user: User
+                              ) -> dict[int, tuple[int, int, int, Decimal]]:
+    """`owner_loads` summed from every account (what the totals must equal; tests compare)."""
     accounts = (
         select(Account.owner_id.label("owner_id"), func.count(Account.id).label("accounts"),
                func.sum(case((Account.status == "customer", 1), else_=0)).label("customers"),

@@ -23,6 +23,7 @@ from webapp.domain.checklists import (
     checklist_status,
 )
 from webapp.domain.opportunities import to_text
+from webapp.models import aggregates
 from webapp.domain.pipeline_metrics import Period, forecast_is_locked, forecast_lock_date
 from webapp.models import (
     METHODOLOGIES,
@@ -202,6 +203,7 @@ def requalify_open_deals(session: Session, user: User, items: Iterable[Checklist
         ids = [i for i, new in flips.items() if new is value]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
+            aggregates.note_rows(session, Opportunity, chunk)  # per-owner totals
             session.execute(update(Opportunity).where(Opportunity.id.in_(chunk))
                             .values(qualified=value).execution_options(synchronize_session=False))
             session.add_all(OpportunityChange(

@@ -27,6 +27,7 @@ from webapp.models import (
     TerritoryOverride,
     User,
 )
+from webapp.models import aggregates
 from webapp.models.territories import MAJOR_FEDERAL_MODES, PROTECTION_MODES
 from webapp.queries import access
 from webapp.queries import territories as q
@@ -272,6 +273,7 @@ def apply_due_plans(session: Session, today: date, *, actor_id: int | None = Non
                territory=assignment.to_territory_id,
                protecting_opportunity=assignment.protecting_opportunity_id)
         # The account's open pipeline follows it; closed deals keep their owner (credit).
+        aggregates.note_owners(session, [account.owner_id, assignment.to_owner_id])
         session.execute(update(Opportunity)
                         .where(Opportunity.account_id == account.id,
                                Opportunity.stage.in_(OPEN_STAGES),

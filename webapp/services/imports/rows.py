@@ -25,6 +25,7 @@ from webapp.models import (
     User,
     new_uuid,
 )
+from webapp.models import aggregates
 from webapp.queries.access import account_visibility, visible_user_ids
 from webapp.services import audit
 from webapp.services.relationships import record_import_move
@@ -436,7 +437,9 @@ def _write(session: Session, user: User, job: ImportJob, planned: list[_Planned]
     new = [p.values for p in planned if p.action == "new"]
     if new:
         # Core, not the ORM's bulk insert: that splits a batch wherever a value is None.
-        ids = session.scalars(insert(model.__table__).returning(model.__table__.c.id), new)
+        ids = list(session.scalars(insert(model.__table__).returning(model.__table__.c.id),
+                                   new))
+        aggregates.note_rows(session, model, ids)  # per-owner totals
         undo += [{"table_name": model.__tablename__, "record_id": i, "previous": None}
                  for i in ids]
     # The ORM's bulk UPDATE by primary key runs one executemany per run of rows changing the
@@ -444,6 +447,7 @@ def _write(session: Session, user: User, job: ImportJob, planned: list[_Planned]
     changed = sorted((p for p in planned if p.action == "update"),
                      key=lambda p: tuple(sorted(p.values)))
     if changed:
+        aggregates.note_rows(session, model, [p.record_id for p in changed])  # owners before
         session.execute(update(model), [{"id": p.record_id, **p.values} for p in changed])
         undo += [{"table_name": model.__tablename__, "record_id": p.record_id,
                   "previous": _to_json(p.previous)} for p in changed]

@@ -20,6 +20,7 @@ from webapp.models import (
     ImportUndo,
     User,
 )
+from webapp.models import aggregates
 from webapp.models.imports import RUNNING_STATUSES
 from webapp.services import audit
 from webapp.services.imports.jobs import STALE_AFTER
@@ -245,10 +246,12 @@ def _put_back(session: Session, entries: list[ImportUndo]) -> None:
         mine = [e for e in entries if e.table_name == table_name]
         inserted = [e.record_id for e in mine if e.previous is None]
         if inserted:
+            aggregates.note_rows(session, model, inserted)  # per-owner totals
             session.execute(delete(model).where(model.id.in_(inserted)))
         updated = [{"id": e.record_id, **_from_json(model, e.previous)}
                    for e in mine if e.previous is not None]
         if updated:
+            aggregates.note_rows(session, model, [row["id"] for row in updated])
             session.execute(update(model), sorted(updated, key=lambda row: tuple(sorted(row))))
 
 
