@@ -74,6 +74,8 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--email", default="rep1@example.com")
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--no-profile", action="store_true", help="the timings only")
+    parser.add_argument("--dump", help="a folder to write each page's HTML to (compare runs)")
     args = parser.parse_args()
     os.environ.update(DATABASE_URL=args.url, SECRET_KEY="bench-secret",
                       INSTANCE_PATH=tempfile.mkdtemp(),
@@ -103,7 +105,13 @@ def main() -> int:
         response = client.get(url, headers=headers)
         print(f"\n=== {name} {url}: {wall:.2f} ms wall, {cpu:.2f} ms CPU per request, "
               f"{len(response.get_data())} bytes as sent "
-              f"({response.headers.get('Content-Encoding', 'identity')})")
+              f"({response.headers.get('Content-Encoding', 'identity')})", flush=True)
+        if args.dump:
+            Path(args.dump).mkdir(parents=True, exist_ok=True)
+            Path(args.dump, name.replace(" ", "_") + ".html").write_bytes(
+                client.get(url).get_data())
+        if args.no_profile:
+            continue
         profile = cProfile.Profile()
         profile.enable()
         run(client, url, args.requests, headers)

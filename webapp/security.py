@@ -12,7 +12,7 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, current_app, g, request, session
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -133,8 +133,9 @@ def answer_unchanged(response):
     """A page the browser (or its service worker) may keep, `private, no-cache`, gets a strong
     ETag: the hash of this very body, as this user was sent it. A revalidation whose
     If-None-Match names it is answered 304 with no body (and nothing compressed): the copy the
-    client holds is byte for byte what it would get. Another user's page has another body
-    (their name, their CSRF token), so another tag; admin pages and exports (`no-store`),
+    client holds is what it would get (byte for byte, but for the second its CSRF token was
+    signed in: see _body_tag). Another user's page has another body (their name, their
+    session's CSRF token), so another tag; admin pages and exports (`no-store`),
     redirects, errors, streamed answers and those with a validator of their own are left
     alone."""
     if (request.method not in ("GET", "HEAD") or response.status_code != 200
@@ -143,7 +144,7 @@ def answer_unchanged(response):
             or response.headers.get("Cache-Control") != "private, no-cache"
             or "ETag" in response.headers or "Content-Encoding" in response.headers):
         return response
-    tag = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
+    tag = _body_tag(response.get_data())
     wanted = request.if_none_match
     if wanted:
         for candidate in (tag, *(f"{tag}:{encoding}" for encoding in ENCODINGS)):
@@ -154,6 +155,24 @@ def answer_unchanged(response):
                 return response
     response.set_etag(tag)
     return response
+
+
+def _body_tag(body: bytes) -> str:
+    """The hash of a body, the CSRF token it carries counted as the session's own token.
+
+    Flask-WTF signs the session's token with the current second each time a page is made, so
+    two copies of an unchanged page differ only there; every signed copy stays valid as long
+    as the session's token does (no time limit: the outbox replays days later). So the signed
+    token is left out of the hash and the token it signs is counted instead: a page made
+    for another session (a new sign-in, another user) still has another tag."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    signed = g.get(field)
+    digest = hashlib.blake2b(digest_size=16)
+    if signed:
+        body = body.replace(signed.encode(), b"")
+        digest.update(session.get(field, "").encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def must_not_be_stored(endpoint: str | None) -> bool:
