@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from flask import Flask, url_for
+from flask import Flask, has_request_context, request, url_for
 from flask_compress import Compress
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor
@@ -39,9 +39,21 @@ def init_app(app: Flask) -> None:
             return "missing"
         return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
+    # A page names 15-20 static files: their URLs are built once per (file, version, mount
+    # point) instead of through url_for on every page.
+    urls: dict[tuple[str, str, str], str] = {}
+
     def static_url(filename: str) -> str:
         digest = _digest(filename) if not app.debug else "dev"
-        return url_for("static", filename=filename, v=digest)
+        if not has_request_context():
+            return url_for("static", filename=filename, v=digest)
+        key = (filename, digest, request.script_root)
+        url = urls.get(key)
+        if url is None:
+            url = url_for("static", filename=filename, v=digest)
+            if len(urls) < 1000:
+                urls[key] = url
+        return url
 
     app.jinja_env.globals["static_url"] = static_url
     app.extensions["static_digest"] = _digest

@@ -9,7 +9,8 @@ Registered as Jinja filters, all of them (see `init_app`); plain functions, test
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -32,6 +33,18 @@ DAY_YEAR = "EEE MMM d y"   # Sun Jan 31 2027
 MONTH_DAY = "MMM d"        # Nov 20
 MONTH_YEAR = "MMM y"       # Nov 2025
 TIME = "h:mm a"            # 2:00 PM
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: date, pattern: str) -> str:
+    """Babel's format_date, kept per (day, pattern): a page formats the same few days again
+    and again, and Babel parses and walks the pattern each time (pure: no clock, no zone)."""
+    return format_date(value, pattern, locale=LOCALE)
+
+
+@lru_cache(maxsize=2048)
+def _format_time(value: time) -> str:
+    return format_time(value, TIME, locale=LOCALE)
 
 
 def money(amount: Decimal | int | str | None, currency: str = "USD") -> str:
@@ -71,7 +84,7 @@ def short_date(value: date | datetime | None, tz: str | None = None) -> str:
     if isinstance(value, datetime):
         value = to_local(value, _zone(tz)).date()
     pattern = MONTH_DAY if value.year == _this_year(tz) else MONTH_YEAR
-    return format_date(value, pattern, locale=LOCALE)
+    return _format_date(value, pattern)
 
 
 MONTH_ABBREVIATIONS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
@@ -135,7 +148,7 @@ def day_date(value: date | datetime | None, tz: str | None = None, year: bool = 
     if isinstance(value, datetime):
         value = to_local(value, _zone(tz)).date()
     pattern = DAY_YEAR if year or value.year != _this_year(tz) else DAY
-    return format_date(value, pattern, locale=LOCALE)
+    return _format_date(value, pattern)
 
 
 def full_date(value: date | datetime | None, tz: str | None = None) -> str:
@@ -148,7 +161,7 @@ def local_datetime(value: datetime | None, tz: str | None = None) -> str:
     if value is None:
         return ""
     local = to_local(value, _zone(tz))
-    return f"{day_date(local.date(), tz)}, {format_time(local.time(), TIME, locale=LOCALE)}"
+    return f"{day_date(local.date(), tz)}, {_format_time(local.time())}"
 
 
 def change_value(field: str, value, currency: str = "USD") -> str:

@@ -8,10 +8,11 @@ service worker may, and must revalidate when online). Admin pages and exports an
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, current_app, g, request, session
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -118,7 +119,60 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in headers:
             headers["Cache-Control"] = ("no-store" if must_not_be_stored(request.endpoint)
                                         else "private, no-cache")
+        return answer_unchanged(response)
+
+
+# What a page or the territory index is sent as; validated by the hash of its own body.
+VALIDATED_MIMETYPES = {"text/html", "application/json"}
+# Flask-Compress (registered first, so it runs after this) appends ":<encoding>" to a strong
+# ETag; a client revalidating its compressed copy sends that form back.
+ENCODINGS = ("br", "gzip", "deflate", "zstd")
+
+
+def answer_unchanged(response):
+    """A page the browser (or its service worker) may keep, `private, no-cache`, gets a strong
+    ETag: the hash of this very body, as this user was sent it. A revalidation whose
+    If-None-Match names it is answered 304 with no body (and nothing compressed): the copy the
+    client holds is what it would get (byte for byte, but for the second its CSRF token was
+    signed in: see _body_tag). Another user's page has another body (their name, their
+    session's CSRF token), so another tag; admin pages and exports (`no-store`),
+    redirects, errors, streamed answers and those with a validator of their own are left
+    alone."""
+    if (request.method not in ("GET", "HEAD") or response.status_code != 200
+            or response.is_streamed or response.direct_passthrough
+            or response.mimetype not in VALIDATED_MIMETYPES
+            or response.headers.get("Cache-Control") != "private, no-cache"
+            or "ETag" in response.headers or "Content-Encoding" in response.headers):
         return response
+    tag = _body_tag(response.get_data())
+    wanted = request.if_none_match
+    if wanted:
+        for candidate in (tag, *(f"{tag}:{encoding}" for encoding in ENCODINGS)):
+            if wanted.contains(candidate):
+                response.set_data(b"")
+                response.status_code = 304  # entity headers are dropped by Werkzeug
+                response.set_etag(candidate)
+                return response
+    response.set_etag(tag)
+    return response
+
+
+def _body_tag(body: bytes) -> str:
+    """The hash of a body, the CSRF token it carries counted as the session's own token.
+
+    Flask-WTF signs the session's token with the current second each time a page is made, so
+    two copies of an unchanged page differ only there; every signed copy stays valid as long
+    as the session's token does (no time limit: the outbox replays days later). So the signed
+    token is left out of the hash and the token it signs is counted instead: a page made
+    for another session (a new sign-in, another user) still has another tag."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    signed = g.get(field)
+    digest = hashlib.blake2b(digest_size=16)
+    if signed:
+        body = body.replace(signed.encode(), b"")
+        digest.update(session.get(field, "").encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def must_not_be_stored(endpoint: str | None) -> bool:
