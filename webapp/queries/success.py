@@ -14,7 +14,6 @@ from webapp.domain.success import (
     LOW_POTENTIAL,
     NEARBY_KM,
     POSITIVE_ENGAGEMENT,
-    RECENT_MEETING_DAYS,
     RESTING_DAYS,
     Candidate,
 )
@@ -90,8 +89,8 @@ def reference_candidates(session: Session, user: User, prospect: Account, now: d
     """Customers `user` may see whose health is good, in the prospect's industry or within
     reach of it, with their last positive meeting and how often they were asked this year,
     and how many there are in all. With thousands of them only the CANDIDATES_CAP best by
-    rank_references' points (counting every one inside the box as nearest) are read, so the
-    few the ranking suggests are among them. One query; the ranking is
+    rank_references' points for industry, willingness and asks (anyone inside the box
+    counted as nearest) are read. One query; the ranking is
     webapp.domain.success.rank_references."""
     positive = (select(func.max(Meeting.started_at))
                 .where(Meeting.account_id == Account.id,
@@ -116,8 +115,9 @@ def reference_candidates(session: Session, user: User, prospect: Account, now: d
         return [], {}, 0
     same = (func.lower(Account.industry) == prospect.industry.lower()) if prospect.industry \
         else None
+    # The points of rank_references but the recent good meeting's (2 for anyone): that one is
+    # a look-up in the meetings per candidate, made only for the CANDIDATES_CAP read.
     points = (case((AccountSuccess.reference_willing.is_(True), 2), else_=0)
-              + case((positive >= now - timedelta(days=RECENT_MEETING_DAYS), 2), else_=0)
               - 1.5 * func.coalesce(asks.c.n, 0))
     if same is not None:
         points = points + case((same, 3), else_=0)
