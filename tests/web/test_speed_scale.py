@@ -176,6 +176,10 @@ def test_the_newer_pages_fit_one_round_trip_at_real_size(real_size_customers):
                     page.status_code, len(gzip.compress(page.get_data())))
     too_big = {k: v for k, v in weights.items() if v[0] != 200 or v[1] > BUDGET}
     assert not too_big, too_big
+    # The vendor-pal meeting offers a bounded list and says so (not a silent cut at 3,000).
+    rep = _sign_in(app.test_client(), "rep1@example.com")
+    form = rep.get("/intel/pals/meeting").get_data(as_text=True)
+    assert "500 accounts you touched most recently of your 3000" in form
 
 
 def test_renewals_are_paged_and_counted_not_cut_at_real_size(real_size_customers):

@@ -47,7 +47,7 @@ class Renewal:
 @dataclass(frozen=True)
 class RenewalPage:
     rows: list[Renewal]
-    total: int  # every renewal in the window, not only this page's
+    total: int | None  # every renewal in the window (None past the last page)
     page: int
     more: bool
 
@@ -73,15 +73,10 @@ def renewals(session: Session, user: User, today: date, days: int, page: int = 1
                Account.renewal_on >= today, Account.renewal_on <= today + timedelta(days=days))
         .order_by(Account.renewal_on, Account.id)
         .offset((page - 1) * RENEWALS_PAGE).limit(RENEWALS_PAGE)).all()
-    total = rows[0][7] if rows else 0
-    if not rows and page > 1:  # past the end: only the total is wanted
-        total = session.scalar(
-            select(func.count()).select_from(Account)
-            .where(account_visibility(user), Account.status == "customer",
-                   Account.renewal_on >= today,
-                   Account.renewal_on <= today + timedelta(days=days))) or 0
+    # Past the last page the count is not known (no row carries it): None, the page says so.
+    total = rows[0][7] if rows else (0 if page == 1 else None)
     return RenewalPage([Renewal(r[0], r[1], r[2] or "Nobody", r[3], r[4], r[5] or "", r[6])
-                        for r in rows], total, page, page * RENEWALS_PAGE < total)
+                        for r in rows], total, page, total is not None and page * RENEWALS_PAGE < total)
 
 
 def reference_candidates(session: Session, user: User, prospect: Account, now: datetime
