@@ -5,7 +5,7 @@ commitments, notes) at two sizes four times apart."""
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -152,3 +152,71 @@ def test_the_balance_summed_by_the_database_matches_the_per_account_sums(make):
     assert [(row.load.name, row.load.accounts, row.load.customers, row.load.potential,
              row.load.pipeline) for row in rows] == [
         (busy.name, 3, 2, 120, Decimal("6000.75")), (idle.name, 0, 0, 0, Decimal("0"))]
+
+
+# --- the newer pages with their own rows (issues 14 and 15) --------------------------------------
+
+NEWER = {"rep1@example.com": ("/renewals?days=180", "/renewals?days=180&page=2",
+                              "/accounts/1/references", "/intel/pals/meeting", "/people/old"),
+         "manager@example.com": ("/renewals?days=180", "/renewals?days=180&page=3",
+                                 "/accounts/1/references", "/pipeline/reps/4/one-sided"),
+         "admin@example.com": ("/renewals?days=180", "/accounts/1/references")}
+
+
+def _newer_counts_at(app, database_url, scale):
+    """Counts of the newer pages once every customer renews within half a year and every other
+    one is a happy reference (bench/generate.py leaves both empty)."""
+    from sqlalchemy import event, text
+
+    from generate import PASSWORD
+
+    with app.app_context():
+        engine = db.engine
+        db.session.remove()
+        empty(engine)
+        generate(database_url, scale)
+        customers = db.session.execute(text(
+            "SELECT id FROM accounts WHERE status = 'customer' AND id > 1")).scalars().all()
+        db.session.execute(text("UPDATE accounts SET renewal_on = :on WHERE id = :id"),
+                           [{"id": i, "on": NOW.date() + timedelta(days=1 + i % 179)}
+                            for i in customers])
+        db.session.execute(text(
+            "INSERT INTO account_success (account_id, outcome, health, health_reason,"
+            " reference_willing, updated_at) VALUES (:id, '', 'good', '', false, :now)"),
+            [{"id": i, "now": NOW} for i in customers[::2]])
+        db.session.commit()
+        db.session.remove()
+    app.config["SESSION_CACHE_SECONDS"] = 24 * 3600
+    seen = []
+
+    def _before(conn, cursor, statement, *args):
+        if not statement.strip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA")):
+            seen.append(statement)
+
+    counts = {}
+    for email, paths in NEWER.items():
+        client = app.test_client()
+        assert client.post("/login", data={"email": email, "password": PASSWORD}
+                           ).status_code == 303
+        for path in paths:
+            headers = {"HX-Request": "true"}
+            client.get(path, headers=headers)
+            seen.clear()
+            event.listen(engine, "before_cursor_execute", _before)
+            try:
+                status = client.get(path, headers=headers).status_code
+            finally:
+                event.remove(engine, "before_cursor_execute", _before)
+            counts[(email, path)] = (status, len(seen))
+    return counts
+
+
+def test_the_newer_pages_with_rows_run_the_same_few_queries_whatever_the_size(
+        app, database_url, clock):
+    clock.set(NOW)
+    small = _newer_counts_at(app, database_url, 0.004)  # ~120 customers
+    large = _newer_counts_at(app, database_url, 0.016)  # ~480: renewals run to several pages
+    for key, (status, count) in small.items():
+        assert status == 200, key
+        assert count <= LIMIT, (key, count)
+        assert large[key] == (200, count), (key, count, large[key])

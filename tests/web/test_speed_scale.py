@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,95 @@ def test_revocation_is_immediate_in_every_process(app, client, make, login, revo
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+# --- the newer pages (issue 14 and 15) at real size --------------------------------------------
+
+NEWER_PAGES = {  # path: roles that open it (the renewals and references read real rows below)
+    "/renewals": ("rep1", "manager", "admin"), "/renewals?days=180": ("rep1", "manager", "admin"),
+    "/renewals?days=180&page=2": ("rep1", "manager"),
+    "/accounts/1/references": ("rep1", "manager", "admin"),
+    "/accounts/near": ("rep1",), "/accounts/map": ("rep1",), "/calendar": ("rep1",),
+    "/calendar/drafts": ("rep1",), "/reminders/today": ("rep1",), "/reminders/settings": ("rep1",),
+    "/people/": ("rep1",), "/people/old": ("rep1", "manager"), "/intel/pals": ("rep1",),
+    "/intel/pals/meeting": ("rep1",), "/intel/new?account_id=1": ("rep1",),
+    "/pipeline/reps/4/effort": ("manager", "admin"), "/pipeline/reps/4/one-sided": ("manager",),
+}
+
+
+@pytest.fixture
+def real_size_customers(real_size, clock):
+    """The real-size territory with a renewal date on every customer (spread over the next
+    half year) and a good health on every other one: the renewals and reference pages then
+    have thousands of rows to choose from (rep1 about 1,500 customers, a manager 15,000)."""
+    from sqlalchemy import text
+
+    from generate import NOW
+
+    clock.set(NOW)
+    with real_size.app_context():
+        customers = db.session.execute(text(
+            "SELECT id FROM accounts WHERE status = 'customer' ORDER BY id")).scalars().all()
+        db.session.execute(text("UPDATE accounts SET renewal_on = :on WHERE id = :id"),
+                           [{"id": i, "on": NOW.date() + timedelta(days=1 + i % 179)}
+                            for i in customers])
+        db.session.execute(text(
+            "INSERT INTO account_success (account_id, outcome, health, health_reason,"
+            " reference_willing, updated_at) VALUES (:id, '', 'good', '', :willing, :now)"),
+            [{"id": i, "willing": i % 4 == 0, "now": NOW} for i in customers[::2]])
+        db.session.execute(text("UPDATE accounts SET status = 'prospect' WHERE id = 1"))
+        db.session.commit()
+        db.session.remove()
+    return real_size, len(customers)
+
+
+FRAGMENTS = {"/calendar/drafts", "/reminders/today", "/pipeline/reps/4/effort",
+             "/pipeline/reps/4/one-sided"}  # loaded by htmx into another page
+
+
+def test_the_newer_pages_fit_one_round_trip_at_real_size(real_size_customers):
+    app, _ = real_size_customers
+    weights = {}
+    for role in ("rep1", "manager", "admin"):
+        c = _sign_in(app.test_client(), f"{role}@example.com")
+        for path, roles in NEWER_PAGES.items():
+            if role not in roles:
+                continue
+            for headers in ({"HX-Request": "true"},) + (() if path in FRAGMENTS else ({},)):
+                page = c.get(path, headers=headers)
+                weights[(role, path, bool(headers))] = (
+                    page.status_code, len(gzip.compress(page.get_data())))
+    too_big = {k: v for k, v in weights.items() if v[0] != 200 or v[1] > BUDGET}
+    assert not too_big, too_big
+    # The vendor-pal meeting offers a bounded list and says so (not a silent cut at 3,000).
+    rep = _sign_in(app.test_client(), "rep1@example.com")
+    form = rep.get("/intel/pals/meeting").get_data(as_text=True)
+    assert "500 accounts you touched most recently of your 3000" in form
+
+
+def test_renewals_are_paged_and_counted_not_cut_at_real_size(real_size_customers):
+    app, _ = real_size_customers
+    rep = _sign_in(app.test_client(), "rep1@example.com")
+    first = rep.get("/renewals?days=180").get_data(as_text=True)
+    total = int(re.search(r"(\d+) renewals in the next 180 days", first).group(1))
+    assert total > 1000  # every customer of rep1's 3,000 accounts renews within half a year
+    seen, page = [], 1
+    while True:
+        body = rep.get(f"/renewals?days=180&page={page}").get_data(as_text=True)
+        seen += re.findall(r'href="/accounts/(\d+)#success"', body)
+        if "More renewals" not in body:
+            break
+        page += 1
+    assert len(seen) == len(set(seen)) == total  # each one once, none left out
+    assert page > 1 and "Sooner renewals" in body
+    team = _sign_in(app.test_client(), "manager@example.com").get("/renewals?days=180")
+    assert int(re.search(r"(\d+) renewals in", team.get_data(as_text=True)).group(1)) > total
+
+
+def test_reference_candidates_say_how_many_qualify_at_real_size(real_size_customers):
+    app, _ = real_size_customers
+    rep = _sign_in(app.test_client(), "rep1@example.com")
+    body = rep.get("/accounts/1/references").get_data(as_text=True)
+    total = int(re.search(r"The best 5 of (\d+) happy customers", body).group(1))
+    assert total > 300  # more than the ranking weighs: the page says so
+    assert "willing reference" in body  # the willing ones come first among equals

@@ -54,6 +54,7 @@ class PalMeetingForm(WriteForm):
     pal_id = SelectField("Vendor pal", coerce=int, choices=[], validate_choice=False,
                          validators=[InputRequired("Choose the vendor pal.")])
     met_on = date_field("Met on")
+    accounts_offered = accounts_total = 0  # the route's account_choices (the form says so)
 
     def lines(self) -> list[tuple[object, object]]:
         """The (account, learned) field pairs, in order."""

@@ -115,9 +115,11 @@ def _render_meeting(form: PalMeetingForm, status: int = 200):
 def _meeting_choices(form: PalMeetingForm) -> None:
     form.pal_id.choices = [(0, "Choose…")] + [(p.id, f"{p.name} · {p.company}")
                                               for p in pals_of(db.session, g.user)]
-    accounts = [("", "—")] + [(str(i), name) for i, name in account_choices(db.session, g.user)]
+    offered, total = account_choices(db.session, g.user)
+    accounts = [("", "—")] + [(str(i), name) for i, name in offered]
     for account_field, _ in form.lines():
         account_field.choices = accounts
+    form.accounts_offered, form.accounts_total = len(offered), total
 
 
 @bp.route("/pals/meeting", methods=["GET", "POST"])

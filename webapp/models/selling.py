@@ -115,7 +115,8 @@ class Meeting(Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"),
+                                                       index=True)  # 0029_page_indexes
     started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     kind: Mapped[str] = mapped_column(String(16), default="in_person")
     duration_minutes: Mapped[int] = mapped_column(Integer, default=30)

@@ -90,13 +90,25 @@ def one_sided_deals(session: Session, viewer: User, rep_id: int,
                     today: date) -> list[OneSidedDeal]:
     """The rep's open deals (on accounts `viewer` may see) that are one-sided, by name; two
     queries whatever the number of deals."""
+    where = (Opportunity.owner_id == rep_id, Opportunity.stage.in_(OPEN_STAGES),
+             account_visibility(viewer))
     deals = session.execute(
         select(Opportunity.id, Opportunity.name, Account.name)
-        .join(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.owner_id == rep_id, Opportunity.stage.in_(OPEN_STAGES),
-               account_visibility(viewer))
+        .join(Account, Account.id == Opportunity.account_id).where(*where)
         .order_by(Opportunity.name, Opportunity.id)).all()
-    return flag_one_sided(session, [tuple(row) for row in deals], today)
+    if not deals:
+        return []
+    # The deals again as a subquery, not a list of thousands of ids for the database to parse
+    # and plan at a 3,000-account territory.
+    efforts = effort_by_deal(session, select(Opportunity.id)
+                             .join(Account, Account.id == Opportunity.account_id).where(*where),
+                             today)
+    flagged = []
+    for deal_id, name, account_name in deals:
+        reason = one_sided_reason(efforts.get(deal_id, Effort()))
+        if reason:
+            flagged.append(OneSidedDeal(deal_id, name, account_name, reason))
+    return flagged
 
 
 @dataclass

@@ -96,12 +96,17 @@ def source_choices(session: Session, user: User, account_id: int | None
     return choices
 
 
-def account_choices(session: Session, user: User,
-                    cap: int = PAL_MEETING_ACCOUNTS_CAP) -> list[tuple[int, str]]:
-    """The accounts a vendor-pal meeting may cover: those `user` may see, by name (capped)."""
-    return list(session.execute(
-        select(Account.id, Account.name).where(account_visibility(user))
-        .order_by(Account.name, Account.id).limit(cap)).all())
+def account_choices(session: Session, user: User, cap: int = PAL_MEETING_ACCOUNTS_CAP
+                    ) -> tuple[list[tuple[int, str]], int]:
+    """The accounts a vendor-pal meeting may cover, by name: of those `user` may see, the
+    `cap` touched most recently (the ones a rep talks about), and how many they may see in
+    all, so the form can say the others take intel from their own page. One query."""
+    rows = session.execute(
+        select(Account.id, Account.name, func.count().over())
+        .where(account_visibility(user))
+        .order_by(Account.last_touch_at.desc().nulls_last(), Account.id).limit(cap)).all()
+    return (sorted(((i, name) for i, name, _ in rows), key=lambda r: (r[1].lower(), r[0])),
+            rows[0][2] if rows else 0)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ from webapp.domain.success import (
     LOW_POTENTIAL,
     NEARBY_KM,
     POSITIVE_ENGAGEMENT,
+    RESTING_DAYS,
     Candidate,
 )
 from webapp.models import Account, AccountSuccess, Contact, Meeting, Opportunity, ReferenceAsk, User
 from webapp.queries.access import account_visibility
 
-RENEWALS_CAP = 300
-CANDIDATES_CAP = 300
+RENEWALS_PAGE = 100  # rows per renewals page (the page stays within 14 KB compressed)
+CANDIDATES_CAP = 300  # the best-placed candidates the ranking weighs (the SQL orders them)
 # One degree of latitude is ~111 km: the box that holds every account within NEARBY_KM.
 _KM_PER_DEGREE = 111.0
 
@@ -43,9 +44,20 @@ class Renewal:
     opportunity_id: int | None
 
 
-def renewals(session: Session, user: User, today: date, days: int) -> list[Renewal]:
+@dataclass(frozen=True)
+class RenewalPage:
+    rows: list[Renewal]
+    total: int | None  # every renewal in the window (None past the last page)
+    page: int
+    more: bool
+
+
+def renewals(session: Session, user: User, today: date, days: int, page: int = 1
+             ) -> RenewalPage:
     """The customers `user` may see renewing within `days`, soonest first, with their health
-    and their open renewal opportunity (if made). One query."""
+    and their open renewal opportunity (if made): one page of RENEWALS_PAGE rows and how many
+    there are in all. One query (the total is a window count over the same rows)."""
+    page = max(page, 1)
     renewal_opp = (select(func.max(Opportunity.id))
                    .where(Opportunity.account_id == Account.id,
                           Opportunity.close_on == Account.renewal_on,
@@ -54,20 +66,27 @@ def renewals(session: Session, user: User, today: date, days: int) -> list[Renew
                    .correlate(Account).scalar_subquery())
     rows = session.execute(
         select(Account.id, Account.name, User.name, Account.renewal_on, AccountSuccess.health,
-               AccountSuccess.health_reason, renewal_opp)
+               AccountSuccess.health_reason, renewal_opp, func.count().over())
         .outerjoin(AccountSuccess, AccountSuccess.account_id == Account.id)
         .outerjoin(User, User.id == Account.owner_id)
         .where(account_visibility(user), Account.status == "customer",
                Account.renewal_on >= today, Account.renewal_on <= today + timedelta(days=days))
-        .order_by(Account.renewal_on, Account.id).limit(RENEWALS_CAP)).all()
-    return [Renewal(r[0], r[1], r[2] or "Nobody", r[3], r[4], r[5] or "", r[6]) for r in rows]
+        .order_by(Account.renewal_on, Account.id)
+        .offset((page - 1) * RENEWALS_PAGE).limit(RENEWALS_PAGE)).all()
+    # Past the last page the count is not known (no row carries it): None, the page says so.
+    total = rows[0][7] if rows else (0 if page == 1 else None)
+    return RenewalPage([Renewal(r[0], r[1], r[2] or "Nobody", r[3], r[4], r[5] or "", r[6])
+                        for r in rows], total, page, total is not None and page * RENEWALS_PAGE < total)
 
 
 def reference_candidates(session: Session, user: User, prospect: Account, now: datetime
-                         ) -> tuple[list[Candidate], dict[int, Account]]:
+                         ) -> tuple[list[Candidate], dict[int, Account], int]:
     """Customers `user` may see whose health is good, in the prospect's industry or within
-    reach of it, with their last positive meeting and how often they were asked this year.
-    One query; the ranking is webapp.domain.success.rank_references."""
+    reach of it, with their last positive meeting and how often they were asked this year,
+    and how many there are in all. With thousands of them only the CANDIDATES_CAP best by
+    rank_references' points for industry, willingness and asks (anyone inside the box
+    counted as nearest) are read. One query; the ranking is
+    webapp.domain.success.rank_references."""
     positive = (select(func.max(Meeting.started_at))
                 .where(Meeting.account_id == Account.id,
                        Meeting.engagement >= POSITIVE_ENGAGEMENT)
@@ -88,19 +107,31 @@ def reference_candidates(session: Session, user: User, prospect: Account, now: d
                     & Account.longitude.between(prospect.longitude - lon_span,
                                                 prospect.longitude + lon_span))
     if not near:
-        return [], {}
+        return [], {}, 0
+    same = (func.lower(Account.industry) == prospect.industry.lower()) if prospect.industry \
+        else None
+    # The points of rank_references but the recent good meeting's (2 for anyone): that one is
+    # a look-up in the meetings per candidate, made only for the CANDIDATES_CAP read.
+    points = (case((AccountSuccess.reference_willing.is_(True), 2), else_=0)
+              - 1.5 * func.coalesce(asks.c.n, 0))
+    if same is not None:
+        points = points + case((same, 3), else_=0)
+    if len(near) == 2 or same is None:
+        points = points + case((near[-1], 4), else_=0)
+    resting = case((asks.c.last > now - timedelta(days=RESTING_DAYS), 1), else_=0)
     rows = session.execute(
-        select(Account, AccountSuccess.reference_willing, positive, asks.c.n, asks.c.last)
+        select(Account, AccountSuccess.reference_willing, positive, asks.c.n, asks.c.last,
+               func.count().over())
         .join(AccountSuccess, AccountSuccess.account_id == Account.id)
         .outerjoin(asks, asks.c.reference_id == Account.id)
         .where(account_visibility(user), Account.status == "customer",
                AccountSuccess.health == "good", Account.id != prospect.id, or_(*near))
-        .order_by(AccountSuccess.reference_willing.desc(), Account.id)
+        .order_by(resting, points.desc(), Account.id)
         .limit(CANDIDATES_CAP)).all()
     candidates = [Candidate(a.id, a.industry, a.latitude, a.longitude, "good", bool(willing),
                             last_positive, n or 0, last)
-                  for a, willing, last_positive, n, last in rows]
-    return candidates, {a.id: a for a, *_ in rows}
+                  for a, willing, last_positive, n, last, _ in rows]
+    return candidates, {a.id: a for a, *_ in rows}, (rows[0][5] if rows else 0)
 
 
 def hosts(session: Session, account_ids: list[int]) -> dict[int, Contact]:

@@ -20,7 +20,14 @@ from webapp.domain.success import (
 )
 from webapp.extensions import db
 from webapp.queries.access import get_visible_account, get_visible_rep
-from webapp.queries.success import effort_rows, hosts, reference_candidates, renewals, success_of
+from webapp.queries.success import (
+    RENEWALS_PAGE,
+    effort_rows,
+    hosts,
+    reference_candidates,
+    renewals,
+    success_of,
+)
 from webapp.services.success import SuccessChange, SuccessError, record_reference_ask, update_success
 from webapp.sessions import login_required
 from webapp.success.forms import AskForm, SuccessForm
@@ -74,8 +81,10 @@ def renewals_list():
     if days not in RENEWAL_WINDOWS:
         days = RENEWAL_WINDOWS[0]
     today = local_today(g.user.timezone)
-    rows = renewals(db.session, g.user, today, days)
-    return render_template("success/renewals.html", rows=rows, days=days, today=today,
+    page = request.args.get("page", type=int) or 1
+    listing = renewals(db.session, g.user, today, days, min(max(page, 1), 10_000))
+    return render_template("success/renewals.html", listing=listing, rows=listing.rows,
+                           page_size=RENEWALS_PAGE, days=days, today=today,
                            windows=RENEWAL_WINDOWS, health_labels=HEALTH_LABELS,
                            team=not g.user.is_rep)
 
@@ -90,7 +99,7 @@ def references(account_id: int):
     """Happy customers who could host this prospect for lunch, best first (same industry,
     nearby, recent good meetings; each ask counts against a reference)."""
     prospect = get_visible_account(db.session, g.user, account_id)
-    candidates, accounts = reference_candidates(db.session, g.user, prospect, utcnow())
+    candidates, accounts, total = reference_candidates(db.session, g.user, prospect, utcnow())
     ranked = rank_references(prospect.industry, (prospect.latitude, prospect.longitude),
                              candidates, utcnow(), limit=SUGGESTIONS)
     ids = [s.account_id for s in ranked]
@@ -110,7 +119,7 @@ def references(account_id: int):
                             attendees=attendees[:500])})
     form = AskForm(formdata=None)
     return render_template("success/references.html", prospect=prospect, guest=guest,
-                           suggestions=suggestions, form=form)
+                           suggestions=suggestions, form=form, total=total)
 
 
 @bp.post("/accounts/<int:account_id>/references/<int:reference_id>/ask")
