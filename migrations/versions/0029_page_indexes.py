@@ -3,12 +3,12 @@ look at a rep) and the deal page count a deal's meetings by who asked for them, 
 1,000,000 meetings at real size without it (issue 13)
 
 Revision ID: 0029_page_indexes
-Revises: 0027_intel
+Revises: 0028_aggregates
 """
 from alembic import op
 
 revision = "0029_page_indexes"
-down_revision = "0027_intel"
+down_revision = "0028_aggregates"
 branch_labels = None
 depends_on = None
 
