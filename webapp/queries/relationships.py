@@ -110,6 +110,10 @@ def history(session: Session, contact: Contact) -> list[ContactPosition]:
                   ContactPosition.id.desc())))
 
 
+# Built once: aliased() copies every column of accounts, about 4 ms a call (bench/profile_pages.py).
+_PAST_ACCOUNT = aliased(Account, name="past_account")
+
+
 @dataclass
 class Arrival:
     contact: Contact
@@ -121,7 +125,7 @@ def contacts_and_arrivals(session: Session, account: Account) -> tuple[list[Cont
     """The people at `account` now (by name), and those of them who came from another company
     with the reps who keep in touch with them ("Ana Ruiz joined from X, known to Bea"): for
     whoever owns the account now. One query (a row per person, past position and keeper)."""
-    past_account = aliased(Account)
+    past_account = _PAST_ACCOUNT
     came_from = and_(ContactPosition.contact_id == Contact.id,
                      ContactPosition.ended_on.is_not(None),
                      or_(ContactPosition.account_id.is_(None),
