@@ -7,16 +7,22 @@ devDependency: `npm install` or `make lighthouse`) runs each page with its defau
 settings (emulated phone, simulated slow 4G and CPU) in Debian's Chromium, with the rep's
 session cookie. Prints the four scores per page and what kept a category below 100.
 
-    .venv/bin/python bench/lighthouse.py
+    .venv/bin/python bench/lighthouse.py [--runs N] [--page NAME ...] [--save DIR]
+
+`--runs N` runs each page N times and prints the median of each category (Lighthouse's
+simulated throttling still varies with the machine's load); `--page` picks pages by name
+(e.g. `--page Today --page "Log meeting"`); `--save DIR` keeps each page's full JSON report.
 Runs only against 127.0.0.1; not part of the tests.
 """
 from __future__ import annotations
 
+import argparse
 import http.cookiejar
 import json
 import logging
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,7 +79,20 @@ def sign_in(base: str) -> str:
     return cookie
 
 
-def lighthouse(url: str, cookie: str) -> dict:
+def lighthouse(url: str, cookie: str, attempts: int = 3) -> dict:
+    """One Lighthouse run; a run that failed to record (NO_NAVSTART and the like, seen on a
+    busy machine) is tried again."""
+    for attempt in range(attempts):
+        try:
+            return lighthouse_once(url, cookie)
+        except RuntimeError as error:
+            if attempt == attempts - 1:
+                raise
+            print(f"    (run failed, again: {str(error).strip().splitlines()[-1][:120]})", flush=True)
+    raise AssertionError("unreachable")
+
+
+def lighthouse_once(url: str, cookie: str) -> dict:
     command = [str(LIGHTHOUSE), url, "--quiet", "--output=json", "--output-path=stdout",
                "--only-categories=" + ",".join(CATEGORIES),
                "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
@@ -96,7 +115,20 @@ def shortfalls(report: dict, category: str) -> list[str]:
     return failed
 
 
+def metrics(report: dict) -> str:
+    """The performance metrics that weigh most, as measured in one run."""
+    audits = report["audits"]
+    return (f"TBT {audits['total-blocking-time']['numericValue']:.0f} ms, "
+            f"LCP {audits['largest-contentful-paint']['numericValue']:.0f} ms, "
+            f"CLS {audits['cumulative-layout-shift']['numericValue']:.3f}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs per page (median)")
+    parser.add_argument("--page", action="append", default=[], help="only these pages")
+    parser.add_argument("--save", type=Path, help="a folder for the JSON reports")
+    args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.exit(f"no Chromium at {CHROMIUM}")
     if not LIGHTHOUSE.exists():
@@ -121,11 +153,24 @@ def main() -> None:
             cookie = sign_in(base)
             print("Lighthouse (mobile) · " + " / ".join(CATEGORIES), flush=True)
             for name, path in pages.items():
-                report = lighthouse(base + path, cookie)
-                if report.get("finalDisplayedUrl", "").rstrip("/").endswith("/login"):
-                    sys.exit(f"{name}: Lighthouse was sent to the sign-in page")
-                scores = [round(report["categories"][c]["score"] * 100) for c in CATEGORIES]
+                if args.page and name not in args.page:
+                    continue
+                runs = []
+                for run in range(max(1, args.runs)):
+                    report = lighthouse(base + path, cookie)
+                    if report.get("finalDisplayedUrl", "").rstrip("/").endswith("/login"):
+                        sys.exit(f"{name}: Lighthouse was sent to the sign-in page")
+                    if args.save:
+                        args.save.mkdir(parents=True, exist_ok=True)
+                        slug = name.lower().replace(" ", "_")
+                        (args.save / f"{slug}-{run}.json").write_text(json.dumps(report))
+                    runs.append(report)
+                scores = [round(statistics.median(r["categories"][c]["score"] for r in runs) * 100)
+                          for c in CATEGORIES]
+                report = min(runs, key=lambda r: r["categories"]["performance"]["score"])
                 print(f"{name:<12} {path:<28} " + " ".join(f"{s:>3}" for s in scores), flush=True)
+                if scores[0] < 100:
+                    print("    " + "; ".join(metrics(r) for r in runs))
                 for category, score in zip(CATEGORIES, scores):
                     if score < 100:
                         print(f"    {category}: " + ", ".join(shortfalls(report, category)))

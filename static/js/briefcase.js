@@ -83,8 +83,23 @@
 
   // ---- talking to the worker ---------------------------------------------------------------
 
+  // Registered once the page has loaded and the main thread is idle: the worker's install
+  // (precache) and the briefcase's first fill then never compete with the page's own
+  // requests, scripts and first paint. Everything below waits for `ready`.
+  function afterLoad() {
+    return new Promise(resolve => {
+      const idle = () => {
+        if (window.requestIdleCallback) window.requestIdleCallback(resolve, { timeout: 1500 });
+        else setTimeout(resolve, 0);
+      };
+      if (document.readyState === 'complete') idle();
+      else window.addEventListener('load', idle, { once: true });
+    });
+  }
+
   const ready = (async () => {
     try {
+      await afterLoad();
       const registration = await sw.register(path('serviceWorker'),
         { scope: path('home'), updateViaCache: 'none' });
       watchForUpdates(registration);
@@ -129,13 +144,16 @@
 
   function watchForUpdates(registration) {
     if (registration.waiting && sw.controller) offerUpdate(registration);
-    registration.addEventListener('updatefound', () => {
-      const installing = registration.installing;
+    function follow(installing) {
       if (!installing) return;
       installing.addEventListener('statechange', () => {
         if (installing.state === 'installed' && sw.controller) offerUpdate(registration);
       });
-    });
+    }
+    // The browser's own check on navigation may have found the new version before this page
+    // registered (after load): one still installing is followed too.
+    follow(registration.installing);
+    registration.addEventListener('updatefound', () => { follow(registration.installing); });
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible' && navigator.onLine) registration.update().catch(() => {});
     });
