@@ -121,8 +121,10 @@
           if (!answer.ok || answer.redirected) throw new Error('pack refused');
           const pack = await answer.json();
           if (String(pack.user) !== user) throw new Error('Signed in as someone else.');
-          for (const page of pack.pages) {
-            if (epoch !== started) return;
+          if (epoch !== started) return;
+          // The pack's pages are stored side by side (the Cache API queues its writes; one
+          // after the other, 50 puts waited on each other's disk writes).
+          await Promise.all(pack.pages.map(async (page) => {
             // A page for someone else (or one the rep may no longer open) is never kept.
             if (page.body === undefined || (page.user && page.user !== user)) {
               if (page.status === 404 || page.status === 403) await cache.delete(href(page.path));
@@ -134,7 +136,8 @@
               if (versions[page.path]) now.versions[page.path] = versions[page.path];
             }
             job.progress.done += 1;
-          }
+          }));
+          if (epoch !== started) return;
         } catch (error) {
           failed += paths.length;
           job.progress.done += paths.length;

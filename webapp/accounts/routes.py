@@ -31,6 +31,7 @@ from webapp.queries.accounts import (
     territory_index,
     territory_rows,
 )
+from webapp.queries.briefcase import PREFETCHED_ACCOUNT_PAGES
 from webapp.queries.capture import find_by_client_id, similar_accounts
 from webapp.queries.checkins import visit_state
 from webapp.queries.intel import account_intel_section
@@ -118,12 +119,17 @@ def map():  # noqa: A001 (the page's name)
 @bp.get("/<int:account_id>")
 @login_required
 def detail(account_id: int):
-    head = account_head(db.session, g.user, account_id) if 0 < account_id <= MAX_DATABASE_ID \
-        else None
-    if head is None:
-        abort(404)
+    # A briefcase pack read this page's sections with its other accounts' (webapp/pwa.py).
+    prefetched = request.environ.get(PREFETCHED_ACCOUNT_PAGES, {}).get(account_id)
+    if prefetched is not None:
+        head, page = prefetched
+    else:
+        head = account_head(db.session, g.user, account_id) \
+            if 0 < account_id <= MAX_DATABASE_ID else None
+        if head is None:
+            abort(404)
+        page = account_page(db.session, head.account)
     account = head.account
-    page = account_page(db.session, account)
     directions = display.directions_href(account.latitude, account.longitude,
                                          account.address_line)
     today = local_today(g.user.timezone)

@@ -9,6 +9,9 @@ from webapp.queries.access import account_visibility
 
 # An admin "sees" every account; a phone is not a replica of the database.
 MAX_ACCOUNTS = 5000
+# The WSGI environ key under which a pack (GET /offline/pack) hands the pages it renders the
+# account pages it read for all of them at once (webapp.queries.accounts.account_pages).
+PREFETCHED_ACCOUNT_PAGES = "groundwork.briefcase.account_pages"
 
 
 def briefcase_ids(session: Session, user: User, limit: int = MAX_ACCOUNTS) -> tuple[list[int],
