@@ -73,8 +73,8 @@ HX_PAGES = {  # htmx fragments: (path, role)
 
 def count_pages(app, engine) -> dict[tuple[str, str], tuple[int, int]]:
     """{(email, path): (status, statements)} for every page of every role. The client signs
-    in first and visits each page twice (the first visit fills per-process caches such as the
-    session cache); the second visit is counted."""
+    in first and visits each page three times (the first visit fills per-process caches such as
+    the session cache); the fewer statements of the next two is counted."""
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     seen: list[str] = []
     # The session is read from the database once a minute per signed-in user (the session
@@ -96,14 +96,20 @@ def count_pages(app, engine) -> dict[tuple[str, str], tuple[int, int]]:
         visits = [(p, {}) for p in paths] + [(p, {"HX-Request": "true"}) for p in hx.get(email, [])]
         for path, headers in visits:
             client.get(path, headers=headers)
-            seen.clear()
-            event.listen(engine, "before_cursor_execute", _before)
-            try:
-                status = client.get(path, headers=headers).status_code
-            finally:
-                event.remove(engine, "before_cursor_execute", _before)
+            # Counted twice, the fewer kept: a statement that comes once in a while (seen on a
+            # loaded machine, one extra on one page, never twice in a row) is not the page's.
+            # Growth with the data shows in both.
+            tries = []
+            for _ in range(2):
+                seen.clear()
+                event.listen(engine, "before_cursor_execute", _before)
+                try:
+                    status = client.get(path, headers=headers).status_code
+                finally:
+                    event.remove(engine, "before_cursor_execute", _before)
+                tries.append((status, len(seen)))
             key = path + (" (htmx)" if headers else "")
-            counts[(email, key)] = (status, len(seen))
+            counts[(email, key)] = min(tries, key=lambda t: t[1])
     return counts
 
 

@@ -147,7 +147,7 @@
     }
 
     await Promise.all(Array.from({ length: PARALLEL }, worker));
-    if (epoch !== started) throw new Error('The offline copy was wiped.');
+    if (epoch !== started) return wiped();
 
     // Whatever is no longer on the list (an account handed to another rep) goes.
     for (const request of await cache.keys()) {
@@ -162,7 +162,16 @@
       filledAt: new Date().toISOString(),
     };
     await GW.caches.writeJSON(names.meta, names.briefcaseKey(user), summary);
+    if (epoch !== started) return wiped();
     return summary;
+
+    // Wiped (signed out, or another user) while this fill was storing: what it stored after
+    // the wipe goes too, so nothing of this user's outlives the sign-out.
+    async function wiped() {
+      const current = await GW.caches.getUser();
+      if (current) await GW.caches.forgetOthers(current); else await GW.caches.forgetEveryone();
+      throw new Error('The offline copy was wiped.');
+    }
   }
 
   /* Everything personal goes: every user's pages and fragments, summaries, whose-turn state. */

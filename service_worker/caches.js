@@ -108,5 +108,5 @@
   }
 
   GW.caches = { FORMAT, names, precache, cleanUp, readJSON, writeJSON, getUser, setUser,
-    forgetEveryone };
+    forgetOthers, forgetEveryone };
 })(self.GW = self.GW || {}, self.GW_BUILD);

@@ -236,7 +236,9 @@ CASES = {
                    "qualified_anyway": st.sampled_from(["y", ""]), "reason": text},
         {"qualification_answers": set(range(-10, 11)), "qualification_overrides": {-1, 0, 1},
          "opportunities": {0}, "opportunity_changes": {0, 1, 2},
-         "accounts": {0}}),  # the deal's account: its briefcase version goes up
+         "accounts": {0},  # the deal's account: its briefcase version goes up
+         # the owner's totals, rebuilt when the qualified flag moves (webapp/models/aggregates.py)
+         "deal_totals": {-1, 0, 1}, "account_totals": {0}, "totals_owners": {0, 1}}),
     "one-to-one notes": Case(
         "manager", lambda w: f"/pipeline/one-to-ones/{w.rep.id}/2026-11-23",
         lambda w: {"notes": text}, {"one_to_ones": {0, 1}}),
