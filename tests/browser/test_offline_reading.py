@@ -141,7 +141,7 @@ def test_new_version_waits_for_update_now_and_never_during_a_replay(demo_server,
     page.wait_for_function("() => window.updateChecks >= 2")
     assert _controller_version(page) == old_version
 
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=30_000):  # the new worker activates, then the reload
         page.evaluate("() => window.finishReplay()")
     page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60_000)
     assert _controller_version(page) != old_version
