@@ -55,8 +55,11 @@
       .map((name) => caches.delete(name)));
   }
 
+  // Reads never create the cache (caches.open would): a status asked for just after a
+  // sign-out's wipe must not leave an empty gw-meta behind.
   async function readJSON(cacheName, key) {
-    const response = await (await caches.open(cacheName)).match(key);
+    if (!(await caches.has(cacheName))) return null;
+    const response = await caches.match(key, { cacheName });
     return response ? response.json() : null;
   }
 
