@@ -37,6 +37,12 @@ from webapp.routing import MAX_DATABASE_ID
 def account_visibility(user: User, account=Account) -> ColumnElement[bool]:
     """The filter for accounts `user` may see: a rep their own, a manager their reps', an admin
     all. `account` is the Account entity or an alias of it (a second account in one query)."""
+    return owner_visibility(user, account.owner_id)
+
+
+def owner_visibility(user: User, owner_column) -> ColumnElement[bool]:
+    """The same rule for any column holding an account owner's id (an account's, or per-owner
+    totals'): a rep their own, a manager theirs and their reps', an admin every owner."""
     if not user.active:
         return false()
     if user.is_admin:
@@ -44,19 +50,6 @@ def account_visibility(user: User, account=Account) -> ColumnElement[bool]:
     if user.is_manager:
         # One IN (me, my reps), not "= me OR IN (…)": PostgreSQL serves an IN with the
         # owner index, an OR across the two with a scan of every account.
-        team = select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
-        return account.owner_id.in_(team.scalar_subquery())
-    return account.owner_id == user.id
-
-
-def owner_visibility(user: User, owner_column) -> ColumnElement[bool]:
-    """`account_visibility` for a column holding an account owner's id (per-owner totals):
-    a rep their own, a manager theirs and their reps', an admin every owner."""
-    if not user.active:
-        return false()
-    if user.is_admin:
-        return true()
-    if user.is_manager:
         team = select(User.id).where(or_(User.id == user.id, User.manager_id == user.id))
         return owner_column.in_(team.scalar_subquery())
     return owner_column == user.id

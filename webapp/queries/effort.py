@@ -73,11 +73,13 @@ class OneSidedDeal:
     advice: str = ADVICE
 
 
-def flag_one_sided(session: Session, deals: list[tuple[int, str, str]],
-                   today: date) -> list[OneSidedDeal]:
+def flag_one_sided(session: Session, deals: list[tuple[int, str, str]], today: date,
+                   ids: object = None) -> list[OneSidedDeal]:
     """Of `deals` ((id, name, account name), visible to the caller, in the page's order), the
-    one-sided ones with their reason: one grouped query for all of them."""
-    efforts = effort_by_deal(session, [deal_id for deal_id, _, _ in deals], today)
+    one-sided ones with their reason: one grouped query for all of them (`ids`: the same deals
+    as a select, when there may be thousands)."""
+    efforts = effort_by_deal(session, [deal_id for deal_id, _, _ in deals] if ids is None else ids,
+                             today)
     flagged = []
     for deal_id, name, account_name in deals:
         reason = one_sided_reason(efforts.get(deal_id, Effort()))
@@ -100,15 +102,8 @@ def one_sided_deals(session: Session, viewer: User, rep_id: int,
         return []
     # The deals again as a subquery, not a list of thousands of ids for the database to parse
     # and plan at a 3,000-account territory.
-    efforts = effort_by_deal(session, select(Opportunity.id)
-                             .join(Account, Account.id == Opportunity.account_id).where(*where),
-                             today)
-    flagged = []
-    for deal_id, name, account_name in deals:
-        reason = one_sided_reason(efforts.get(deal_id, Effort()))
-        if reason:
-            flagged.append(OneSidedDeal(deal_id, name, account_name, reason))
-    return flagged
+    return flag_one_sided(session, deals, today, ids=select(Opportunity.id).join(
+        Account, Account.id == Opportunity.account_id).where(*where))
 
 
 @dataclass
