@@ -98,6 +98,8 @@ def database_url(request, tmp_path_factory):
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a crash: commits do not wait for the disk.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     upgrade_database(url)
     yield url
@@ -173,11 +175,22 @@ _EMPTY_POSTGRESQL = "".join(f'DELETE FROM "{t.name}";'
     WHERE c.relkind = 'S' AND n.nspname = current_schema();"""
 
 
+# After a test that loaded thousands of rows, TRUNCATE is the cheaper one: a DELETE checks
+# every deleted row's foreign keys (60,000 accounts took 12 s).
+_TRUNCATE_POSTGRESQL = "TRUNCATE {} RESTART IDENTITY".format(
+    ", ".join(f'"{t.name}"' for t in m.Base.metadata.sorted_tables))
+_MANY_ROWS = 2000
+_COUNT_BIG = ("SELECT (SELECT count(*) FROM (SELECT 1 FROM accounts LIMIT {n}) a)"
+              " + (SELECT count(*) FROM (SELECT 1 FROM meetings LIMIT {n}) b)").format(
+                  n=_MANY_ROWS)
+
+
 def _empty_all_tables() -> None:
     """Empty every table; ids start at 1 again (SQLite reuses rowids after a DELETE)."""
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(_EMPTY_POSTGRESQL)
+            big = conn.exec_driver_sql(_COUNT_BIG).scalar() >= _MANY_ROWS
+            conn.exec_driver_sql(_TRUNCATE_POSTGRESQL if big else _EMPTY_POSTGRESQL)
         else:
             for table in reversed(m.Base.metadata.sorted_tables):
                 conn.execute(table.delete())

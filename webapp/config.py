@@ -107,6 +107,9 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
         self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+        # The briefcase saves the territory by itself on the first page after sign-in and when
+        # its copy is a day old; off, the rep saves it from More (a team on metered data).
+        self.BRIEFCASE_AUTOSAVE = _bool("BRIEFCASE_AUTOSAVE", True)
         self.DEFAULT_CURRENCY = env.get("DEFAULT_CURRENCY", "USD")
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE", "America/Chicago")
         # Web Push reminders (`groundwork reminders send`): the key that signs them, and who

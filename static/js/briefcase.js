@@ -297,7 +297,8 @@
       const stale = !state.summary ||
         Date.now() - new Date(state.summary.filledAt).getTime() > REFRESH_AFTER_MS;
       // First page after signing in, or an old copy: save in the background when online.
-      if (stale && navigator.onLine && body.getAttribute('data-offline-copy') === null) {
+      if (stale && navigator.onLine && body.getAttribute('data-offline-copy') === null &&
+          body.getAttribute('data-briefcase-manual') === null) {
         return refresh();
       }
       return null;

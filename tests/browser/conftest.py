@@ -105,12 +105,13 @@ def _demo_template(_migrated_template, tmp_path_factory):
 class LiveServer:
     """The app on http://127.0.0.1:<free port>, with CSRF on, as a user's browser sees it."""
 
-    def __init__(self, db_path: Path, instance: Path):
+    def __init__(self, db_path: Path, instance: Path, briefcase_autosave: bool = False):
         self.clock = Clock(BROWSER_NOW)
         self.app = create_app({
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
             "SECRET_KEY": "browser-test-secret",
             "CLOCK": self.clock,
+            "BRIEFCASE_AUTOSAVE": briefcase_autosave,
         })
         self.app.instance_path = str(instance)
         self.make = Factory()
@@ -141,25 +142,27 @@ class LiveServer:
             db.engine.dispose()
 
 
-def _serve(template: Path, tmp_path: Path):
+def _serve(template: Path, request, tmp_path: Path):
+    """The briefcase saves the territory by itself only in tests marked `briefcase` (those
+    that read it offline): elsewhere its few hundred pages only slowed the test down."""
     db_path = tmp_path / "live.sqlite"
     shutil.copy(template, db_path)
-    server = LiveServer(db_path, tmp_path)
-    return server
+    return LiveServer(db_path, tmp_path,
+                      briefcase_autosave=request.node.get_closest_marker("briefcase") is not None)
 
 
 @pytest.fixture
-def live_server(_migrated_template, tmp_path):
+def live_server(_migrated_template, request, tmp_path):
     """An empty, migrated database: tests create their own users and accounts."""
-    server = _serve(_migrated_template, tmp_path)
+    server = _serve(_migrated_template, request, tmp_path)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def demo_server(_demo_template, tmp_path):
+def demo_server(_demo_template, request, tmp_path):
     """The demo team (manager, rep1..rep4, admin; ~300 accounts), password groundwork-demo."""
-    server = _serve(_demo_template, tmp_path)
+    server = _serve(_demo_template, request, tmp_path)
     yield server
     server.stop()
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from webapp.models import Meeting
+
+pytestmark = pytest.mark.briefcase  # each test reads the territory the briefcase saved
 
 
 def _territory(live_server):

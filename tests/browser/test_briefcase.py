@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -12,6 +13,8 @@ from tests.browser.conftest import DEMO_PASSWORD
 from webapp.database import unit_of_work
 from webapp.models import Account, User
 from webapp.services.notes import add_note
+
+pytestmark = pytest.mark.briefcase  # each test reads the territory the briefcase saved
 
 RESULT = re.compile(r"\d+ accounts? available offline, [\d.]+ [KM]B")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from sqlalchemy import func, select
 
 from webapp.models import Account, AuditEvent, Contact, Meeting, Opportunity
@@ -31,6 +33,7 @@ def _no_sideways_scroll(page) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
 
 
+@pytest.mark.briefcase
 def test_offline_account_then_contact_and_deal_at_it_arrive_once_and_linked(live_server, page):
     with live_server.ctx():
         rep = live_server.make.user("rep", name="Dana Field")

@@ -8,6 +8,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from webapp.models import CheckIn, Meeting
 RESULT = re.compile(r"\d+ accounts? available offline")
 
 
+@pytest.mark.briefcase
 def test_check_in_and_out_offline_open_the_prefilled_meeting_and_sync_once(live_server, browser):
     # The server's clock is the phone's: the taps carry the phone's time.
     live_server.clock.set(datetime.now(UTC).replace(tzinfo=None, microsecond=0))

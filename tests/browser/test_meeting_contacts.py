@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -107,6 +108,7 @@ def _controlled(page) -> None:
                            timeout=60_000)
 
 
+@pytest.mark.briefcase
 def test_offline_the_form_says_contacts_can_be_added_later_and_still_saves(live_server, phone):
     email, harbor_id, prairie_id = _territory(live_server)
     # Replays come from the page (as in Safari and Firefox): see test_offline_writes.py.

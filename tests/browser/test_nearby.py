@@ -70,6 +70,7 @@ def _near_names(page) -> list[str]:
     return page.locator("#near-list li a b").all_inner_texts()
 
 
+@pytest.mark.briefcase
 def test_near_me_sorts_by_distance_online_and_offline(live_server, territory, browser):
     context = browser.new_context(**PHONE, geolocation=HERE, locale="en-GB")
     context.set_default_timeout(15_000)
@@ -119,6 +120,7 @@ IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWe
                  "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
 
 
+@pytest.mark.briefcase
 def test_on_iphone_safari_the_install_steps_show_once_and_near_me_without_location_is_by_city(
         live_server, territory, browser):
     context = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)

@@ -11,12 +11,15 @@ import time
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from tests.browser.test_offline_writes import controlled, ready, without_background_sync
 from webapp.models import (Account, ClientWrite, Commitment, Contact, Meeting, Note, Opportunity,
                            OpportunityChange)
+
+pytestmark = pytest.mark.briefcase  # each test reads the territory the briefcase saved
 
 
 def _count(session, model, *where) -> int:

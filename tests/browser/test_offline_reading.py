@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ def _personal_caches(page) -> list[str]:
         "async () => (await caches.keys()).filter(n => /^gw-(pages|frags)-|^gw-meta$/.test(n))")
 
 
+@pytest.mark.briefcase
 def test_rep_reads_territory_offline_after_saving_it(demo_server, page, phone):
     with demo_server.ctx() as session:
         rep = session.scalar(select(User).where(User.email == "rep1@example.com"))
@@ -86,6 +88,7 @@ def test_rep_reads_territory_offline_after_saving_it(demo_server, page, phone):
     expect(page.get_by_text(accounts[0][1])).to_have_count(0)
 
 
+@pytest.mark.briefcase
 def test_another_rep_never_sees_the_previous_reps_saved_pages(demo_server, page, phone):
     with demo_server.ctx() as session:
         rep1 = session.scalar(select(User).where(User.email == "rep1@example.com"))
@@ -156,6 +159,7 @@ def _controller_version(page) -> str:
     })""")
 
 
+@pytest.mark.briefcase
 def test_signing_out_with_unsynced_changes_asks_first(demo_server, page, phone):
     _saved_territory(demo_server, page)
     phone.set_offline(True)

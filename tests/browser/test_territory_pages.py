@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert
 
 from tests.browser.conftest import PASSWORD
 from webapp.models import Account
+
+pytestmark = pytest.mark.briefcase  # each test reads the territory the briefcase saved
 
 N = 420
 
