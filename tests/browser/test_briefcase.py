@@ -72,3 +72,19 @@ def test_a_refresh_brings_only_what_changed_and_drops_what_left(demo_server, pag
     page.goto(f"{demo_server.url}/accounts/{handed_id}")
     expect(page.get_by_role("heading", name="You're offline")).to_be_visible()
     expect(page.get_by_text(handed_name)).to_have_count(0)
+
+
+def test_with_autosave_off_the_territory_is_saved_when_the_rep_taps(demo_server, page):
+    demo_server.app.config["BRIEFCASE_AUTOSAVE"] = False  # a team on metered data
+    demo_server.sign_in(page, "rep1@example.com", DEMO_PASSWORD)
+    page.goto(demo_server.url + "/more")
+    result = page.locator("[data-briefcase-result]")
+    expect(result).to_have_text("Your territory is not saved on this phone yet.")
+    page.goto(demo_server.url + "/")  # another page after sign-in: still nothing saved
+    page.goto(demo_server.url + "/more")
+    expect(result).to_have_text("Your territory is not saved on this phone yet.")
+    state = page.evaluate("() => GroundworkBriefcase.status()")
+    assert not state.get("summary") and not state.get("progress")  # neither saved nor saving
+
+    page.get_by_role("button", name="Save territory offline").click()
+    expect(result).to_have_text(RESULT, timeout=60_000)
