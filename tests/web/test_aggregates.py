@@ -302,6 +302,28 @@ def test_the_totals_answer_what_summing_every_deal_answers(make, crew):
     assert totals[ana.id].won == [Decimal("2000.00")]  # Oct 1 00:00 and Dec 31 23:59 count
 
 
+def test_accounts_without_an_owner_are_totalled_apart_and_follow_a_handover(make, crew):
+    """Unowned accounts are kept under the owner key 0: adding one, handing a rep's account
+    to nobody and back, each leaves both sides' totals as summing afresh gives them."""
+    _manager, ana, _ben = crew
+    make.opportunity(make.account(owner=ana, potential=40), stage="proposal", qualified=True)
+    spare = make.account(owner=None, potential=70, status="customer")
+    exact()
+    account = make.account(owner=ana, potential=30)
+    make.opportunity(account, stage="qualified", qualified=True, amount=Decimal("9000"))
+    exact()
+    account = db.session.get(Account, account.id)
+    account.owner_id = None
+    db.session.commit()
+    exact()
+    unowned = db.session.get(AccountTotal, (0, 0))
+    assert (unowned.accounts, unowned.customers, unowned.potential) == (2, 1, 100)
+    db.session.get(Account, spare.id).owner_id = ana.id
+    db.session.commit()
+    exact()
+    assert db.session.get(AccountTotal, (0, 0)).accounts == 1
+
+
 def _count_statements(client, path: str) -> int:
     seen: list[str] = []
 

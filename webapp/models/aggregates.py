@@ -31,6 +31,7 @@ from sqlalchemy import (
     Numeric,
     String,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -265,33 +266,44 @@ def _dialect(connection) -> str:
     return bind.dialect.name
 
 
-def _lock_owners(connection, keys: list[int] | None) -> None:
-    """Make sure each owner has its row in totals_owners and lock those rows (sorted, so two
-    transactions never wait on each other in a circle)."""
+def _upsert(connection):
     if _dialect(connection) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    wanted = keys
+    return upsert
+
+
+def _lock_owners(connection, keys: list[int] | None) -> None:
+    """Make sure each owner has its row in totals_owners and lock those rows (sorted, so two
+    transactions never wait on each other in a circle): one upsert that bumps the version."""
+    upsert = _upsert(connection)
     if keys is None:
         wanted = sorted({NO_KEY, *connection.execute(select(User.id)).scalars()})
-    for chunk in _chunks(wanted):
-        connection.execute(upsert(TotalsOwner).values([{"owner_key": k} for k in chunk])
-                           .on_conflict_do_nothing(index_elements=["owner_key"]))
-    if keys is None:
+        for chunk in _chunks(wanted):
+            connection.execute(upsert(TotalsOwner).values([{"owner_key": k} for k in chunk])
+                               .on_conflict_do_nothing(index_elements=["owner_key"]))
         connection.execute(update(TotalsOwner).values(version=TotalsOwner.version + 1))
         return
     for chunk in _chunks(keys):
-        connection.execute(update(TotalsOwner).where(TotalsOwner.owner_key.in_(chunk))
-                           .values(version=TotalsOwner.version + 1))
+        statement = upsert(TotalsOwner).values([{"owner_key": k} for k in chunk])
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=["owner_key"], set_={"version": TotalsOwner.version + 1}))
 
 
 def _owner_filter(column, keys: list[int] | None):
+    """`column` among these owner keys (None: everyone; NO_KEY: no owner). The keys are an
+    expanding parameter named after the column, so the statement's shape (and SQLAlchemy's
+    compiled copy of it) is the same whatever the owners: `_owner_params` gives its value."""
     if keys is None:
         return true()
-    real = [k for k in keys if k != NO_KEY]
-    condition = column.in_(real) if real else false()
+    real = any(k != NO_KEY for k in keys)
+    condition = column.in_(bindparam("owner_keys", expanding=True)) if real else false()
     return or_(condition, column.is_(None)) if NO_KEY in keys else condition
+
+
+def _owner_params(keys: list[int] | None) -> dict:
+    return {} if keys is None else {"owner_keys": [k for k in keys if k != NO_KEY]}
 
 
 def deal_totals_select(keys: list[int] | None):
@@ -360,13 +372,43 @@ def rebuild(connection, owner_keys=None, account_owner_keys=None) -> None:
             return
     _lock_owners(connection, None if deal_keys is None else sorted({*deal_keys, *account_keys}))
     if deal_keys is None or deal_keys:
-        connection.execute(delete(DealTotal).where(_owner_filter(DealTotal.owner_id, deal_keys)))
-        connection.execute(insert(DealTotal).from_select(
-            ["owner_id", "stage", "currency", "qualified", "month", "deals", "amount"],
-            deal_totals_select(deal_keys)))
+        for statement in _rebuild_statements("deal", _shape(deal_keys)):
+            connection.execute(statement, _owner_params(deal_keys))
     if account_keys is None or account_keys:
-        connection.execute(delete(AccountTotal).where(
-            true() if account_keys is None else AccountTotal.owner_key.in_(account_keys)))
-        connection.execute(insert(AccountTotal).from_select(
-            ["owner_key", "territory_key", "accounts", "customers", "potential", "pipeline"],
-            account_totals_select(account_keys)))
+        for statement in _rebuild_statements("account", _shape(account_keys)):
+            connection.execute(statement, _owner_params(account_keys))
+
+
+def _shape(keys: list[int] | None):
+    """What decides a rebuild statement's form: everyone, or (some real owners, no owner)."""
+    return None if keys is None else (any(k != NO_KEY for k in keys), NO_KEY in keys)
+
+
+_STATEMENTS: dict = {}
+
+
+def _rebuild_statements(side: str, shape):
+    """The DELETE and INSERT ... SELECT that rebuild one side's rows for owners of this shape,
+    on the tables (Core statements: given parameters, an ORM insert would be a bulk insert),
+    built once (building them cost more than running them: a rebuild runs at every commit that
+    touched a deal or an account)."""
+    built = _STATEMENTS.get((side, shape))
+    if built is None:
+        keys = None if shape is None else [1] * shape[0] + [NO_KEY] * shape[1]
+        if side == "deal":
+            built = (delete(DealTotal.__table__).where(_owner_filter(DealTotal.owner_id, keys)),
+                     insert(DealTotal.__table__).from_select(
+                         ["owner_id", "stage", "currency", "qualified", "month", "deals",
+                          "amount"], deal_totals_select(keys)))
+        else:
+            # account_totals keep "no owner" as the key 0, not as NULL.
+            kept = (true() if keys is None else AccountTotal.owner_key.in_(
+                bindparam("owner_keys", expanding=True)) if shape[0] else false())
+            if keys is not None and shape[1]:
+                kept = or_(kept, AccountTotal.owner_key == NO_KEY)
+            built = (delete(AccountTotal.__table__).where(kept),
+                     insert(AccountTotal.__table__).from_select(
+                         ["owner_key", "territory_key", "accounts", "customers", "potential",
+                          "pipeline"], account_totals_select(keys)))
+        _STATEMENTS[(side, shape)] = built
+    return built
