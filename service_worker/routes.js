@@ -30,7 +30,8 @@
       const user = response.headers.get('X-Groundwork-User');
       if (user && (response.status === 404 || response.status === 403)) {
         // Gone, or no longer this rep's (an account handed over): drop the old copy too.
-        if (await caches.has(cacheOf(user))) await (await caches.open(cacheOf(user))).delete(request.url);
+        const name = cacheOf(user);
+        if (await caches.has(name)) await (await caches.open(name)).delete(request.url);
         return;
       }
       if (!user || !strategies.storable(response)) return;

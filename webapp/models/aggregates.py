@@ -291,23 +291,29 @@ def _lock_owners(connection, keys: list[int] | None) -> None:
             index_elements=["owner_key"], set_={"version": TotalsOwner.version + 1}))
 
 
-def _owner_filter(column, keys: list[int] | None):
-    """`column` among these owner keys (None: everyone; NO_KEY: no owner). The keys are an
-    expanding parameter named after the column, so the statement's shape (and SQLAlchemy's
-    compiled copy of it) is the same whatever the owners: `_owner_params` gives its value."""
-    if keys is None:
-        return true()
-    real = any(k != NO_KEY for k in keys)
-    condition = column.in_(bindparam("owner_keys", expanding=True)) if real else false()
-    return or_(condition, column.is_(None)) if NO_KEY in keys else condition
+def _shape(keys: list[int] | None):
+    """What a statement for these owner keys looks like: None (everyone), or (some real
+    owners, the no-owner key): the owners themselves are a parameter (`_owner_params`)."""
+    return None if keys is None else (any(k != NO_KEY for k in keys), NO_KEY in keys)
 
 
 def _owner_params(keys: list[int] | None) -> dict:
     return {} if keys is None else {"owner_keys": [k for k in keys if k != NO_KEY]}
 
 
-def deal_totals_select(keys: list[int] | None):
-    """The deal_totals rows of these owners (None: everyone), computed from the deals."""
+def _owner_filter(column, shape, no_owner):
+    """`column` among the owners of this shape (`_shape`), the real ones as the expanding
+    parameter "owner_keys"; `no_owner` is how the column says none (NULL, or the key 0)."""
+    if shape is None:
+        return true()
+    real, none = shape
+    condition = column.in_(bindparam("owner_keys", expanding=True)) if real else false()
+    return or_(condition, no_owner) if none else condition
+
+
+def deal_totals_select(shape=None):
+    """The deal_totals rows of the owners of this shape (None: everyone), computed from the
+    deals."""
     won = Opportunity.stage == "won"
     per_deal = (
         select(Opportunity.owner_id.label("owner_id"), Opportunity.stage.label("stage"),
@@ -316,7 +322,8 @@ def deal_totals_select(keys: list[int] | None):
                case((won, month_start(Opportunity.closed_at)),
                     else_=month_start(Opportunity.close_on)).label("month"),
                func.coalesce(Opportunity.amount, 0).label("amount"))
-        .where(_owner_filter(Opportunity.owner_id, keys), Opportunity.owner_id.is_not(None),
+        .where(_owner_filter(Opportunity.owner_id, shape, Opportunity.owner_id.is_(None)),
+               Opportunity.owner_id.is_not(None),
                or_(Opportunity.stage.in_(OPEN_STAGES),
                    and_(won, Opportunity.closed_at.is_not(None))))
         .subquery())
@@ -326,14 +333,14 @@ def deal_totals_select(keys: list[int] | None):
             .group_by(c.owner_id, c.stage, c.currency, c.qualified, c.month))
 
 
-def account_totals_select(keys: list[int] | None):
-    """The account_totals rows of these owner keys (None: every account). Each account's open
+def account_totals_select(shape=None):
+    """The account_totals rows of the owners of this shape (None: every account). Each account's open
     qualified pipeline is looked up by its deals' account index (a few deals per account),
     not by scanning every open deal."""
     owner_key = func.coalesce(Account.owner_id, NO_KEY)
     territory_key = func.coalesce(Account.territory_id, NO_KEY)
     open_qualified = and_(Opportunity.stage.in_(OPEN_STAGES), Opportunity.qualified.is_(True))
-    if keys is None:  # everyone: one pass over the open deals, summed per account
+    if shape is None:  # everyone: one pass over the open deals, summed per account
         sums = (select(Opportunity.account_id.label("account_id"),
                        func.sum(Opportunity.amount).label("amount"))
                 .where(open_qualified).group_by(Opportunity.account_id).subquery())
@@ -350,7 +357,7 @@ def account_totals_select(keys: list[int] | None):
                func.coalesce(Account.potential, 0).label("potential"),
                func.coalesce(pipeline, 0).label("pipeline"))
         .select_from(source)
-        .where(_owner_filter(Account.owner_id, keys))
+        .where(_owner_filter(Account.owner_id, shape, Account.owner_id.is_(None)))
         .subquery())
     c = per_account.c
     return (select(c.owner_key, c.territory_key, func.count(), func.sum(c.customer),
@@ -379,11 +386,6 @@ def rebuild(connection, owner_keys=None, account_owner_keys=None) -> None:
             connection.execute(statement, _owner_params(account_keys))
 
 
-def _shape(keys: list[int] | None):
-    """What decides a rebuild statement's form: everyone, or (some real owners, no owner)."""
-    return None if keys is None else (any(k != NO_KEY for k in keys), NO_KEY in keys)
-
-
 _STATEMENTS: dict = {}
 
 
@@ -394,21 +396,17 @@ def _rebuild_statements(side: str, shape):
     touched a deal or an account)."""
     built = _STATEMENTS.get((side, shape))
     if built is None:
-        keys = None if shape is None else [1] * shape[0] + [NO_KEY] * shape[1]
         if side == "deal":
-            built = (delete(DealTotal.__table__).where(_owner_filter(DealTotal.owner_id, keys)),
+            built = (delete(DealTotal.__table__).where(_owner_filter(
+                         DealTotal.owner_id, shape, DealTotal.owner_id.is_(None))),
                      insert(DealTotal.__table__).from_select(
                          ["owner_id", "stage", "currency", "qualified", "month", "deals",
-                          "amount"], deal_totals_select(keys)))
-        else:
-            # account_totals keep "no owner" as the key 0, not as NULL.
-            kept = (true() if keys is None else AccountTotal.owner_key.in_(
-                bindparam("owner_keys", expanding=True)) if shape[0] else false())
-            if keys is not None and shape[1]:
-                kept = or_(kept, AccountTotal.owner_key == NO_KEY)
-            built = (delete(AccountTotal.__table__).where(kept),
+                          "amount"], deal_totals_select(shape)))
+        else:  # account_totals keep "no owner" as the key 0, not as NULL
+            built = (delete(AccountTotal.__table__).where(_owner_filter(
+                         AccountTotal.owner_key, shape, AccountTotal.owner_key == NO_KEY)),
                      insert(AccountTotal.__table__).from_select(
                          ["owner_key", "territory_key", "accounts", "customers", "potential",
-                          "pipeline"], account_totals_select(keys)))
+                          "pipeline"], account_totals_select(shape)))
         _STATEMENTS[(side, shape)] = built
     return built
