@@ -5,10 +5,11 @@ commitments, notes) at two sizes four times apart."""
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from tests.support.customers import renewing_customers
 from webapp.extensions import db
 from webapp.models import OneToOne, Quota
 from webapp.domain.pipeline_metrics import fiscal_quarter
@@ -165,8 +166,8 @@ NEWER = {"rep1@example.com": ("/renewals?days=180", "/renewals?days=180&page=2",
 
 def _newer_counts_at(app, database_url, scale):
     """Counts of the newer pages once every customer renews within half a year and every other
-    one is a happy reference (bench/generate.py leaves both empty)."""
-    from sqlalchemy import event, text
+    one is a happy reference (`renewing_customers`)."""
+    from sqlalchemy import event
 
     from generate import PASSWORD
 
@@ -175,16 +176,7 @@ def _newer_counts_at(app, database_url, scale):
         db.session.remove()
         empty(engine)
         generate(database_url, scale)
-        customers = db.session.execute(text(
-            "SELECT id FROM accounts WHERE status = 'customer' AND id > 1")).scalars().all()
-        db.session.execute(text("UPDATE accounts SET renewal_on = :on WHERE id = :id"),
-                           [{"id": i, "on": NOW.date() + timedelta(days=1 + i % 179)}
-                            for i in customers])
-        db.session.execute(text(
-            "INSERT INTO account_success (account_id, outcome, health, health_reason,"
-            " reference_willing, updated_at) VALUES (:id, '', 'good', '', false, :now)"),
-            [{"id": i, "now": NOW} for i in customers[::2]])
-        db.session.commit()
+        renewing_customers(db.session, NOW)
         db.session.remove()
     app.config["SESSION_CACHE_SECONDS"] = 24 * 3600
     seen = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import re
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -42,6 +41,7 @@ def real_size(database_url, tmp_path_factory):
 
     from generate import NOW
     from tests.conftest import Clock
+    from tests.support.customers import renewing_customers
 
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('real-size') / 'real.sqlite'}"
@@ -59,17 +59,7 @@ def real_size(database_url, tmp_path_factory):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "real-size",
                       "WTF_CSRF_ENABLED": False, "CLOCK": Clock(NOW)})
     with app.app_context():
-        customers = db.session.execute(text(
-            "SELECT id FROM accounts WHERE status = 'customer' ORDER BY id")).scalars().all()
-        db.session.execute(text("UPDATE accounts SET renewal_on = :on WHERE id = :id"),
-                           [{"id": i, "on": NOW.date() + timedelta(days=1 + i % 179)}
-                            for i in customers])
-        db.session.execute(text(
-            "INSERT INTO account_success (account_id, outcome, health, health_reason,"
-            " reference_willing, updated_at) VALUES (:id, '', 'good', '', :willing, :now)"),
-            [{"id": i, "willing": i % 4 == 0, "now": NOW} for i in customers[::2]])
-        db.session.execute(text("UPDATE accounts SET status = 'prospect' WHERE id = 1"))
-        db.session.commit()
+        renewing_customers(db.session, NOW)
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         db.session.remove()
