@@ -72,22 +72,59 @@
 
   // Whose copies to show. Kept in memory and in the meta cache (the worker is stopped often).
   let currentUser;
+  // How many wipes this worker has run: a copy whose request began before a wipe is not kept.
+  let wipes = 0;
+  // Every change of whose copies these are (a user's turn, a page stored under a user, a wipe)
+  // runs alone, in the order asked: a change that began before a sign-out's wipe can never
+  // finish after it and write the signed-out rep's state or pages back.
+  let changes = Promise.resolve();
+
+  function serially(change) {
+    const previous = changes;
+    const run = (async () => {
+      try {
+        await previous;
+      } catch (error) {
+        /* an earlier change failed: this one still runs */
+      }
+      return change();
+    })();
+    changes = run;
+    return run;
+  }
 
   async function getUser() {
     if (currentUser === undefined) {
       const state = await readJSON(META, STATE_KEY);
-      currentUser = state ? state.user : null;
+      // A wipe made while reading wins over what was read.
+      if (currentUser === undefined) currentUser = state ? state.user : null;
     }
     return currentUser;
   }
 
-  async function setUser(user) {
-    user = user ? String(user) : null;
+  async function becomeUser(user) {
     if (user === await getUser()) return;
     currentUser = user;
     await writeJSON(META, STATE_KEY, { user });
     if (user) await forgetOthers(user);
   }
+
+  function setUser(user) {
+    return serially(() => becomeUser(user ? String(user) : null));
+  }
+
+  /* Keep a copy of `user`'s: `store()` runs as that user, unless a wipe ran since `since`
+   * (wipeCount() when the copy's request began). Resolves to whether it was kept. */
+  function keepFor(user, since, store) {
+    return serially(async () => {
+      if (wipes !== since) return false;
+      await becomeUser(String(user));
+      await store();
+      return true;
+    });
+  }
+
+  const wipeCount = () => wipes;
 
   /* Delete every personal cache and briefcase record that is not `user`'s. */
   async function forgetOthers(user) {
@@ -103,13 +140,17 @@
     }
   }
 
-  async function forgetEveryone() {
+  function forgetEveryone() {
+    wipes += 1;
     currentUser = null;
-    const all = await caches.keys();
-    await Promise.all(all.filter((name) => names.isPersonal(name) || name === META)
-      .map((name) => caches.delete(name)));
+    return serially(async () => {
+      currentUser = null;
+      const all = await caches.keys();
+      await Promise.all(all.filter((name) => names.isPersonal(name) || name === META)
+        .map((name) => caches.delete(name)));
+    });
   }
 
   GW.caches = { FORMAT, names, precache, cleanUp, readJSON, writeJSON, getUser, setUser,
-    forgetOthers, forgetEveryone };
+    keepFor, wipeCount, forgetOthers, forgetEveryone };
 })(self.GW = self.GW || {}, self.GW_BUILD);

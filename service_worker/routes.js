@@ -24,8 +24,10 @@
   }
 
   /* Store a page or fragment under the user the server says it belongs to (and switch the
-   * worker to that user: another rep signing in on this phone removes the previous rep's). */
-  function storeFor(cacheOf) {
+   * worker to that user: another rep signing in on this phone removes the previous rep's).
+   * `since` is the worker's wipe count when the request began: an answer that arrives after a
+   * sign-out's wipe is not kept. */
+  function storeFor(cacheOf, since) {
     return async (request, response) => {
       const user = response.headers.get('X-Groundwork-User');
       if (user && (response.status === 404 || response.status === 403)) {
@@ -35,9 +37,10 @@
         return;
       }
       if (!user || !strategies.storable(response)) return;
-      await GW.caches.setUser(user);
       const { response: copy } = await strategies.stamp(response);
-      await (await caches.open(cacheOf(user))).put(request.url, copy);
+      await GW.caches.keepFor(user, since, async () => {
+        await (await caches.open(cacheOf(user))).put(request.url, copy);
+      });
     };
   }
 
@@ -77,9 +80,9 @@
       fallback: () => Response.error(),
     }),
 
-    page: (event, url) => strategies.networkFirst(event, {
+    page: (event, url, since) => strategies.networkFirst(event, {
       timeoutMs: PAGE_TIMEOUT_MS,
-      store: (response) => storeFor(names.pages)(event.request, response),
+      store: (response) => storeFor(names.pages, since)(event.request, response),
       lookup: () => lookupPage(url),
       present: strategies.asOfflineCopy,
       fallback: offlinePage,
@@ -87,9 +90,9 @@
 
     // htmx swaps: the same URL may answer a whole page too (Vary: HX-Request), so fragments
     // have a cache of their own and never stand in for a page, or the other way round.
-    fragment: (event, url) => strategies.networkFirst(event, {
+    fragment: (event, url, since) => strategies.networkFirst(event, {
       timeoutMs: PAGE_TIMEOUT_MS,
-      store: (response) => storeFor(names.fragments)(event.request, response),
+      store: (response) => storeFor(names.fragments, since)(event.request, response),
       lookup: () => lookupFragment(url),
       fallback: () => Response.error(),
     }),
@@ -115,7 +118,8 @@
     if (url.origin !== self.location.origin || NEVER.includes(url.pathname)) return null;
     const route = table.find((r) => r.match(request, url));
     if (!route) return null;
-    return (event) => handlers[route.name](event, url);
+    const since = GW.caches.wipeCount();
+    return (event) => handlers[route.name](event, url, since);
   }
 
   GW.routes = { table, handlerFor, isFragment, FORMS };
