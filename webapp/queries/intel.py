@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from webapp.domain.intel import age_words, is_stale
 from webapp.models import Account, Contact, Intel, User, VendorPal
 from webapp.queries.access import account_visibility
-from webapp.queries.effort import Tally, account_tally_source, read_tally
+from webapp.queries.effort import ACCOUNT_ID, TODAY, Tally, account_tally_source, read_tally
 
 ACCOUNT_INTEL_SHOWN = 3
 PAL_MEETING_ACCOUNTS_CAP = 500
@@ -119,19 +120,24 @@ class AccountIntel:
     tally: Tally
 
 
+@cache
+def _account_intel_statement(limit: int):
+    """Built once per limit (the account and today are parameters)."""
+    columns, source = account_tally_source()
+    total = func.count(Intel.id).over().label("total")
+    return (select(Intel, total, *columns)
+            .select_from(source.outerjoin(Intel, Intel.account_id == ACCOUNT_ID))
+            .order_by(Intel.learned_on.desc(), Intel.id.desc()).limit(limit)
+            .options(joinedload(Intel.author), joinedload(Intel.contact), joinedload(Intel.pal)))
+
+
 def account_intel_section(session: Session, account: Account, today: date,
                           limit: int = ACCOUNT_INTEL_SHOWN) -> AccountIntel:
     """Everything the account page's intel section shows, in one query (the page's budget is
     tight): the account's freshest intel with its total, outer-joined to the one-row tally of
     both sides' commitments and meetings. The caller has checked that the user may see the
     account (its intel is visible to whoever sees it)."""
-    columns, source = account_tally_source(account.id, today)
-    total = func.count(Intel.id).over().label("total")
-    rows = session.execute(
-        select(Intel, total, *columns)
-        .select_from(source.outerjoin(Intel, Intel.account_id == account.id))
-        .order_by(Intel.learned_on.desc(), Intel.id.desc()).limit(limit)
-        .options(joinedload(Intel.author), joinedload(Intel.contact), joinedload(Intel.pal))
-    ).all()
+    rows = session.execute(_account_intel_statement(limit),
+                           {ACCOUNT_ID.key: account.id, TODAY.key: today}).all()
     items = [_row(row.Intel, today) for row in rows if row.Intel is not None]
     return AccountIntel(items, rows[0].total if items else 0, read_tally(rows[0]))
