@@ -12,7 +12,11 @@ and the bytes it sent for each, and the time to open saved account pages offline
 
     .venv/bin/python bench/briefcase.py            # 300 and 3000
     .venv/bin/python bench/briefcase.py 500        # one size
-Runs only against 127.0.0.1; stops by itself.
+    .venv/bin/python bench/briefcase.py --werkzeug 3000   # in-process server instead
+
+The app is served as `make run` serves it (gunicorn, 2 workers, 4 threads; the requests, bytes
+and busy time read from its access log); `--werkzeug` serves it in this process (one Python
+process: the packs in flight share one core). Runs only against 127.0.0.1; stops by itself.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import logging
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -99,7 +104,58 @@ class Counting:
         return busy
 
 
-def measure(accounts: int) -> dict:
+class Gunicorn:
+    """The app under gunicorn with `make run`'s settings; the same counts as Counting, read from
+    the access log (request size in bytes and duration in microseconds per line)."""
+
+    def __init__(self, database: Path, tmp: Path):
+        from throughput import GUNICORN, ROOT, free_port
+
+        self.log = tmp / "access.log"
+        self.log.touch()
+        self.offset = 0
+        port = free_port()
+        env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", SECRET_KEY="bench",
+                   INSTANCE_PATH=str(tmp))
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}",
+             "--access-logfile", str(self.log), "--access-logformat", "%(B)s %(D)s",
+             "--control-socket", str(tmp / "gunicorn.ctl"), "webapp:create_app()"],
+            cwd=ROOT, env=env)
+        self.base = f"http://127.0.0.1:{port}"
+        import requests
+        for _ in range(300):  # bounded: 30 s
+            try:
+                requests.get(self.base + "/login", timeout=10)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        else:
+            self.stop()
+            raise RuntimeError("gunicorn did not start")
+
+    def _lines(self) -> list[tuple[int, float]]:
+        with self.log.open() as log:
+            log.seek(self.offset)
+            text = log.read()
+            self.offset = log.tell()
+        return [(int(b) if b.isdigit() else 0, int(d) / 1e6)
+                for b, d in (line.split() for line in text.splitlines() if line.strip())]
+
+    def take(self) -> tuple[int, int]:
+        self._pending = self._lines()
+        return len(self._pending), sum(b for b, _ in self._pending)
+
+    def take_busy(self) -> float:
+        pending, self._pending = getattr(self, "_pending", []), []
+        return sum(d for _, d in pending)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def measure(accounts: int, werkzeug: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,13 +166,17 @@ def measure(accounts: int) -> dict:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
                           "SECRET_KEY": "bench"})
         app.instance_path = str(tmp)
-        counting = Counting(app.wsgi_app)
-        app.wsgi_app = counting
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        base = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+        if werkzeug:
+            counting = Counting(app.wsgi_app)
+            app.wsgi_app = counting
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            server = make_server("127.0.0.1", 0, app, threaded=True)
+            base = f"http://127.0.0.1:{server.server_port}"
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+        else:
+            counting = server = Gunicorn(tmp / "bench.sqlite", tmp)
+            base = server.base
         try:
             with sync_playwright() as driver:
                 browser = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -163,8 +223,11 @@ def measure(accounts: int) -> dict:
                     opens.append((time.perf_counter() - t) * 1000)
                 browser.close()
         finally:
-            server.shutdown()
-            thread.join(timeout=5)
+            if werkzeug:
+                server.shutdown()
+                thread.join(timeout=5)
+            else:
+                server.stop()
     opens.sort()
     return {
         "accounts": first["accounts"], "opportunities": first["opportunities"],
@@ -179,12 +242,14 @@ def measure(accounts: int) -> dict:
     }
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], werkzeug: bool) -> None:
     if not Path(CHROMIUM).exists():
         sys.exit(f"no Chromium at {CHROMIUM}")
-    print("Territory briefcase: Chromium 360px, werkzeug threaded server, SQLite, loopback")
+    server = "werkzeug threaded server in process" if werkzeug else \
+        "gunicorn as make run (2 workers, 4 threads)"
+    print(f"Territory briefcase: Chromium 360px, {server}, SQLite, loopback")
     for size in sizes:
-        r = measure(size)
+        r = measure(size, werkzeug)
         print(f"{r['accounts']:>5} accounts, {r['opportunities']} open opportunities: "
               f"{r['pages']} pages, {r['bytes'] / 1e6:.1f} MB stored "
               f"(browser storage in use {r['storage_usage'] / 1e6:.1f} MB), "
@@ -198,4 +263,6 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [300, 3000])
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # throughput.py's settings
+    werkzeug = "--werkzeug" in sys.argv[1:]
+    main([int(a) for a in sys.argv[1:] if a != "--werkzeug"] or [300, 3000], werkzeug)
