@@ -262,6 +262,9 @@
     return running;
 
     // Drains until no pass was asked for meanwhile; the answer carries every pass's results.
+    // A pass that found the phone offline also makes way for one asked for meanwhile: that
+    // was the network coming back, and it must not be lost. (One that ended waiting out a
+    // retry answers the ones asked meanwhile too: they share its back-off.)
     async function passes() {
       replaying = true;
       const results = {};
@@ -270,7 +273,7 @@
         again = false;
         const outcome = await drain(force);
         Object.assign(results, outcome.results);
-        if (!(again && outcome.status === 'done')) {
+        if (!(again && (outcome.status === 'done' || outcome.status === 'offline'))) {
           outcome.results = results;
           return outcome;
         }

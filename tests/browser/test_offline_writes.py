@@ -230,6 +230,45 @@ def test_a_queue_replayed_twice_and_a_connection_cut_mid_replay_still_store_each
         assert sorted(session.scalars(select(Note.body)).all()) == ["Note 0", "Note 1", "Note 2"]
 
 
+def test_signal_back_while_a_replay_is_still_finding_it_has_none_sends_at_once(
+        live_server, territory, phone):
+    """A replay that began with no signal is still finding that out (a slow failure) when the
+    signal comes back: the replay the 'online' event asks for meanwhile gets a pass of its own,
+    so the queued note goes at once instead of waiting for the next trigger."""
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    open_online(live_server, page, t)
+    phone.set_offline(True)
+    add_note(live_server, page, t["acme"], "Back in signal")
+    assert outbox_count(page) == 1
+    # The next session-token request hangs until the test lets it fail as a request with no
+    # signal fails; every replay asked for is counted.
+    page.evaluate("""() => {
+        const outbox = window.GroundworkOutbox;
+        const replay = outbox.replay;
+        window.replays = 0;
+        outbox.replay = (options) => { window.replays += 1; return replay(options); };
+        const realFetch = window.fetch;
+        window.fetch = (url, init) => {
+            if (!window.failToken && String(url).includes('/sync/token')) {
+                return new Promise((resolve, reject) => {
+                    window.failToken = () => reject(new TypeError('Failed to fetch'));
+                });
+            }
+            return realFetch(url, init);
+        };
+        outbox.replay();
+    }""")
+    page.wait_for_function("() => !!window.failToken")
+    phone.set_offline(False)  # the page's 'online' listener asks for a replay
+    page.wait_for_function("() => window.replays >= 2")
+    page.evaluate("() => window.failToken()")
+    wait_until_synced(page, timeout=15.0)
+    with live_server.ctx() as session:
+        assert session.scalars(select(Note.body)).all() == ["Back in signal"]
+
+
 def test_an_opportunity_changed_meanwhile_shows_both_values_and_the_choice_is_applied(
         live_server, territory, phone):
     t = territory
