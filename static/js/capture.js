@@ -233,6 +233,10 @@
       if (e.accountId === oldRef) patch.accountId = newRef;
       if (e.state === 'needs-attention') {
         Object.assign(patch, { state: 'pending', attempts: 0, nextAttemptAt: 0, lastError: '', screen: '' });
+      } else if (e.nextAttemptAt) {
+        // Waiting out a retry (its last try timed out): it names another record now, and the
+        // rep has just acted on it, so it goes with the next replay, not minutes later.
+        patch.nextAttemptAt = 0;
       }
       try {
         await Outbox.update(e.id, patch);

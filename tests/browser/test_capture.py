@@ -248,7 +248,7 @@ def test_a_duplicate_found_at_replay_takes_the_writes_that_depend_on_it_along(li
     """Offline, a new account the phone could not know exists (added on the server after the
     phone last saw the territory) and a contact and a deal at it. At replay the server offers
     the existing account; picking it files the contact and the deal under it, without any
-    "Send again"."""
+    "Send again", and at once (the deal was waiting out a retry after a timeout)."""
     with live_server.ctx():
         rep = live_server.make.user("rep", name="Dana Field")
         email = rep.email
@@ -288,6 +288,11 @@ def test_a_duplicate_found_at_replay_takes_the_writes_that_depend_on_it_along(li
     page.wait_for_function(
         "() => window.GroundworkOutbox.all().then(es => es.length === 3 &&"
         " es.every(e => e.state === 'needs-attention'))")
+    # As if the deal's last try had timed out: it waits ten minutes before its next one.
+    page.evaluate("""async () => {
+        const deal = (await GroundworkOutbox.all()).find(e => e.kind === 'new_opportunity');
+        await GroundworkOutbox.update(deal.id, {state: 'pending', attempts: 1,
+            nextAttemptAt: Date.now() + 600000, lastError: 'No connection.'}); }""")
     offer.get_by_role("link", name="Hooli").click()
     page.wait_for_url(f"**/accounts/{existing_id}")
     _wait_until_synced(page)
