@@ -106,8 +106,13 @@ def _all_rows() -> dict[str, list[tuple]]:
         tables = conn.exec_driver_sql(_SELECT_ALL_AS_JSON).one()
         return {name: [tuple(row) for row in json.loads(table, parse_float=Decimal)]
                 for name, table in zip(_SELECT_ALL, tables)}
-    return {name: [tuple(row) for row in conn.exec_driver_sql(sql)]
-            for name, sql in _SELECT_ALL.items()}
+    # SQLite: straight on the driver's connection (the same transaction), one cursor for all.
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        return {name: [tuple(row) for row in cursor.execute(sql)]
+                for name, sql in _SELECT_ALL.items()}
+    finally:
+        cursor.close()
 
 
 def _compared(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
