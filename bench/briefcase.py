@@ -24,7 +24,6 @@ import logging
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -109,30 +108,18 @@ class Gunicorn:
     the access log (request size in bytes and duration in microseconds per line)."""
 
     def __init__(self, database: Path, tmp: Path):
-        from throughput import GUNICORN, ROOT, free_port
+        from throughput import free_port, serve
 
         self.log = tmp / "access.log"
         self.log.touch()
         self.offset = 0
+        self.pending: list[tuple[int, float]] = []
         port = free_port()
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", SECRET_KEY="bench",
                    INSTANCE_PATH=str(tmp))
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}",
-             "--access-logfile", str(self.log), "--access-logformat", "%(B)s %(D)s",
-             "--control-socket", str(tmp / "gunicorn.ctl"), "webapp:create_app()"],
-            cwd=ROOT, env=env)
+        self.process = serve("webapp:create_app()", port, env, (
+            "--access-logfile", str(self.log), "--access-logformat", "%(B)s %(D)s"))
         self.base = f"http://127.0.0.1:{port}"
-        import requests
-        for _ in range(300):  # bounded: 30 s
-            try:
-                requests.get(self.base + "/login", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError("gunicorn did not start")
 
     def _lines(self) -> list[tuple[int, float]]:
         with self.log.open() as log:
@@ -143,11 +130,12 @@ class Gunicorn:
                 for b, d in (line.split() for line in text.splitlines() if line.strip())]
 
     def take(self) -> tuple[int, int]:
-        self._pending = self._lines()
-        return len(self._pending), sum(b for b, _ in self._pending)
+        """The requests and bytes since the last take (their busy time kept for take_busy)."""
+        self.pending = self._lines()
+        return len(self.pending), sum(b for b, _ in self.pending)
 
     def take_busy(self) -> float:
-        pending, self._pending = getattr(self, "_pending", []), []
+        pending, self.pending = self.pending, []
         return sum(d for _, d in pending)
 
     def stop(self) -> None:

@@ -44,9 +44,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(app: str, port: int, env: dict) -> subprocess.Popen:
+def serve(app: str, port: int, env: dict, options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`app` under gunicorn with `make run`'s settings (plus `options`), once it answers."""
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}",
+        [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, *options, "--bind", f"127.0.0.1:{port}",
          "--control-socket", f"{env['INSTANCE_PATH']}/gunicorn-{port}.ctl", app],
         cwd=ROOT, env=env)
     for _ in range(300):  # bounded: 30 s
