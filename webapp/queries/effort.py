@@ -128,10 +128,10 @@ class Tally:
 _STATES = (KEPT, NOT_KEPT, OVERDUE, OPEN)
 
 
-def tally_source(commitments_where, meetings_where, recent_where, today: date):
+def tally_source(commitments_where, meetings_where, recent_where, today):
     """(columns, from clause): one-row subqueries, joined, whose columns count both sides'
     commitments by state, the meetings by who asked, and the prospect's last three commitments
-    that came due (`recent_where` None: not counted). A page query may select them alongside
+    that came due (`recent_where` None: not counted; `today` a date or a parameter for one). A page query may select them alongside
     its own rows (outer-joining its table to the from clause); `read_tally` reads them."""
     state = case((Commitment.kept.is_(True), KEPT), (Commitment.kept.is_(False), NOT_KEPT),
                  (Commitment.due_on < today, OVERDUE), else_=OPEN)
@@ -170,14 +170,14 @@ def read_tally(row) -> Tally:
     return tally
 
 
-# The statements below are built once, with the ids and today as parameters: building one
-# (a dozen CASE expressions) cost more than running it, on every account and deal page.
+# The account and deal pages' statements are built once (cached where they are used), with the
+# ids and today as these parameters: building one (a dozen CASE expressions) cost more than
+# running it.
 ACCOUNT_ID = bindparam("tally_account_id", type_=Integer)
 DEAL_ID = bindparam("tally_deal_id", type_=Integer)
 TODAY = bindparam("tally_today", type_=Date)
 
 
-@cache
 def account_tally_source():
     """`tally_source` for an account (its commitments and its meetings), parameters
     ACCOUNT_ID and TODAY."""
