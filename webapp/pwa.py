@@ -61,16 +61,13 @@ PAGES = ("today.index", "accounts.index", "accounts.index_json", "today.more", "
          # vendor pals and the vendor-pal meeting form (issue 14 item 3)
          "intel.pals", "intel.pal_meeting")
 # The forms of which the phone keeps one copy for every account or record (see
-# service_worker/routes.js): the page fills in what it is for from the address.
+# service_worker/routes.js): the page fills in what it is for from the address, and for an
+# account from that account's saved page, which holds the parts its forms show for it (its
+# people, open deals, first meeting: templates/accounts/_form_parts.html, static/js/briefcase.js).
 OFFLINE_FORMS = ("meetings.new", "notes.new", "contacts.new", "opportunities.new",
                  "accounts.pending", "opportunities.pending", "people.move",
                  # a vendor-pal meeting with any ?pal_id= (offline the rep picks the pal)
                  "intel.pal_meeting")
-# The forms opened from an account's page, kept per account so that offline they carry the
-# account (and its contacts, deals) exactly as online. The most recently touched accounts
-# first; beyond the cap the generic form takes the account from the address (briefcase.js).
-ACCOUNT_FORMS = ("meetings.new", "notes.new", "opportunities.new")
-ACCOUNT_FORMS_CAP = 400
 # Unfiled notes that can be filed under an account offline.
 UNFILED_NOTES_CAP = 50
 
@@ -271,7 +268,7 @@ def offline():
 @login_required
 def briefcase_manifest():
     """Every URL the signed-in rep's phone should keep for offline use, with a version for the
-    pages that have one (accounts, their forms, open deals): the phone fetches again only pages
+    pages that have one (accounts, open deals): the phone fetches again only pages
     whose version changed, through `briefcase_pack`, and drops those no longer listed. Versions
     start with a key of the render (deploy, templates, the rep's time zone and today), so after a
     deploy and once a day everything is fetched afresh."""
@@ -290,9 +287,6 @@ def briefcase_manifest():
         return path
 
     pages += [versioned(url_for("accounts.detail", account_id=i), v) for i, v in accounts]
-    forms = [name for name in ACCOUNT_FORMS if name in endpoints]
-    pages += [versioned(url_for(name, account_id=i), v) for i, v in accounts[:ACCOUNT_FORMS_CAP]
-              for name in forms]
     if "notes.file" in endpoints:
         pages += [url_for("notes.file", note_id=i)
                   for i in unfiled_note_ids(db.session, g.user, UNFILED_NOTES_CAP)]

@@ -86,7 +86,8 @@
   async function offerWanted() {
     const rows = await savedTerritory();
     const row = rows.filter(r => r.id === wanted)[0];
-    if (!row) return;
+    // Gone meanwhile: the account's saved page fixed the account (briefcase.js).
+    if (!row || !document.getElementById('account-choices')) return;
     show([row], 'Chosen on the account page', wanted);
     choose(document.querySelector('#account-choices input:checked'));
   }

@@ -48,34 +48,49 @@
         }
       });
     });
-    nameTheAccount();
+    const form = document.querySelector('main form[data-outbox]');
+    if (form && !form.hasAttribute('data-account-name')) fillFromAccountPage(form);
   }
 
-  // The one saved copy of a form opened for an account (?account_id=N) says which account,
-  // as the online form does: the name comes from that account's saved page.
-  async function nameTheAccount() {
+  // The one saved copy of a form opened for an account (?account_id=N) becomes that account's
+  // form, as online: its saved page holds the parts the form shows for it (the account named and
+  // fixed, its people, its open deals, whether this is a first meeting: accounts/_form_parts.html)
+  // and each replaces the form's part of the same id. Decided before any other script runs (the
+  // account picker names the form once it picks); a copy saved for one account is left as it is.
+  async function fillFromAccountPage(form) {
     const id = new URLSearchParams(location.search).get('account_id');
-    const form = document.querySelector('main form[data-outbox]');
-    if (!id || !/^\d+$/.test(id) || !form || form.hasAttribute('data-account-name')) return;
-    const field = form.querySelector('[name="account_id"]');
-    if (!field || field.value !== id) return;
-    form.setAttribute('data-account-id', id);
-    const unfiled = form.querySelector('[data-unfiled]');
-    if (unfiled) unfiled.remove();
+    if (!id || !/^\d+$/.test(id)) return;
+    let doc;
     try {
       const response = await fetch(path('account', id),
         { credentials: 'same-origin', headers: { Accept: 'text/html' } });
-      const html = response.ok ? await response.text() : '';
-      const doc = new DOMParser().parseFromString(html, 'text/html');
-      const h1 = doc.querySelector('main h1');
-      const name = h1 ? h1.textContent.trim() : '';
-      if (!name) return;
-      form.setAttribute('data-account-name', name);
-      const heading = document.querySelector('main h1');
-      if (heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
+      if (!response.ok) return;
+      doc = new DOMParser().parseFromString(await response.text(), 'text/html');
     } catch (err) {
-      /* no copy of that account: the id alone files it */
+      return;  /* no copy of that account: the picker offers it from the saved territory */
     }
+    const parts = doc.querySelector('template[data-account-parts]');
+    let replaced = false;
+    if (parts) {
+      Array.prototype.forEach.call(parts.content.children, part => {
+        const here = part.id && document.getElementById(part.id);
+        if (here && form.contains(here)) {
+          here.replaceWith(document.importNode(part, true));
+          replaced = true;
+        }
+      });
+    }
+    const field = form.querySelector('[name="account_id"]');
+    const h1 = doc.querySelector('main h1');
+    const name = h1 ? h1.textContent.trim() : '';
+    if (!field || field.value !== id || !name) return;
+    form.setAttribute('data-account-id', id);
+    form.setAttribute('data-account-name', name);
+    const unfiled = form.querySelector('[data-unfiled]');
+    if (unfiled) unfiled.remove();
+    // A form with no part that names it (a quick note) says it in its heading.
+    const heading = document.querySelector('main h1');
+    if (!replaced && heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
   }
 
   markOfflineCopy();

@@ -38,8 +38,11 @@
     const c = chosen();
     return c && c.parentNode ? c.parentNode.textContent.trim() : '';
   }
+  // A picker no longer on the page (offline, the account's saved page fixed the account and
+  // brought its people: briefcase.js) has nothing more to say about them.
   function fromPicker(event) {
-    return event.target && event.target.matches && event.target.matches('[data-contacts-picker]');
+    return event.target && event.target.matches && event.target.matches('[data-contacts-picker]') &&
+      event.target.isConnected;
   }
 
   // Replace the contacts block with a line of text (never the rest of the form).

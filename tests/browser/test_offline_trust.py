@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tests.browser.test_offline_writes import (add_note, change_amount, controlled, count,
                                                open_online, outbox_count, ready, territory,
                                                wait_until_synced, without_background_sync)
-from webapp.models import Meeting, Note, Opportunity, User
+from webapp.models import Account, Meeting, Note, Opportunity, User
 from webapp.database import unit_of_work
 from webapp.services.opportunities import update_opportunity
 
@@ -58,6 +58,52 @@ def test_a_note_started_for_an_account_offline_is_filed_under_that_account(
     with live_server.ctx() as session:
         assert [(n.body, n.account_id) for n in session.scalars(select(Note))] == [
             ("Gate code is 4411", t["acme"])]
+
+
+def test_a_meeting_logged_offline_from_an_account_page_has_its_people_and_deals(
+        live_server, territory, phone):
+    """The phone keeps one copy of the log-meeting form for every account; offline, opened from
+    an account's page, it shows that account's people, open deals and first-meeting tick as the
+    form does online, and the meeting lands on that account with who was there and the deal."""
+    t = territory
+    with live_server.ctx() as session:
+        acme = session.get(Account, t["acme"])
+        live_server.make.contact(acme, name="Sam Okafor")
+        live_server.make.contact(acme, name="Lee Park")
+    without_background_sync(phone)
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    # What the briefcase keeps of these: the account's page and the one form.
+    for path in ("/", f"/accounts/{t['acme']}", "/meetings/new"):
+        page.goto(live_server.url + path)
+    ready(page)
+    phone.set_offline(True)
+    page.goto(f"{live_server.url}/accounts/{t['acme']}")
+    page.locator("main").get_by_role("link", name="Log meeting").click()
+    page.wait_for_url(f"**/meetings/new?account_id={t['acme']}")
+    expect(page.locator("main .picked")).to_contain_text("Acme Robotics")
+    expect(page.locator("#account-choices")).to_have_count(0)  # no picker: the account is set
+    expect(page.get_by_text("could not be loaded")).to_have_count(0)
+    page.get_by_label("Notes").fill("Walked the line with Sam")
+    page.get_by_label("Sam Okafor").check()
+    expect(page.get_by_label("Lee Park")).not_to_be_checked()
+    page.locator("details.more summary").click()
+    expect(page.get_by_label("First meeting with this account")).to_be_checked()
+    page.get_by_label("About the opportunity").select_option(label="Acme line 2 · Qualified")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    ready(page)
+    expect(page.locator("#meetings li.pending")).to_have_count(1)
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        [meeting] = session.scalars(select(Meeting)).all()
+        assert (meeting.account_id, meeting.opportunity_id, meeting.is_first_meeting,
+                meeting.notes, meeting.attendees) == (
+            t["acme"], t["opp_a"], True, "Walked the line with Sam", "Sam Okafor")
 
 
 def test_an_unfiled_note_is_filed_under_an_account_offline(live_server, territory, phone):

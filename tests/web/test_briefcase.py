@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 from webapp.extensions import db
@@ -42,9 +43,11 @@ def test_a_pack_holds_the_pages_exactly_as_the_rep_gets_them_online(client, make
     login(rep)
     body = client.get("/offline/manifest.json").get_json()
     assert body["pack"] == "/offline/pack" and body["packSize"] >= 20
-    paths = [f"/accounts/{account.id}", f"/opportunities/{deal.id}",
-             f"/meetings/new?account_id={account.id}", "/accounts/", "/accounts/index.json", "/"]
+    paths = [f"/accounts/{account.id}", f"/opportunities/{deal.id}", "/meetings/new",
+             "/accounts/", "/accounts/index.json", "/"]
     assert set(paths) <= set(body["pages"])
+    # One copy of each form for every account: the account's page holds what they show of it.
+    assert not [path for path in body["pages"] if "account_id=" in path]
 
     pack = _pack(client, *paths)
     assert list(pack) == paths
@@ -56,7 +59,7 @@ def test_a_pack_holds_the_pages_exactly_as_the_rep_gets_them_online(client, make
     page = pack[f"/accounts/{account.id}"]
     assert page["user"] == str(rep.id)
     assert "Dana Whitfield" in page["body"] and "Dock 4 is being rebuilt" in page["body"]
-    assert 'name="account_id"' in pack[f"/meetings/new?account_id={account.id}"]["body"]
+    assert 'name="account_id"' in pack["/meetings/new"]["body"]
 
 
 def test_a_pack_never_holds_what_the_rep_may_not_open_or_what_is_not_a_briefcase_page(
@@ -102,10 +105,8 @@ def test_a_change_at_an_account_changes_its_pages_versions_only(client, make, lo
     quiet_deal = make.opportunity(quiet, stage="proposal")
     login(rep)
     first = _versions(client)
-    pages = [f"/accounts/{changed.id}", f"/opportunities/{deal.id}",
-             f"/notes/new?account_id={changed.id}"]
-    quiet_pages = [f"/accounts/{quiet.id}", f"/opportunities/{quiet_deal.id}",
-                   f"/notes/new?account_id={quiet.id}"]
+    pages = [f"/accounts/{changed.id}", f"/opportunities/{deal.id}"]
+    quiet_pages = [f"/accounts/{quiet.id}", f"/opportunities/{quiet_deal.id}"]
     assert set(pages + quiet_pages) <= set(first)
     assert "/" not in first and "/accounts/" not in first  # fetched every time
     assert _versions(client) == first
@@ -116,8 +117,7 @@ def test_a_change_at_an_account_changes_its_pages_versions_only(client, make, lo
         after = _versions(client)
         return {path for path in after if after[path] != before[path]}
 
-    expected = set(pages) | {f"/meetings/new?account_id={changed.id}",
-                             f"/opportunities/new?account_id={changed.id}"}
+    expected = set(pages)
     assert changes(lambda: make.note(rep, changed)) == expected
     assert changes(lambda: make.contact(changed)) == expected
     meeting = make.meeting(changed, rep)
@@ -149,3 +149,69 @@ def test_an_account_handed_to_another_rep_leaves_the_list_and_its_pack_page_is_g
     db.session.commit()
     assert f"/accounts/{account.id}" not in _versions(client)
     assert _pack(client, f"/accounts/{account.id}")[f"/accounts/{account.id}"]["status"] == 404
+
+
+class _Element(HTMLParser):
+    """The outer HTML of the element with `id` (the first), as written in the page."""
+
+    def __init__(self, html: str, id_: str):
+        super().__init__(convert_charrefs=False)
+        self.html, self.id, self.tag, self.depth, self.span = html, id_, None, 0, None
+        self.lines = [0] + [i + 1 for i, c in enumerate(html) if c == "\n"]
+        self.feed(html)
+
+    def _at(self) -> int:
+        line, column = self.getpos()
+        return self.lines[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if self.tag is None and ("id", self.id) in attrs:
+            self.tag, self.depth, self.span = tag, 1, [self._at(), None]
+        elif tag == self.tag and self.span[1] is None:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == self.tag and self.span[1] is None:
+            self.depth -= 1
+            if self.depth == 0:
+                self.span[1] = self._at() + len(f"</{tag}>")
+
+    def outer(self) -> str:
+        assert self.span and self.span[1], f"no #{self.id}"
+        return self.html[self.span[0]:self.span[1]]
+
+
+def _parts(html: str) -> str:
+    return html.split("<template data-account-parts>", 1)[1].split("</template>", 1)[0]
+
+
+def test_an_account_page_holds_its_forms_parts_exactly_as_the_forms_show_them(client, make, login):
+    """Offline, the one saved copy of the log-meeting form (and of the deal and contact forms)
+    takes its account's parts from the account's saved page: they must be what the form shows
+    for that account online, for an account met before and one never met."""
+    rep = make.user("rep")
+    met = make.account(owner=rep, name="Harbor & Sons", city="Tacoma")
+    make.contact(met, name="Dana Whitfield")
+    make.contact(met, name="Ana Ruiz")
+    make.contact(met, name="Gone Person", left_on=date(2026, 1, 5))
+    make.opportunity(met, stage="proposal", name="Fleet telematics")
+    make.opportunity(met, stage="closed_won", name="Old win")
+    make.meeting(met, rep)
+    new = make.account(owner=rep, name="Quiet Prospect")
+    login(rep)
+    for account, first in ((met, False), (new, True)):
+        page = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+        form = client.get(f"/meetings/new?account_id={account.id}").get_data(as_text=True)
+        parts = _parts(page)
+        for part in ("form-account", "meeting-contacts", "meeting-about"):
+            assert _Element(parts, part).outer() == _Element(form, part).outer(), part
+        assert ('id="is_first_meeting" name="is_first_meeting" type="checkbox" value="y" checked'
+                in parts) is first
+    parts = _parts(client.get(f"/accounts/{met.id}").get_data(as_text=True))
+    assert "Dana Whitfield" in parts and "Ana Ruiz" in parts and "Gone Person" not in parts
+    assert "Fleet telematics" in parts and "Old win" not in parts
+    assert "Harbor &amp; Sons</b> · Tacoma" in parts
+    # The deal and contact forms keep the same part for the account they are opened for.
+    for form in ("/opportunities/new", "/contacts/new"):
+        html = client.get(form).get_data(as_text=True)
+        assert 'id="account-q"' in _Element(html, "form-account").outer(), form
