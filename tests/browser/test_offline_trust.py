@@ -16,7 +16,7 @@ from sqlalchemy import select
 from tests.browser.test_offline_writes import (add_note, change_amount, controlled, count,
                                                open_online, outbox_count, ready, territory,
                                                wait_until_synced, without_background_sync)
-from webapp.models import Account, Meeting, Note, Opportunity, User
+from webapp.models import Account, Contact, Meeting, Note, Opportunity, User
 from webapp.database import unit_of_work
 from webapp.services.opportunities import update_opportunity
 
@@ -104,6 +104,43 @@ def test_a_meeting_logged_offline_from_an_account_page_has_its_people_and_deals(
         assert (meeting.account_id, meeting.opportunity_id, meeting.is_first_meeting,
                 meeting.notes, meeting.attendees) == (
             t["acme"], t["opp_a"], True, "Walked the line with Sam", "Sam Okafor")
+
+
+def test_a_deal_and_a_contact_added_offline_from_an_account_page_land_on_that_account(
+        live_server, territory, phone):
+    """The one saved copy of the new-deal and new-contact forms, opened from an account's page
+    offline, is fixed to that account (named, no picker) and files what was typed there."""
+    t = territory
+    without_background_sync(phone)
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    for path in ("/", f"/accounts/{t['birch']}", "/opportunities/new", "/contacts/new"):
+        page.goto(live_server.url + path)
+    ready(page)
+    phone.set_offline(True)
+    page.goto(f"{live_server.url}/accounts/{t['birch']}")
+    page.get_by_role("link", name="New opportunity").click()
+    expect(page.locator("main .picked")).to_contain_text("Birch Logistics")
+    expect(page.locator("#account-q")).to_have_count(0)
+    page.get_by_label("Name").fill("Birch depot 2")
+    page.get_by_role("button", name="Add opportunity").click()
+    page.wait_for_url(f"**/accounts/{t['birch']}")
+    ready(page)
+    page.get_by_role("link", name="Add contact").click()
+    expect(page.locator("main .picked")).to_contain_text("Birch Logistics")
+    page.get_by_label("Name").fill("Rosa Diaz")
+    page.get_by_role("button", name="Add contact").click()
+    page.wait_for_url(f"**/accounts/{t['birch']}**")
+    ready(page)
+    assert outbox_count(page) == 2
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        deals = session.scalars(select(Opportunity).where(Opportunity.name == "Birch depot 2")).all()
+        assert [d.account_id for d in deals] == [t["birch"]]
+        assert [c.account_id for c in session.scalars(select(Contact))] == [t["birch"]]
 
 
 def test_an_unfiled_note_is_filed_under_an_account_offline(live_server, territory, phone):
