@@ -32,18 +32,24 @@ def in_view(page, selector) -> bool:
         return r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
 
 
-def test_a_note_started_for_an_account_offline_is_filed_under_that_account(
-        live_server, territory, phone):
-    t = territory
+def offline_with(live_server, phone, email, paths):
+    """A page of the rep's phone, with only `paths` opened (so saved) before the signal goes."""
     without_background_sync(phone)
     page = phone.new_page()
-    live_server.sign_in(page, t["email"])
+    live_server.sign_in(page, email)
     controlled(page)
-    # Only the one generic copy of the form is on the phone (no per-account copy).
-    for path in ("/", f"/accounts/{t['acme']}", "/notes/new"):
+    for path in paths:
         page.goto(live_server.url + path)
     ready(page)
     phone.set_offline(True)
+    return page
+
+
+def test_a_note_started_for_an_account_offline_is_filed_under_that_account(
+        live_server, territory, phone):
+    t = territory
+    # Only the one generic copy of the form is on the phone (no per-account copy).
+    page = offline_with(live_server, phone, t["email"], ("/", f"/accounts/{t['acme']}", "/notes/new"))
     page.goto(f"{live_server.url}/notes/new?account_id={t['acme']}")
     page.locator("main h1", has_text="Acme Robotics").wait_for()
     assert page.locator("[data-unfiled]").count() == 0
@@ -70,15 +76,8 @@ def test_a_meeting_logged_offline_from_an_account_page_has_its_people_and_deals(
         acme = session.get(Account, t["acme"])
         live_server.make.contact(acme, name="Sam Okafor")
         live_server.make.contact(acme, name="Lee Park")
-    without_background_sync(phone)
-    page = phone.new_page()
-    live_server.sign_in(page, t["email"])
-    controlled(page)
     # What the briefcase keeps of these: the account's page and the one form.
-    for path in ("/", f"/accounts/{t['acme']}", "/meetings/new"):
-        page.goto(live_server.url + path)
-    ready(page)
-    phone.set_offline(True)
+    page = offline_with(live_server, phone, t["email"], ("/", f"/accounts/{t['acme']}", "/meetings/new"))
     page.goto(f"{live_server.url}/accounts/{t['acme']}")
     page.locator("main").get_by_role("link", name="Log meeting").click()
     page.wait_for_url(f"**/meetings/new?account_id={t['acme']}")
@@ -111,14 +110,8 @@ def test_a_deal_and_a_contact_added_offline_from_an_account_page_land_on_that_ac
     """The one saved copy of the new-deal and new-contact forms, opened from an account's page
     offline, is fixed to that account (named, no picker) and files what was typed there."""
     t = territory
-    without_background_sync(phone)
-    page = phone.new_page()
-    live_server.sign_in(page, t["email"])
-    controlled(page)
-    for path in ("/", f"/accounts/{t['birch']}", "/opportunities/new", "/contacts/new"):
-        page.goto(live_server.url + path)
-    ready(page)
-    phone.set_offline(True)
+    page = offline_with(live_server, phone, t["email"],
+                        ("/", f"/accounts/{t['birch']}", "/opportunities/new", "/contacts/new"))
     page.goto(f"{live_server.url}/accounts/{t['birch']}")
     page.get_by_role("link", name="New opportunity").click()
     expect(page.locator("main .picked")).to_contain_text("Birch Logistics")
