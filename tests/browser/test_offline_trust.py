@@ -195,6 +195,37 @@ def test_back_after_saving_a_meeting_and_saving_again_makes_one_meeting(
     assert outbox_count(page) == 0
 
 
+def test_offline_back_to_the_saved_copy_of_a_form_and_saving_again_makes_one_meeting(
+        live_server, territory, phone):
+    """The one saved copy of the form, filled from the account's page offline, keeps its id
+    across Back: saved, then Back, then saved again queues and sends one meeting."""
+    t = territory
+    page = offline_with(live_server, phone, t["email"], ("/", f"/accounts/{t['acme']}", "/meetings/new"))
+    page.goto(f"{live_server.url}/accounts/{t['acme']}")
+    page.locator("main").get_by_role("link", name="Log meeting").click()
+    expect(page.locator("main .picked")).to_contain_text("Acme Robotics")
+    page.get_by_label("Notes").fill("Walked the new line with Priya")
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    ready(page)
+
+    page.go_back()
+    page.wait_for_url("**/meetings/new?account_id=*")
+    ready(page)
+    expect(page.locator("main .picked")).to_contain_text("Acme Robotics")
+    if not page.get_by_label("Notes").input_value():  # the browser did not keep the text
+        page.get_by_label("Notes").fill("Walked the new line with Priya")
+    page.get_by_role("button", name="Save meeting").click()
+    page.get_by_text("Already saved.").wait_for()
+    assert outbox_count(page) == 1
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [(m.account_id, m.notes) for m in session.scalars(select(Meeting))] == [
+            (t["acme"], "Walked the new line with Priya")]
+
+
 def test_a_reps_two_offline_changes_to_a_deal_read_as_the_rep_made_them_and_arrive_without_conflict(
         live_server, territory, browser):
     t = territory
