@@ -2,7 +2,8 @@
  * territory briefcase (button, progress, result line, background refresh), marks pages served
  * from the cache as offline copies, lists saved pages on the offline page, and wipes the
  * copies on sign-out. Talks to the worker with messages (service_worker/sw.js); needs nothing
- * from the page's outbox code. Exposes window.GroundworkBriefcase = {wipe(), refresh(), status()}. */
+ * from the page's outbox code. Exposes window.GroundworkBriefcase = {wipe(), refresh(), status()}
+ * and window.GroundworkAccountParts = {saved(id), use(parts, form, ids)}. */
 (() => {
   'use strict';
 
@@ -52,45 +53,60 @@
     if (form && !form.hasAttribute('data-account-name')) fillFromAccountPage(form);
   }
 
-  // The one saved copy of a form opened for an account (?account_id=N) becomes that account's
-  // form, as online: its saved page holds the parts the form shows for it (the account named and
-  // fixed, its people, its open deals, whether this is a first meeting: accounts/_form_parts.html)
-  // and each replaces the form's part of the same id. Decided before any other script runs (the
-  // account picker names the form once it picks); a copy saved for one account is left as it is.
-  async function fillFromAccountPage(form) {
-    const id = new URLSearchParams(location.search).get('account_id');
-    if (!id || !/^\d+$/.test(id)) return;
-    let doc;
+  // What an account's forms show for it, from the account's saved page (its inert
+  // <template data-account-parts>, templates/accounts/_form_parts.html): its name and the parts,
+  // or null when its page is not on the phone. The log-meeting form's picker uses it offline too.
+  async function savedAccountParts(id) {
     try {
       const response = await fetch(path('account', id),
         { credentials: 'same-origin', headers: { Accept: 'text/html' } });
-      if (!response.ok) return;
-      doc = new DOMParser().parseFromString(await response.text(), 'text/html');
+      if (!response.ok) return null;
+      const doc = new DOMParser().parseFromString(await response.text(), 'text/html');
+      const template = doc.querySelector('template[data-account-parts]');
+      const h1 = doc.querySelector('main h1');
+      if (!template || !h1) return null;
+      return { name: h1.textContent.trim(), parts: Array.from(template.content.children) };
     } catch (err) {
-      return;  /* no copy of that account: the picker offers it from the saved territory */
+      return null;
     }
-    const parts = doc.querySelector('template[data-account-parts]');
-    let replaced = false;
-    if (parts) {
-      Array.prototype.forEach.call(parts.content.children, part => {
-        const here = part.id && document.getElementById(part.id);
-        if (here && form.contains(here)) {
-          here.replaceWith(document.importNode(part, true));
-          replaced = true;
-        }
-      });
-    }
+  }
+
+  // Each part replaces the element of the same id inside `form` (only those named in `ids`, if
+  // given); says how many did.
+  function useAccountParts(parts, form, ids) {
+    let replaced = 0;
+    parts.forEach(part => {
+      const here = part.id && (!ids || ids.includes(part.id)) && document.getElementById(part.id);
+      if (here && form.contains(here)) {
+        here.replaceWith(document.importNode(part, true));
+        replaced += 1;
+      }
+    });
+    return replaced;
+  }
+  window.GroundworkAccountParts = { saved: savedAccountParts, use: useAccountParts };
+
+  // The one saved copy of a form opened for an account (?account_id=N) becomes that account's
+  // form, as online: the account fixed and named, its people, its open deals, whether this is a
+  // first meeting. Decided before any other script runs (the account picker names the form once
+  // it picks); a copy saved for one account is left as it is.
+  async function fillFromAccountPage(form) {
+    const id = new URLSearchParams(location.search).get('account_id');
+    if (!id || !/^\d+$/.test(id)) return;
+    const saved = await savedAccountParts(id);
+    if (!saved) return;  // not on the phone: the picker offers it from the saved territory
+    const replaced = useAccountParts(saved.parts, form);
     const field = form.querySelector('[name="account_id"]');
-    const h1 = doc.querySelector('main h1');
-    const name = h1 ? h1.textContent.trim() : '';
-    if (!field || field.value !== id || !name) return;
+    if (!field || field.value !== id || !saved.name) return;
     form.setAttribute('data-account-id', id);
-    form.setAttribute('data-account-name', name);
+    form.setAttribute('data-account-name', saved.name);
     const unfiled = form.querySelector('[data-unfiled]');
     if (unfiled) unfiled.remove();
     // A form with no part that names it (a quick note) says it in its heading.
     const heading = document.querySelector('main h1');
-    if (!replaced && heading && heading.textContent.indexOf(name) < 0) heading.textContent += ' · ' + name;
+    if (!replaced && heading && heading.textContent.indexOf(saved.name) < 0) {
+      heading.textContent += ' · ' + saved.name;
+    }
   }
 
   markOfflineCopy();

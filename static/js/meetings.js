@@ -18,12 +18,15 @@
   window.addEventListener("pageshow", refresh);
 })();
 
-// Who was there: the contacts follow the account picked (a radio in #account-choices). htmx
-// fetches the chosen account's contacts (GET /meetings/contacts, a fragment) into
-// #meeting-contacts; only that block is swapped, so the notes and everything else typed stay as
-// they are. When the fragment cannot come (offline without a saved copy, signed out, an account
-// no longer the rep's), the old account's people go and the form says contacts can be added
-// later: it stays usable. The choices are swapped by the search, so listeners are delegated.
+// Who was there, and which deal: the contacts follow the account picked (a radio in
+// #account-choices). htmx fetches the chosen account's contacts (GET /meetings/contacts, a
+// fragment) into #meeting-contacts, with its open deals and first-meeting tick (#meeting-about,
+// out of band); only those blocks are swapped, so the notes and everything else typed stay as
+// they are. When the fragment cannot come (offline, the server not answering), both come from
+// the account's saved page (briefcase.js); when that is not on the phone either (or the rep is
+// signed out, or the account is no longer theirs), the old account's people and deals go and the
+// form says contacts can be added later: it stays usable. The choices are swapped by the search,
+// so listeners are delegated.
 (() => {
   if (!document.getElementById('account-choices') || !window.htmx) return;
 
@@ -60,10 +63,32 @@
     box.appendChild(line);
   }
 
+  // The previous account's deals must not be offered (or sent) for this one.
+  function forgetDeals() {
+    const about = document.getElementById('meeting-about');
+    if (!about) return;
+    about.querySelectorAll('[name="opportunity_id"]').forEach(field => {
+      (field.closest('.field') || field).remove();
+    });
+    const first = about.querySelector('[name="is_first_meeting"]');
+    if (first) first.checked = false;
+  }
+
   function unavailable() {
+    forgetDeals();
     say('The people at ' + (accountName() || 'this account') + ' could not be loaded' +
       (navigator.onLine ? '' : ' offline') + '. Type who was there under "More": contacts ' +
       'can be added later.');
+  }
+
+  async function fromSavedPage() {
+    const id = chosenValue();
+    const parts = window.GroundworkAccountParts;
+    const saved = /^\d+$/.test(id) && parts ? await parts.saved(id) : null;
+    if (chosenValue() !== id) return;  // another account picked meanwhile: its own answer counts
+    const box = region();
+    const form = box && box.closest('form');
+    if (!saved || !form || !parts.use(saved.parts, form, ['meeting-contacts', 'meeting-about'])) unavailable();
   }
 
   document.addEventListener('htmx:configRequest', event => {
@@ -71,19 +96,19 @@
     if (fromPicker(event) && !chosenValue()) { event.preventDefault(); say(''); }
   });
   document.addEventListener('htmx:beforeRequest', event => {
-    // The previous account's people must not be sent with this one.
-    if (fromPicker(event)) say('Loading the people at ' + accountName() + '…');
+    // The previous account's people and deals must not be sent with this one.
+    if (fromPicker(event)) { forgetDeals(); say('Loading the people at ' + accountName() + '…'); }
   });
   // Any answer but the fragment (401, 403 with a redirect, 404, 5xx) is shown as "not loaded",
   // never followed: following a redirect would leave the page and lose what was typed.
   document.addEventListener('htmx:beforeOnLoad', event => {
     if (fromPicker(event) && event.detail.xhr.status !== 200) {
       event.preventDefault();
-      unavailable();
+      if (event.detail.xhr.status >= 500) fromSavedPage(); else unavailable();
     }
   });
-  document.addEventListener('htmx:sendError', event => { if (fromPicker(event)) unavailable(); });
-  document.addEventListener('htmx:timeout', event => { if (fromPicker(event)) unavailable(); });
+  document.addEventListener('htmx:sendError', event => { if (fromPicker(event)) fromSavedPage(); });
+  document.addEventListener('htmx:timeout', event => { if (fromPicker(event)) fromSavedPage(); });
 
   // The pending card names the account (form_capture.js reads the form's data-account-name).
   function nameTheForm() {

@@ -1,14 +1,14 @@
-"""Log meeting on a 360 px phone: "who was there" follows the account picker, what was typed
-stays, and offline the form says contacts can be added later instead of breaking."""
+"""Log meeting on a 360 px phone: "who was there" and the deals follow the account picker, what
+was typed stays, and offline they come from the account's saved page, or the form says contacts
+can be added later instead of breaking."""
 from __future__ import annotations
 
 import time
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from webapp.models import Meeting
+from webapp.models import Account, Meeting
 
 
 def _territory(live_server):
@@ -108,9 +108,13 @@ def _controlled(page) -> None:
                            timeout=60_000)
 
 
-@pytest.mark.briefcase
-def test_offline_the_form_says_contacts_can_be_added_later_and_still_saves(live_server, phone):
+def test_offline_the_people_and_deals_come_from_saved_pages_or_the_form_says_later(
+        live_server, phone):
     email, harbor_id, prairie_id = _territory(live_server)
+    with live_server.ctx() as session:
+        prairie = session.get(Account, prairie_id)
+        live_server.make.opportunity(prairie, stage="qualified", name="Prairie silos")
+        lakeside_id = live_server.make.account(prairie.owner, name="Lakeside Mills").id
     # Replays come from the page (as in Safari and Firefox): see test_offline_writes.py.
     phone.add_init_script(
         "if (self.SyncManager) SyncManager.prototype.register = function () {"
@@ -118,26 +122,36 @@ def test_offline_the_form_says_contacts_can_be_added_later_and_still_saves(live_
     page = phone.new_page()
     live_server.sign_in(page, email)
     _controlled(page)
+    # Saved on the phone: Harbor's and Prairie's pages and the form (not Lakeside's page).
     for path in (f"/accounts/{harbor_id}", f"/accounts/{prairie_id}", "/meetings/new"):
         page.goto(live_server.url + path)
+    # Online, the deals follow the account picked too.
+    _pick(page, prairie_id)
+    expect(page.get_by_label("About the opportunity")).to_contain_text("Prairie silos")
     # Online once: Harbor's contacts are fetched, and kept by the service worker.
     _pick(page, harbor_id)
     expect(_chip(page, "Ana Ruiz")).to_be_visible()
+    expect(page.get_by_label("About the opportunity")).to_have_count(0)  # Harbor has no deal
 
     phone.set_offline(True)
     page.goto(live_server.url + "/meetings/new")
     page.get_by_label("Notes", exact=True).fill("No signal in the basement.")
-    _pick(page, prairie_id)
+    _pick(page, prairie_id)  # from Prairie's saved page
+    expect(_chip(page, "Cleo Park")).to_be_visible()
+    expect(page.get_by_label("About the opportunity")).to_contain_text("Prairie silos")
+    _pick(page, lakeside_id)  # nothing saved of it: said, and Prairie's deal is not offered
     status = page.locator("[data-contacts-status]")
     expect(status).to_contain_text("could not be loaded")
     expect(status).to_contain_text("contacts can be added later")
+    expect(page.get_by_label("About the opportunity")).to_have_count(0)
+    expect(_chip(page, "Cleo Park")).to_have_count(0)
     expect(page.get_by_label("Notes", exact=True)).to_have_value("No signal in the basement.")
 
     _pick(page, harbor_id)  # fetched before
     expect(_chip(page, "Ana Ruiz")).to_be_visible()
 
-    # "Log meeting" from Harbor's saved page: Harbor's own saved form (the briefcase keeps each
-    # account's), which names the account as online.
+    # "Log meeting" from Harbor's saved page: the saved form takes Harbor's parts from its
+    # saved page, and names the account as online.
     page.goto(f"{live_server.url}/meetings/new?account_id={harbor_id}")
     expect(page.locator(".offline-copy")).to_be_visible()
     expect(page.locator("main .picked")).to_contain_text("Harbor Logistics")

@@ -215,14 +215,17 @@ def _show_contacts(form: MeetingForm):
 @bp.get("/contacts")
 @login_required
 def contacts():
-    """Who was there, for the account just picked on the log-meeting form: htmx swaps this
-    fragment in (static/js/meetings.js). A plain visit opens the form for that account."""
+    """Who was there and which deal, for the account just picked on the log-meeting form: htmx
+    swaps this fragment in (static/js/meetings.js). A plain visit opens the form for that
+    account."""
     account_id = account_id_arg()
     account = get_visible_account(db.session, g.user, account_id) if account_id else None
     if wants_fragment():
         response = make_response(render_template(
-            "meetings/_contacts.html", account=account,
-            contacts=account_contacts(db.session, account.id) if account else []))
+            "meetings/_picked_account.html", account=account,
+            contacts=account_contacts(db.session, account.id) if account else [],
+            opportunities=open_opportunities(db.session, account.id) if account else [],
+            first_meeting=account is not None and not has_meetings(db.session, account.id)))
     else:
         response = redirect(url_for(".new", account_id=account.id if account else None))
     return varies(response)
