@@ -65,6 +65,8 @@ def test_a_contact_who_moved_is_recorded_offline_in_two_taps_and_synced_once(liv
     _no_sideways_scroll(page)
     page.get_by_label("New company (blank: none yet)").fill("Harbor Logistics")
     page.get_by_role("button", name="Record move").click()  # tap 2 (with the company typed)
+    # Queued, the form goes on to the saved Today (reading the outbox meanwhile raced with it).
+    page.wait_for_url(live_server.url + "/")
     _wait_until_queued(page, 1)
 
     page.context.set_offline(False)
