@@ -113,6 +113,18 @@ def client_routes() -> dict[str, str]:
     return built
 
 
+@bp.app_template_global()
+def offline_forms() -> list[str]:
+    """OFFLINE_FORMS as addresses (once per app): the worker answers any query of each from its
+    one saved copy, and the page's outbox code counts that copy as there (form_capture.js)."""
+    app = current_app._get_current_object()
+    built = app.extensions.get("pwa_offline_forms")
+    if built is None:
+        built = [url_for(name) for name in OFFLINE_FORMS if name in app.view_functions]
+        app.extensions["pwa_offline_forms"] = built
+    return built
+
+
 @dataclass(frozen=True)
 class BuiltWorker:
     version: str
@@ -157,7 +169,7 @@ def build_service_worker() -> BuiltWorker:
         manifest_url = url_for("pwa.briefcase_manifest")
         # The forms whose one saved copy serves every account (the page fills the account in
         # from ?account_id=), the worker's own address, the web app manifest, the static root.
-        forms = [url_for(name) for name in OFFLINE_FORMS if name in app.view_functions]
+        forms = offline_forms()
         worker_url = url_for("pwa.service_worker")
         app_manifest_url = url_for("pwa.manifest")
         static_root_url = app.static_url_path.rstrip("/") + "/"

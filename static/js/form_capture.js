@@ -365,16 +365,16 @@
   function wait(ms) { return new Promise(resolve => { setTimeout(resolve, ms); }); }
 
   // Offline, only go where the service worker has a copy; otherwise stay and say so. A form
-  // has one copy for every account or record (webapp/pwa.py OFFLINE_FORMS): its address
-  // without the query is the copy the worker shows (service_worker/routes.js).
-  const FORM_ROUTES = ['meetingNew', 'noteNew', 'opportunityNew', 'contactNew', 'accountPending', 'dealPending'];
+  // has one copy for every account or record (<body data-offline-forms>, webapp/pwa.py
+  // OFFLINE_FORMS): its address without the query is the copy the worker shows.
+  const OFFLINE_FORMS = (document.body.getAttribute('data-offline-forms') || '').split(' ');
   async function reachable(url) {
     if (navigator.onLine || !window.caches) return true;
     const where = new URL(url, location.href);
     where.hash = '';
     try {
       if (await caches.match(where.href, { ignoreVary: true })) return true;
-      if (!FORM_ROUTES.some(name => routes[name] === where.pathname)) return false;
+      if (!OFFLINE_FORMS.includes(where.pathname)) return false;
       return !!await caches.match(where.origin + where.pathname, { ignoreVary: true });
     } catch (error) {
       return false;
