@@ -89,13 +89,27 @@
   // The one saved copy of a form opened for an account (?account_id=N) becomes that account's
   // form, as online: the account fixed and named, its people, its open deals, whether this is a
   // first meeting. Decided before any other script runs (the account picker names the form once
-  // it picks); a copy saved for one account is left as it is.
+  // it picks); a copy saved for one account is left as it is. What the rep changed before the
+  // saved page was read is theirs, never replaced under their fingers: another account picked
+  // (or searched for) leaves the form as it is; a person ticked keeps that part.
   async function fillFromAccountPage(form) {
     const id = new URLSearchParams(location.search).get('account_id');
     if (!id || !/^\d+$/.test(id)) return;
+    const touched = new Set();
+    const note = event => {
+      for (let el = event.isTrusted ? event.target : null; el && el !== form; el = el.parentElement) {
+        if (el.id) touched.add(el.id);
+      }
+    };
+    form.addEventListener('input', note, true);
+    form.addEventListener('change', note, true);
     const saved = await savedAccountParts(id);
-    if (!saved) return;  // not on the phone: the picker offers it from the saved territory
-    const replaced = useAccountParts(saved.parts, form);
+    form.removeEventListener('input', note, true);
+    form.removeEventListener('change', note, true);
+    // Not on the phone: the picker offers it from the saved territory.
+    if (!saved || touched.has('form-account')) return;
+    const replaced = useAccountParts(saved.parts, form,
+      saved.parts.map(part => part.id).filter(part => part && !touched.has(part)));
     const field = form.querySelector('[name="account_id"]');
     if (!field || field.value !== id || !saved.name) return;
     form.setAttribute('data-account-id', id);

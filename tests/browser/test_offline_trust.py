@@ -105,6 +105,55 @@ def test_a_meeting_logged_offline_from_an_account_page_has_its_people_and_deals(
             t["acme"], t["opp_a"], True, "Walked the line with Sam", "Sam Okafor")
 
 
+# On a form opened for an account, each saved account page the page's scripts read is held
+# until the test releases it (window.releaseAccountPage(path)): the rep acts first.
+HOLD_ACCOUNT_PAGES = """(() => {
+  if (!/account_id=/.test(location.search)) return;
+  const held = {};
+  const real = window.fetch;
+  window.fetch = (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input.url, location.href);
+    if (!/^\\/accounts\\/\\d+$/.test(url.pathname)) return real(input, init);
+    return new Promise(resolve => {
+      (held[url.pathname] = held[url.pathname] || []).push(() => resolve(real(input, init)));
+    });
+  };
+  window.heldAccountPages = () => Object.keys(held);
+  window.releaseAccountPage = path => { (held[path] || []).forEach(go => go()); held[path] = []; };
+})();"""
+
+
+def test_another_account_picked_before_the_saved_page_is_read_is_where_the_meeting_goes(
+        live_server, territory, phone):
+    """Offline, the one saved log-meeting form opened for Acme takes Acme's parts from its saved
+    page; a rep who picks Birch before that page is read keeps Birch: the meeting, its deal
+    choices and the form stay Birch's."""
+    t = territory
+    phone.add_init_script(HOLD_ACCOUNT_PAGES)
+    page = offline_with(live_server, phone, t["email"], (
+        "/", f"/accounts/{t['acme']}", f"/accounts/{t['birch']}", "/meetings/new"))
+    page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    acme, birch = f"/accounts/{t['acme']}", f"/accounts/{t['birch']}"
+    page.wait_for_function(f"() => window.heldAccountPages().includes('{acme}')")
+    page.locator(f'#account-choices input[value="{t["birch"]}"]').check()
+    page.wait_for_function(f"() => window.heldAccountPages().includes('{birch}')")
+    page.evaluate(f"window.releaseAccountPage('{acme}')")
+    page.evaluate(f"window.releaseAccountPage('{birch}')")
+    expect(page.get_by_label("About the opportunity", exact=True)).to_contain_text("Birch fleet")
+    expect(page.locator(f'#account-choices input[value="{t["birch"]}"]')).to_be_checked()
+    expect(page.locator("main .picked")).to_have_count(0)
+    page.get_by_label("Notes").fill("Met at the Birch depot")
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['birch']}")
+    ready(page)
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [(m.account_id, m.notes) for m in session.scalars(select(Meeting))] == [
+            (t["birch"], "Met at the Birch depot")]
+
+
 def test_a_deal_and_a_contact_added_offline_from_an_account_page_land_on_that_account(
         live_server, territory, phone):
     """The one saved copy of the new-deal and new-contact forms, opened from an account's page
