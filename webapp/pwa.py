@@ -39,7 +39,7 @@ PRECACHE_SUFFIXES = (".css", ".js", ".svg", ".png", ".woff2")
 PRECACHE = ("css/app.css", "js/briefcase.js", "icons/icon.svg")
 # The page's outbox code, in the order base.html loads it (static/js/page.js says what each does).
 PAGE_SCRIPTS = ("js/page.js", "js/form_check.js", "js/answer_screens.js", "js/form_capture.js",
-                "js/pending_view.js", "js/sync_triggers.js")
+                "js/pending_view.js", "js/sync_triggers.js", "js/drafts.js")
 REP_ASSETS = ("vendor/htmx.min.js", *PAGE_SCRIPTS, "js/capture.js", "js/territory.js", "js/meetings.js",
               "js/account_picker.js", "js/opportunity.js", "js/success.js", "js/phone_share.js",
               "js/checkin.js", "js/nearby.js", "js/map.js",  # issue 15: check-in, near me, map,

@@ -354,7 +354,18 @@
 
   async function wipe() {
     const viaWorker = ask({ type: 'briefcase-wipe' }, null, 5000).catch(() => {});
+    forgetDrafts();
     await Promise.all([viaWorker, wipeCachesHere()]);
+  }
+
+  // What was typed and not saved (static/js/drafts.js) goes with the saved pages.
+  function forgetDrafts() {
+    try {
+      for (let i = localStorage.length - 1; i >= 0; i -= 1) {
+        const key = localStorage.key(i);
+        if (key && key.indexOf('groundwork-draft:') === 0) localStorage.removeItem(key);
+      }
+    } catch (err) { /* storage blocked: nothing was kept */ }
   }
 
   // Also directly, in case no worker is running: same cache names as service_worker/caches.js.

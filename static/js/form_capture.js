@@ -84,9 +84,18 @@
     if (record.saved) showSaved(form, false);
   }
 
+  // The write is in the outbox: what the rep typed is safe there (drafts.js forgets its draft).
   function markSaved(form) {
     remember(form, { id: form.getAttribute('data-client-id'), saved: true });
     form.setAttribute('data-outbox-saved', '');
+    form.dispatchEvent(new CustomEvent('groundwork:saved', { bubbles: true }));
+  }
+
+  // A draft brought back (drafts.js) keeps the id it was typed under: one write, however often
+  // it comes back.
+  function adoptClientId(form, id) {
+    setClientId(form, id);
+    remember(form, { id, saved: false });
   }
 
   function startAfresh(form) {
@@ -98,6 +107,7 @@
     const box = form.querySelector('[data-saved-notice]');
     if (box) box.remove();
     busy(form, false);
+    form.dispatchEvent(new CustomEvent('groundwork:afresh', { bubbles: true }));
   }
 
   // Back (or the back-forward cache) brought a saved form back: it must not save again.
@@ -396,5 +406,5 @@
     main.insertBefore(p, main.firstChild);
   }
 
-  Object.assign(GW, { prepareAll });
+  Object.assign(GW, { prepareAll, adoptClientId });
 })();

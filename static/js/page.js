@@ -6,6 +6,7 @@
  *   form_capture.js    a form marked data-outbox goes into the outbox, once
  *   pending_view.js    pending writes where the rep looks for them, the badge
  *   sync_triggers.js   when the outbox is replayed
+ *   drafts.js          what was typed and not saved yet survives a reload or a restart
  *
  * Outbox-first: a form marked data-outbox is never posted by the browser itself. The write is
  * stored in IndexedDB, then replayed at once when online. A connection that drops mid-request

@@ -1,0 +1,185 @@
+"""What a rep typed and has not saved survives a reload, a closed tab or a phone that put the
+page to sleep, online and offline (static/js/drafts.js): it comes back where it was typed,
+ticks included, is saved once, and is gone once saved, discarded or signed out. 360 px phone,
+real Chromium, real service worker, network really cut."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.browser.test_offline_trust import offline_with
+from tests.browser.test_offline_writes import (controlled, outbox_count, ready, territory,
+                                               wait_until_synced)
+from webapp.models import Account, Meeting, Note
+
+__all__ = ["territory"]
+
+RESTORED = "Restored what you typed"
+
+
+def drafts(page) -> list[str]:
+    return page.evaluate("""() => Object.keys(localStorage)
+        .filter(k => k.startsWith('groundwork-draft:'))""")
+
+
+def wait_for_draft(page, text: str) -> None:
+    """The draft is written a moment after the last keystroke: wait until it holds `text`."""
+    page.wait_for_function("""(text) => Object.keys(localStorage)
+        .some(k => k.startsWith('groundwork-draft:') && localStorage.getItem(k).includes(text))""",
+                           arg=text)
+
+
+def people(live_server, t):
+    with live_server.ctx() as session:
+        acme = session.get(Account, t["acme"])
+        live_server.make.contact(acme, name="Sam Okafor")
+        live_server.make.contact(acme, name="Lee Park")
+
+
+def test_a_meeting_typed_then_reloaded_comes_back_with_its_ticks_and_is_saved_once(
+        live_server, territory, page):
+    t = territory
+    people(live_server, t)
+    live_server.sign_in(page, t["email"])
+    form = f"{live_server.url}/meetings/new?account_id={t['acme']}"
+    page.goto(form)
+    ready(page)
+    page.get_by_label("Notes").fill("Walked the line with Sam; he wants a pilot")
+    page.get_by_label("Sam Okafor").check()
+    page.get_by_role("radio", name="Phone", exact=True).check()
+    wait_for_draft(page, "he wants a pilot")
+    page.reload()
+    ready(page)
+
+    notice = page.locator("[data-draft-notice]")
+    expect(notice).to_contain_text(RESTORED)
+    expect(page.get_by_label("Notes")).to_have_value("Walked the line with Sam; he wants a pilot")
+    expect(page.get_by_label("Sam Okafor")).to_be_checked()
+    expect(page.get_by_label("Lee Park")).not_to_be_checked()
+    expect(page.get_by_role("radio", name="Phone", exact=True)).to_be_checked()
+    assert notice.get_by_role("button", name="Discard it").bounding_box()["height"] >= 44
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    ready(page)
+    wait_until_synced(page)
+    assert drafts(page) == []
+
+    # Opened again, the form is a fresh one; Back to the saved one says it is saved.
+    page.goto(form)
+    ready(page)
+    expect(page.get_by_label("Notes")).to_have_value("")
+    expect(page.locator("[data-draft-notice]")).to_have_count(0)
+    with live_server.ctx() as session:
+        assert [(m.account_id, m.notes, m.attendees, m.kind) for m in session.scalars(select(Meeting))] == [
+            (t["acme"], "Walked the line with Sam; he wants a pilot", "Sam Okafor", "phone")]
+
+
+def test_offline_the_saved_form_reloaded_gets_its_people_and_ticks_back(
+        live_server, territory, phone):
+    """Offline, the one saved form opened for Acme brings Acme's people from its saved page after
+    it loads; a reload ticks the same people again once they are there."""
+    t = territory
+    people(live_server, t)
+    page = offline_with(live_server, phone, t["email"], ("/", f"/accounts/{t['acme']}", "/meetings/new"))
+    page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+    page.get_by_label("Notes").fill("Offline at the dock")
+    page.get_by_label("Lee Park").check()
+    page.locator("details.more summary").click()
+    page.get_by_label("About the opportunity").select_option(label="Acme line 2 · Qualified")
+    wait_for_draft(page, "Offline at the dock")
+    page.reload()
+
+    expect(page.locator("[data-draft-notice]")).to_contain_text(RESTORED)
+    expect(page.get_by_label("Notes")).to_have_value("Offline at the dock")
+    expect(page.get_by_label("Lee Park")).to_be_checked()
+    expect(page.get_by_label("Sam Okafor")).not_to_be_checked()
+    expect(page.get_by_label("About the opportunity")).to_have_value(str(t["opp_a"]))
+    page.get_by_role("button", name="Save meeting").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    ready(page)
+    assert outbox_count(page) == 1
+
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [(m.account_id, m.notes, m.attendees, m.opportunity_id)
+                for m in session.scalars(select(Meeting))] == [
+            (t["acme"], "Offline at the dock", "Lee Park", t["opp_a"])]
+
+
+def test_a_note_left_in_a_closed_tab_comes_back_and_a_discarded_one_does_not(
+        live_server, territory, phone):
+    t = territory
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    form = f"{live_server.url}/notes/new?account_id={t['birch']}"
+    page.goto(form)
+    ready(page)
+    page.get_by_label("Note", exact=True).fill("Gate code is 4411")
+    page.close()  # the phone closed the tab: the draft is written as the page goes
+
+    page = phone.new_page()
+    page.goto(form)
+    ready(page)
+    expect(page.get_by_label("Note", exact=True)).to_have_value("Gate code is 4411")
+    page.get_by_role("button", name="Discard it").click()
+    expect(page.locator("[data-draft-notice]")).to_have_count(0)
+    expect(page.get_by_label("Note", exact=True)).to_have_value("")
+    assert drafts(page) == []
+    page.reload()
+    ready(page)
+    expect(page.get_by_label("Note", exact=True)).to_have_value("")
+    with live_server.ctx() as session:
+        assert session.scalars(select(Note)).all() == []
+
+
+def test_a_draft_already_sent_once_is_not_sent_twice(live_server, territory, page):
+    """Should the page have gone between putting the write in the outbox and forgetting its
+    draft, the draft comes back with the write's own id: saving it again changes nothing."""
+    t = territory
+    live_server.sign_in(page, t["email"])
+    form = f"{live_server.url}/notes/new?account_id={t['acme']}"
+    page.goto(form)
+    ready(page)
+    page.get_by_label("Note", exact=True).fill("Call back Thursday")
+    wait_for_draft(page, "Call back Thursday")
+    [(key, draft)] = page.evaluate("""() => Object.keys(localStorage)
+        .filter(k => k.startsWith('groundwork-draft:')).map(k => [k, localStorage.getItem(k)])""")
+    page.get_by_role("button", name="Save note").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    wait_until_synced(page)
+    page.evaluate("([key, draft]) => localStorage.setItem(key, draft)", [key, draft])
+
+    page.goto(form)
+    ready(page)
+    expect(page.get_by_label("Note", exact=True)).to_have_value("Call back Thursday")
+    page.get_by_role("button", name="Save note").click()
+    page.wait_for_url(f"**/accounts/{t['acme']}")
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [n.body for n in session.scalars(select(Note))] == ["Call back Thursday"]
+
+
+def test_signing_out_forgets_drafts_and_another_rep_never_sees_them(live_server, territory, page):
+    t = territory
+    with live_server.ctx():
+        other = live_server.make.user("rep", name="Kim Other")
+        other_email = other.email
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    page.goto(f"{live_server.url}/notes/new")
+    ready(page)
+    page.get_by_label("Note", exact=True).fill("Private: the budget is 40k")
+    wait_for_draft(page, "the budget is 40k")
+    page.goto(live_server.url + "/more")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    page.wait_for_url("**/login**")
+    assert drafts(page) == []
+
+    live_server.sign_in(page, other_email)
+    page.goto(f"{live_server.url}/notes/new")
+    ready(page)
+    expect(page.get_by_label("Note", exact=True)).to_have_value("")
+    expect(page.locator("[data-draft-notice]")).to_have_count(0)
+
