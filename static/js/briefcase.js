@@ -123,6 +123,16 @@
     }
   }
 
+  // "Other account" opens the same form with the picker: only the account leaves the query
+  // (a contact added from the meeting form still goes back to it, ?then=meeting).
+  document.addEventListener('click', event => {
+    const link = event.target.closest && event.target.closest('a[data-other-account]');
+    if (!link) return;
+    const query = new URLSearchParams(location.search);
+    query.delete('account_id');
+    link.search = '?' + query;
+  });
+
   markOfflineCopy();
   if (!sw) return;
 

@@ -93,9 +93,13 @@
       return;
     }
     if (then && then.value === 'meeting' && account && account.value) {
-      // Added from the meeting form: back to it, for this account (a saved copy offline).
-      form.setAttribute('data-outbox-next', then.getAttribute('data-url') + '#account_id=' +
-        encodeURIComponent(account.value));
+      // Added from the meeting form: back to it, for this account, where what was typed there
+      // waits (drafts.js keeps it under that address); offline, the one saved copy of the form
+      // takes the account's parts. An account made on this phone is named after the # (the
+      // server does not know it yet).
+      const known = /^\d+$/.test(account.value);
+      form.setAttribute('data-outbox-next', then.getAttribute('data-url') + (known ? '?' : '#') +
+        'account_id=' + encodeURIComponent(account.value));
     } else if (form.getAttribute('data-capture') === 'account' && record) {
       form.setAttribute('data-outbox-next', pendingPage(record.value));
       if (offline) {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from sqlalchemy import func, select
 
@@ -340,3 +341,33 @@ def test_the_servers_question_reaches_the_form_when_another_tab_sent_the_write(l
     page.wait_for_function("() => window.GroundworkOutbox.count().then(n => n === 0)")
     with live_server.ctx() as session:
         assert _count(session, Account) == 1
+
+
+
+def test_other_account_on_a_contact_for_the_meeting_form_still_goes_back_to_it(live_server, phone):
+    """Offline, adding a person from the meeting form (?then=meeting) on the saved contact form,
+    "Other account" changes only the account: the contact is filed there and the rep goes on
+    to that account's meeting form."""
+    from tests.browser.test_offline_trust import offline_with
+    from tests.browser.test_offline_writes import wait_until_synced
+
+    with live_server.ctx():
+        rep = live_server.make.user("rep", name="Dana Field")
+        acme = live_server.make.account(owner=rep, name="Acme Robotics")
+        birch = live_server.make.account(owner=rep, name="Birch Logistics")
+        email, acme_id, birch_id = rep.email, acme.id, birch.id
+    page = offline_with(live_server, phone, email, (
+        "/", f"/accounts/{acme_id}", f"/accounts/{birch_id}", "/contacts/new", "/meetings/new"))
+    page.goto(f"{live_server.url}/contacts/new?account_id={acme_id}&then=meeting")
+    page.get_by_role("link", name="Other account").click()
+    page.wait_for_url("**/contacts/new?then=meeting")
+    page.locator(f'#account-choices input[value="{birch_id}"]').check()
+    page.get_by_label("Name").fill("Rosa Diaz")
+    page.get_by_role("button", name="Add contact").click()
+    page.wait_for_url(f"**/meetings/new?account_id={birch_id}")  # the saved form, for Birch
+    expect(page.locator("main .picked")).to_contain_text("Birch Logistics")
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert [(c.name, c.account_id) for c in session.scalars(select(Contact))] == [
+            ("Rosa Diaz", birch_id)]

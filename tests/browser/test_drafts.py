@@ -183,3 +183,41 @@ def test_signing_out_forgets_drafts_and_another_rep_never_sees_them(live_server,
     expect(page.get_by_label("Note", exact=True)).to_have_value("")
     expect(page.locator("[data-draft-notice]")).to_have_count(0)
 
+
+def test_someone_new_added_from_the_meeting_form_comes_back_to_it_with_the_notes_typed(
+        live_server, territory, phone):
+    """Logging a meeting, the rep adds a person who was there ("Add someone new"): back on the
+    meeting form, for the same account, the notes typed before are there and so is the person.
+    Online and offline alike."""
+    t = territory
+    people(live_server, t)
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    for path in (f"/accounts/{t['acme']}", "/contacts/new", "/meetings/new"):
+        page.goto(live_server.url + path)
+    ready(page)
+    for offline, name in ((False, "Rosa Diaz"), (True, "Omar Haddad")):
+        phone.set_offline(offline)
+        page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
+        ready(page)
+        page.get_by_label("Notes").fill(f"Met {name} at the dock")
+        page.get_by_label("Sam Okafor").check()
+        page.get_by_role("link", name="Add someone new").click()
+        page.wait_for_url("**/contacts/new?**")
+        page.get_by_label("Name").fill(name)
+        page.get_by_role("button", name="Add contact").click()
+        page.wait_for_url(f"**/meetings/new?account_id={t['acme']}")
+        ready(page)
+        expect(page.locator("main .picked")).to_contain_text("Acme Robotics")
+        expect(page.get_by_label("Notes")).to_have_value(f"Met {name} at the dock")
+        expect(page.get_by_label("Sam Okafor")).to_be_checked()
+        expect(page.locator("#meeting-contacts")).to_contain_text(name)
+        page.get_by_role("button", name="Save meeting").click()
+        page.wait_for_url(f"**/accounts/{t['acme']}")
+        ready(page)
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        assert sorted((m.account_id, m.notes) for m in session.scalars(select(Meeting))) == [
+            (t["acme"], "Met Omar Haddad at the dock"), (t["acme"], "Met Rosa Diaz at the dock")]
