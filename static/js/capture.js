@@ -99,7 +99,8 @@
       // server does not know it yet).
       const known = /^\d+$/.test(account.value);
       form.setAttribute('data-outbox-next', then.getAttribute('data-url') + (known ? '?' : '#') +
-        'account_id=' + encodeURIComponent(account.value));
+        'account_id=' + encodeURIComponent(account.value) + (known ? '#' : '&') + 'contact=' +
+        encodeURIComponent(record ? record.value : ''));
     } else if (form.getAttribute('data-capture') === 'account' && record) {
       form.setAttribute('data-outbox-next', pendingPage(record.value));
       if (offline) {
@@ -416,7 +417,11 @@
     const people = account && account.value ? pendingContactsFor(latest, account.value) : [];
     offerAddContact(box, account && account.value);
     const missing = people.filter(c => !box.querySelector('input[name="contact_ids"][value="' + CSS.escape(c.id) + '"]'));
-    if (!missing.length) return;
+    if (missing.length) listPending(box, missing);
+    tickAdded(box);
+  }
+
+  function listPending(box, missing) {
     let chips = box.querySelector('fieldset.chips');
     if (!chips) {
       chips = el('fieldset', 'chips');
@@ -434,6 +439,28 @@
       chips.appendChild(label);
     });
   }
+
+  // Someone just added from this form ("Add someone new", #contact=<their id>) was there: ticked
+  // as their name appears (again, if the account's people are drawn anew), until the rep
+  // unticks them. The server lists a person with their client id (data-uuid); the phone lists
+  // one still on it by that id.
+  const added = new URLSearchParams(location.hash.slice(1)).get('contact') || '';
+  let addedDeclined = !UUID.test(added);
+  function tickAdded(box) {
+    if (addedDeclined) return;
+    const id = CSS.escape(added);
+    const input = box.querySelector('input[name="contact_ids"][value="' + id + '"], input[name="contact_ids"][data-uuid="' + id + '"]');
+    if (!input || input.hasAttribute('data-added-ticked')) return;
+    input.setAttribute('data-added-ticked', '');
+    if (input.checked) return;
+    input.checked = true;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  document.addEventListener('change', event => {
+    const input = event.target;
+    if (event.isTrusted && input.name === 'contact_ids' && !input.checked &&
+        (input.value === added || input.getAttribute('data-uuid') === added)) addedDeclined = true;
+  });
 
   // "Add someone new": the contact form for this account, which comes back here afterwards.
   function offerAddContact(box, accountId) {
