@@ -1,5 +1,6 @@
 """URL converters: ids in URLs are bounded by what the database's integer columns hold; which
-paths a redirect taken from input may go to; ids read from the query string."""
+paths a redirect taken from input may go to; ids read from the query string; where a record
+made from the meeting form goes next."""
 from urllib.parse import urlsplit
 
 from flask import abort, request
@@ -44,3 +45,9 @@ def account_id_arg(allow_client_id: bool = False) -> int | str | None:
     if not raw.isdigit() or not 0 < int(raw) <= MAX_DATABASE_ID:
         abort(404)
     return int(raw)
+
+
+def then_meeting() -> str:
+    """"meeting" when a contact or deal form was opened from the log-meeting form
+    (?then=meeting, kept in the form): once made, the rep goes back to that form."""
+    return "meeting" if request.values.get("then", "") == "meeting" else ""

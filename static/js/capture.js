@@ -97,10 +97,13 @@
       // waits (drafts.js keeps it under that address); offline, the one saved copy of the form
       // takes the account's parts. An account made on this phone is named after the # (the
       // server does not know it yet).
+      // The person or deal made is named after the # too, so that form ticks or chooses it.
       const known = /^\d+$/.test(account.value);
+      const deal = form.getAttribute('data-capture') === 'opportunity';
+      const made = deal ? form.getAttribute('data-client-id') : record && record.value;
       form.setAttribute('data-outbox-next', then.getAttribute('data-url') + (known ? '?' : '#') +
-        'account_id=' + encodeURIComponent(account.value) + (known ? '#' : '&') + 'contact=' +
-        encodeURIComponent(record ? record.value : ''));
+        'account_id=' + encodeURIComponent(account.value) + (known ? '#' : '&') +
+        (deal ? 'deal=' : 'contact=') + encodeURIComponent(made || ''));
     } else if (form.getAttribute('data-capture') === 'account' && record) {
       form.setAttribute('data-outbox-next', pendingPage(record.value));
       if (offline) {
@@ -419,6 +422,7 @@
     const missing = people.filter(c => !box.querySelector('input[name="contact_ids"][value="' + CSS.escape(c.id) + '"]'));
     if (missing.length) listPending(box, missing);
     tickAdded(box);
+    offerPendingDeals(form, account && account.value);
   }
 
   function listPending(box, missing) {
@@ -460,6 +464,60 @@
     const input = event.target;
     if (event.isTrusted && input.name === 'contact_ids' && !input.checked &&
         (input.value === added || input.getAttribute('data-uuid') === added)) addedDeclined = true;
+  });
+
+  // Deals made on this phone for the account, in "About the opportunity" (by their client id,
+  // which the server resolves once the deal has reached it); the one just made from this form
+  // (#deal=<its id>) chosen, until the rep chooses otherwise.
+  const addedDeal = new URLSearchParams(location.hash.slice(1)).get('deal') || '';
+  let dealDeclined = !UUID.test(addedDeal);
+  function offerPendingDeals(form, accountId) {
+    const about = document.getElementById('meeting-about');
+    if (!about || !form.contains(about)) return;
+    const deals = accountId ? entriesFor(latest, 'new_opportunity', accountId)
+      .map(e => ({ id: e.id, name: valuesOf(e).name || 'New opportunity' })).filter(d => UUID.test(d.id)) : [];
+    let select = about.querySelector('select[name="opportunity_id"]');
+    const missing = deals.filter(d => !select || !select.querySelector('option[value="' + CSS.escape(d.id) + '"]'));
+    if (missing.length && !select) select = dealField(about);
+    missing.forEach(d => {
+      const option = el('option', '', d.name + ' (on this phone)');
+      option.value = d.id;
+      select.appendChild(option);
+    });
+    chooseAddedDeal(select);
+  }
+
+  function dealField(about) {
+    const field = el('div', 'field');
+    const label = el('label', '', 'About the opportunity');
+    label.htmlFor = 'opportunity_id';
+    const select = el('select');
+    select.id = 'opportunity_id';
+    select.name = 'opportunity_id';
+    const none = el('option', '', 'None');
+    none.value = '';
+    select.appendChild(none);
+    field.appendChild(label);
+    field.appendChild(select);
+    const link = about.querySelector('[data-new-deal]');
+    about.insertBefore(field, link ? link.closest('p') || link : null);
+    return select;
+  }
+
+  function chooseAddedDeal(select) {
+    if (dealDeclined || !select || select.hasAttribute('data-added-chosen')) return;
+    const id = CSS.escape(addedDeal);
+    const option = select.querySelector('option[value="' + id + '"], option[data-uuid="' + id + '"]');
+    if (!option) return;
+    select.setAttribute('data-added-chosen', '');
+    if (select.value === option.value) return;
+    select.value = option.value;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  document.addEventListener('change', event => {
+    if (event.isTrusted && event.target.name === 'opportunity_id' && event.target.hasAttribute('data-added-chosen')) {
+      dealDeclined = true;
+    }
   });
 
   // "Add someone new": the contact form for this account, which comes back here afterwards.

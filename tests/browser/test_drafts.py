@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.browser.test_offline_trust import offline_with
 from tests.browser.test_offline_writes import (controlled, outbox_count, ready, territory,
                                                wait_until_synced)
-from webapp.models import Account, Meeting, Note
+from webapp.models import Account, Meeting, Note, Opportunity, User
 
 __all__ = ["territory"]
 
@@ -224,3 +224,49 @@ def test_someone_new_added_from_the_meeting_form_comes_back_to_it_with_the_notes
         assert [(m.account_id, m.notes, sorted(m.attendees.split(", "))) for m in meetings] == [
             (t["acme"], "Met Rosa Diaz at the dock", ["Rosa Diaz", "Sam Okafor"]),
             (t["acme"], "Met Omar Haddad at the dock", ["Omar Haddad", "Sam Okafor"])]
+
+
+def test_a_deal_made_from_the_meeting_form_is_the_one_the_meeting_is_about(
+        live_server, territory, phone):
+    """Logging a meeting, the rep makes the deal it was about ("New opportunity" under More):
+    back on the meeting form, the notes are there and the new deal is chosen; the meeting lands
+    linked to it. Online (an account with a deal already), and offline for an account with none
+    (the deal still on the phone, named by its client id)."""
+    t = territory
+    with live_server.ctx() as session:
+        cedar = live_server.make.account(owner=session.get(User, t["rep"]), name="Cedar Farms")
+        cedar_id = cedar.id
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    controlled(page)
+    for path in (f"/accounts/{cedar_id}", "/opportunities/new", "/meetings/new"):
+        page.goto(live_server.url + path)
+    ready(page)
+    for offline, account_id, deal in ((False, t["birch"], "Birch depot 2"), (True, cedar_id, "Cedar silos")):
+        phone.set_offline(offline)
+        page.goto(f"{live_server.url}/meetings/new?account_id={account_id}")
+        ready(page)
+        page.get_by_label("Notes").fill(f"They want {deal}")
+        page.locator("details.more summary").click()
+        page.get_by_role("link", name="New opportunity").click()
+        page.wait_for_url("**/opportunities/new?**")
+        page.get_by_label("Name").fill(deal)
+        page.get_by_role("button", name="Add opportunity").click()
+        page.wait_for_url(f"**/meetings/new?account_id={account_id}#deal=*")
+        ready(page)
+        expect(page.get_by_label("Notes")).to_have_value(f"They want {deal}")
+        about = page.get_by_label("About the opportunity")
+        expect(about.locator("option:checked")).to_contain_text(deal)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.get_by_role("button", name="Save meeting").click()
+        page.wait_for_url(f"**/accounts/{account_id}")
+        ready(page)
+    phone.set_offline(False)
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        meetings = session.scalars(select(Meeting).order_by(Meeting.id)).all()
+        deals = {o.id: (o.name, o.account_id) for o in session.scalars(select(Opportunity))}
+        assert [(m.account_id, m.notes, *deals.get(m.opportunity_id, (None, None)))
+                for m in meetings] == [
+            (t["birch"], "They want Birch depot 2", "Birch depot 2", t["birch"]),
+            (cedar_id, "They want Cedar silos", "Cedar silos", cedar_id)]

@@ -505,3 +505,42 @@ def test_a_real_clash_over_a_contact_field_is_a_conflict_the_rep_resolves(client
     db.session.expire_all()
     contact = db.session.get(Contact, contact.id)
     assert (contact.title, contact.phone, contact.version) == ("CFO", "555 0100", 3)
+
+
+def test_a_deal_made_from_the_meeting_form_goes_back_to_it_and_a_meeting_may_name_it_by_client_id(
+        client, make, login):
+    """"New opportunity" on the meeting form (?then=meeting) comes back to the meeting form for
+    the account; a meeting queued offline names a deal made on the phone by its client id,
+    resolved only within the meeting's account and what the rep may see."""
+    rep, other = make.user("rep"), make.user("rep")
+    account, second, theirs = make.account(owner=rep), make.account(owner=rep), make.account(owner=other)
+    login(rep)
+    meeting_form = client.get(f"/meetings/new?account_id={account.id}").get_data(as_text=True)
+    assert f'href="/opportunities/new?account_id={account.id}&amp;then=meeting"' in meeting_form
+    form = client.get(f"/opportunities/new?account_id={account.id}&then=meeting").get_data(as_text=True)
+    assert 'name="then" value="meeting"' in form
+    deal_id = str(uuid.uuid4())
+    made = client.post("/opportunities/new", headers=OUTBOX, data={
+        "client_id": deal_id, "account_id": account.id, "name": "Silo 2", "amount": "0",
+        "close_on": "2027-03-01", "stage": "first_meeting", "then": "meeting"})
+    assert made.headers["Location"] == f"/meetings/new?account_id={account.id}"
+    [deal] = db.session.scalars(select(Opportunity).where(Opportunity.name == "Silo 2")).all()
+    assert f'value="{deal.id}" data-uuid="{deal_id}"' in client.get(made.headers["Location"]).get_data(
+        as_text=True)
+    assert client.post("/opportunities/new", headers=OUTBOX, data={
+        "client_id": str(uuid.uuid4()), "account_id": account.id, "name": "Silo 3", "amount": "0",
+        "close_on": "2027-03-01", "stage": "first_meeting"}).headers["Location"].startswith("/opportunities/")
+
+    theirs_deal = make.opportunity(theirs, uuid=str(uuid.uuid4()))
+    for ref, on in ((str(uuid.uuid4()), account), (theirs_deal.uuid, account), (deal_id, second)):
+        refused = client.post("/meetings/new", headers=OUTBOX, data={
+            "client_id": str(uuid.uuid4()), "account_id": on.id, "notes": "x", "opportunity_id": ref})
+        assert refused.status_code == 400
+        assert "Choose an opportunity of this account." in refused.get_data(as_text=True)
+    assert _count(Meeting) == 0
+    logged = client.post("/meetings/new", headers=OUTBOX, data={
+        "client_id": str(uuid.uuid4()), "account_id": account.id, "notes": "About the silo",
+        "opportunity_id": deal_id})
+    assert logged.status_code == 303
+    assert [(m.account_id, m.opportunity_id) for m in db.session.scalars(select(Meeting))] == [
+        (account.id, deal.id)]

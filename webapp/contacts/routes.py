@@ -15,6 +15,7 @@ from webapp.queries.access import (
 )
 from webapp.queries.capture import contacts_with_email, find_by_client_id
 from webapp.queries.meeting_form import picker_choices
+from webapp.routing import then_meeting
 from webapp.services.capture import (
     CONTACT_FIELDS,
     CaptureError,
@@ -33,14 +34,8 @@ def _account_page(account_id: int):
     return redirect(url_for("accounts.detail", account_id=account_id, _anchor="contacts"), 303)
 
 
-def _then() -> str:
-    """Where to go after adding the contact: back to the meeting form, or the account."""
-    value = request.values.get("then", "")
-    return value if value == "meeting" else ""
-
-
 def _render_new(form: ContactForm, account, status: int = 200, **extra):
-    ctx = {"form": form, "account": account, "then": _then(), **extra}
+    ctx = {"form": form, "account": account, "then": then_meeting(), **extra}
     if account is None:
         ctx.update(picker_choices(db.session, g.user, request.values.get("account_q", ""),
                                   form.account_id.data))
@@ -94,7 +89,7 @@ def new():
     except ClientIdTaken:
         abort(409)
     flash(f"{contact.name} added.", "success")
-    if _then() == "meeting":
+    if then_meeting() == "meeting":
         return redirect(url_for("meetings.new", account_id=account.id), 303)
     return _account_page(account.id)
 

@@ -27,7 +27,7 @@ from webapp.queries.access import (
     get_visible_commitment,
     get_visible_meeting,
 )
-from webapp.queries.access import account_by_ref, get_account_by_ref
+from webapp.queries.access import account_by_ref, get_account_by_ref, opportunity_by_ref
 from webapp.queries.meeting_form import (
     account_contacts,
     meeting_page,
@@ -161,14 +161,20 @@ def _from_draft(user, draft_id: int):
 
 
 def _with_account_resolved(formdata):
-    """Field capture: a meeting queued offline may name its account by the client id the
-    phone gave it (made offline too, replayed before this write). Resolved within what the
-    user may see; an id that names nothing the user has is a 404, never a loose meeting."""
+    """Field capture: a meeting queued offline may name its account, and its deal, by the
+    client id the phone gave it (made offline too, replayed before this write). Resolved
+    within what the user may see; an account id that names nothing the user has is a 404,
+    never a loose meeting; a deal's, "Choose an opportunity of this account"."""
     ref = formdata.get("account_id", "")
-    if not parse_client_id(ref):
+    deal = formdata.get("opportunity_id", "")
+    if not parse_client_id(ref) and not parse_client_id(deal):
         return formdata
     formdata = formdata.copy()
-    formdata["account_id"] = str(get_account_by_ref(db.session, g.user, ref).id)
+    if parse_client_id(ref):
+        formdata["account_id"] = str(get_account_by_ref(db.session, g.user, ref).id)
+    if parse_client_id(deal):
+        found = opportunity_by_ref(db.session, g.user, deal)
+        formdata["opportunity_id"] = str(found.id) if found else "0"
     return formdata
 
 

@@ -33,6 +33,7 @@ from webapp.queries.access import (
 from webapp.queries.capture import opportunity_by_client_id
 from webapp.queries.effort import deal_effort
 from webapp.queries.meeting_form import picker_choices
+from webapp.routing import then_meeting
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
 from webapp.services.deals import close_deal, reopen_deal
 from webapp.services.opportunities import (
@@ -217,7 +218,7 @@ def new():
         if made is not None:
             if account_by_ref(db.session, g.user, made.account_id) is None:
                 abort(409)
-            return redirect(url_for("opportunities.detail", opportunity_id=made.id), 303)
+            return _made(made)
     # Not the user's, or made offline and not arrived yet: never a deal pointing at nothing.
     account = get_account_by_ref(db.session, g.user, form.account_id.data)
     if not form.validate():
@@ -233,6 +234,13 @@ def new():
     except ClientIdTaken:
         abort(409)
     flash("Opportunity added.", "success")
+    return _made(opportunity)
+
+
+def _made(opportunity: Opportunity):
+    """After a new deal: its page, or the log-meeting form it was made from (for its account)."""
+    if then_meeting():
+        return redirect(url_for("meetings.new", account_id=opportunity.account_id), 303)
     return redirect(url_for("opportunities.detail", opportunity_id=opportunity.id), 303)
 
 
@@ -252,7 +260,7 @@ def pending():
 
 
 def _render_new(form: OpportunityCreateForm, account, status: int = 200):
-    ctx = {"form": form, "account": account}
+    ctx = {"form": form, "account": account, "then": then_meeting()}
     if account is None:
         ctx.update(picker_choices(db.session, g.user, request.values.get("account_q", ""),
                                   form.account_id.data))
