@@ -1,9 +1,10 @@
 /* What the rep typed into a form (marked data-draft) and has not saved yet survives a reload,
  * a tab the phone put to sleep, a crash or a browser restart, online or offline.
  *
- * Only the fields the rep changed are kept (never the page's own values: a deal's stage moved
- * on the server meanwhile stays as the server says), on this phone (localStorage), per user and
- * per address, for two weeks. Opened again, the form shows them with "Restored what you typed"
+ * Only the fields the rep changed are kept, each with what the page showed there before, on
+ * this phone (localStorage), per user and per address, for two weeks. A field the page now
+ * shows differently (a colleague changed the deal since) keeps the page's value, and the form
+ * says what the rep had typed there. Opened again, the form shows them with "Restored what you typed"
  * and a way to discard them; a field the page already filled (Back restores a form itself) is
  * never overwritten. A restored draft keeps the client id it was typed under, so whatever
  * happened before, saving it is one write. The draft is forgotten the moment the write is in
@@ -16,7 +17,7 @@
 
   const GW = window.Groundwork;
   if (!GW) return;
-  const { user, SKIP_FIELDS, el, when, adoptClientId } = GW;
+  const { user, SKIP_FIELDS, el, when, adoptClientId, fieldLabel } = GW;
   const PREFIX = 'groundwork-draft:';
   const KEEP_MS = 14 * 24 * 3600 * 1000;
   const SAVE_AFTER_MS = 300;
@@ -50,11 +51,13 @@
   const kept = field => field.name && !SKIP_FIELDS[field.name] && field.type !== 'hidden' &&
     field.type !== 'submit' && field.type !== 'button' && field.type !== 'file' && field.type !== 'search' &&
     field.tagName !== 'BUTTON' && field.tagName !== 'FIELDSET' && field.tagName !== 'OUTPUT';
+  // What the page showed in a field before the rep changed it.
+  const defaultOption = field => Array.prototype.filter.call(field.options, o => o.defaultSelected)[0] || field.options[0];
+  const baseOf = field => (field.type === 'checkbox' || field.type === 'radio') ? field.defaultChecked
+    : field.tagName === 'SELECT' ? (defaultOption(field) || {}).value || '' : field.defaultValue;
   const atDefault = field => (field.type === 'checkbox' || field.type === 'radio')
     ? field.checked === field.defaultChecked
-    : field.tagName === 'SELECT'
-      ? field.selectedOptions[0] === (Array.prototype.filter.call(field.options, o => o.defaultSelected)[0] ||
-        field.options[0])
+    : field.tagName === 'SELECT' ? field.selectedOptions[0] === defaultOption(field)
       : field.value === field.defaultValue;
 
   // ---- keeping: what the rep changed, a moment after each change ----------------------------
@@ -76,10 +79,11 @@
     Array.prototype.forEach.call(form.elements, field => {
       if (!kept(field) || !keys.has(fieldKey(field))) return;
       const t = kindOf(field);
+      const b = baseOf(field);
       if (t === 'c' || t === 'r') {
-        if (t === 'c' || field.checked) fields.push({ n: field.name, v: field.value, c: field.checked, t });
+        if (t === 'c' || field.checked) fields.push({ n: field.name, v: field.value, c: field.checked, t, b });
       } else {
-        fields.push({ n: field.name, v: field.value, t });
+        fields.push({ n: field.name, v: field.value, t, b });
       }
     });
     // Ticks of people not on the form yet (their account's part has not come) are kept too.
@@ -127,9 +131,16 @@
       kindOf(field) === entry.t && (entry.t === 'x' || entry.t === 's' || field.value === entry.v))[0] || null;
   }
 
-  // Puts one kept value back into a field the page left as it was; says whether it did.
-  function put(field, entry) {
+  // Puts one kept value back into a field the page left as it was; says whether it did. A field
+  // the page now shows differently from when the rep typed (someone changed the deal since)
+  // keeps what the page shows: the rep's old edit must not undo a change they never saw.
+  // (The meeting's time is the moment its form was drawn: that one is put back regardless.)
+  function put(field, entry, since) {
     if (!field || !atDefault(field)) return false;
+    if ('b' in entry && baseOf(field) !== entry.b && !field.hasAttribute('data-now')) {
+      if (since) since.set(fieldLabel(field), typedText(field, entry));
+      return false;
+    }
     if (entry.t === 'c' || entry.t === 'r') {
       if (field.checked === entry.c) return false;
       field.checked = entry.c;
@@ -149,11 +160,24 @@
     return true;
   }
 
-  function offerDiscard(form, at) {
+  function typedText(field, entry) {
+    if (entry.t === 'c' || entry.t === 'r') return '';
+    const option = entry.t === 's' && Array.prototype.filter.call(field.options, o => o.value === entry.v)[0];
+    const text = option ? option.textContent.trim() : entry.v;
+    return text.length > 80 ? text.slice(0, 79) + '…' : text;
+  }
+
+  function offerDiscard(form, at, restored, since) {
     const box = el('div', 'flash draft-restored');
     box.setAttribute('role', 'status');
     box.setAttribute('data-draft-notice', '');
-    box.appendChild(el('p', '', 'Restored what you typed (' + when(new Date(at).toISOString()) + '), not saved yet.'));
+    box.appendChild(el('p', '', (restored ? 'Restored what you typed (' : 'What you typed earlier (') +
+      when(new Date(at).toISOString()) + '), not saved yet.'));
+    // Someone changed these since: shown as they are now, with what the rep had typed.
+    since.forEach((typed, label) => {
+      box.appendChild(el('p', '', label + ' changed since; it shows the new value' +
+        (typed ? ' (you had typed “' + typed + '”).' : '.')));
+    });
     const discard = el('button', 'button', 'Discard it');
     discard.type = 'button';
     discard.addEventListener('click', () => {
@@ -197,23 +221,27 @@
     if (!draft || !Array.isArray(draft.fields)) { write(key, null); return; }
     if (form.hasAttribute('data-outbox-saved')) return; // Back to a form already saved
     let said = false;
-    const restored = () => {
+    const since = new Map(); // field label -> what the rep had typed there (see put)
+    const restored = any => {
       if (said) return;
       said = true;
       if (draft.id) adoptClientId(form, draft.id);
-      offerDiscard(form, draft.at);
+      offerDiscard(form, draft.at, any, since);
     };
     const keys = changedIn(form);
+    let any = false;
     draft.fields.forEach(entry => {
       keys.add(keyFor(entry.n, entry.t, entry.v));
       const field = matching(form, entry);
-      if (put(field, entry)) {
+      // Ticks and lists may be drawn anew (the account's parts): those are followed, not told.
+      if (put(field, entry, entry.t === 'x' || entry.t === 'r' ? since : null)) {
         field.setAttribute('data-draft-put', '');
-        restored();
+        any = true;
       }
     });
+    if (any || since.size) restored(any);
     follow(form, draft.fields.filter(entry => (entry.t === 'c' || entry.t === 's') && entry.n !== 'account_id'),
-      restored);
+      () => restored(true));
   }
 
   // Old drafts of this user go; then this page's forms get theirs back.

@@ -4,13 +4,17 @@ ticks included, is saved once, and is gone once saved, discarded or signed out. 
 real Chromium, real service worker, network really cut."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.test_offline_trust import offline_with
 from tests.browser.test_offline_writes import (controlled, outbox_count, ready, territory,
                                                wait_until_synced)
+from webapp.database import unit_of_work
 from webapp.models import Account, Meeting, Note, Opportunity, User
+from webapp.services.opportunities import update_opportunity
 
 __all__ = ["territory"]
 
@@ -270,3 +274,47 @@ def test_a_deal_made_from_the_meeting_form_is_the_one_the_meeting_is_about(
                 for m in meetings] == [
             (t["birch"], "They want Birch depot 2", "Birch depot 2", t["birch"]),
             (cedar_id, "They want Cedar silos", "Cedar silos", cedar_id)]
+
+
+def test_a_deal_edit_comes_back_but_never_over_a_colleagues_newer_change(
+        live_server, territory, phone):
+    """On a deal's page, the amount and next step typed and not saved come back after a reload.
+    A field someone else changed meanwhile shows their value, and the page says what the rep
+    had typed there: an old edit never undoes a change the rep has not seen."""
+    t = territory
+    with live_server.ctx() as session:
+        manager = live_server.make.user("manager", name="Mo Manager")
+        session.get(User, t["rep"]).manager_id = manager.id
+        session.commit()
+        manager_id = manager.id
+    page = phone.new_page()
+    live_server.sign_in(page, t["email"])
+    deal = f"{live_server.url}/opportunities/{t['opp_a']}"
+    page.goto(deal)
+    ready(page)
+    page.get_by_label("Amount").fill("61000")
+    page.get_by_label("Next step", exact=True).fill("Send the pilot plan to Priya")
+    wait_for_draft(page, "Send the pilot plan to Priya")
+    page.reload()
+    ready(page)
+    expect(page.get_by_label("Amount")).to_have_value("61000")
+    expect(page.get_by_label("Next step", exact=True)).to_have_value("Send the pilot plan to Priya")
+    expect(page.locator("[data-draft-notice]")).to_contain_text(RESTORED)
+
+    with live_server.ctx() as session:
+        with unit_of_work(session):
+            update_opportunity(session, session.get(User, manager_id), session.get(Opportunity, t["opp_a"]),
+                               {"next_step": "Manager: call the CFO first"}, based_on_version=1,
+                               client_id=None)
+    page.reload()
+    ready(page)
+    expect(page.get_by_label("Amount")).to_have_value("61000")
+    expect(page.get_by_label("Next step", exact=True)).to_have_value("Manager: call the CFO first")
+    expect(page.locator("[data-draft-notice]")).to_contain_text(
+        "Next step changed since; it shows the new value (you had typed “Send the pilot plan to Priya”).")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name="Save", exact=True).click()
+    wait_until_synced(page)
+    with live_server.ctx() as session:
+        opp = session.get(Opportunity, t["opp_a"])
+        assert (opp.amount, opp.next_step) == (Decimal("61000"), "Manager: call the CFO first")
