@@ -114,7 +114,10 @@ def test_offline_day_survives_a_restart_and_arrives_once_linked_without_conflict
     page.wait_for_url("**/opportunities/pending#*")
     page.get_by_role("heading", name="Platform deal").wait_for()
     page.get_by_label("Next step", exact=True).fill("Send the quote")
-    page.get_by_role("button", name="Save").click()
+    # Queued, the form goes on to this deal's page here again (a reload): wait for it, or the
+    # next goto races with it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
     page.wait_for_function("() => window.GroundworkOutbox.count().then((n) => n === 4)")
     made.append("Platform deal: next step")
     page.goto(hooli_page)
