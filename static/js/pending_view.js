@@ -118,7 +118,9 @@
     if (!box) {
       box = el('ul', 'list');
       box.id = 'outbox-opportunity';
-      main.insertBefore(box, main.querySelector('h1') ? main.querySelector('h1').nextSibling : main.firstChild);
+      // Under the heading, wherever it sits (a deal made on this phone has it in a wrapper).
+      const heading = main.querySelector('h1');
+      if (heading) heading.after(box); else main.prepend(box);
     }
     box.replaceChildren();
     mineHere.forEach(entry => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from webapp.models import Opportunity, OpportunityChange
@@ -62,6 +63,9 @@ def test_a_deal_made_offline_is_changed_offline_and_arrives_once_with_the_change
     page.wait_for_function(
         "() => document.querySelector('#opp [data-shows=amount]').textContent === '$61,000'")
     assert page.get_by_label("Next step", exact=True).input_value() == "Send the quote"
+    # The deal's changes waiting on the phone are listed under its name, as on any deal's page.
+    expect(page.locator("#outbox-opportunity li")).to_have_count(2)
+    expect(page.locator("#outbox-opportunity li").nth(1)).to_contain_text("Send the quote")
     assert proposal.count() == 1
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     assert _outbox_count(page) == 3
