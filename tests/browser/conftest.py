@@ -70,13 +70,16 @@ def launch_persistent(playwright_driver):
         ctx = playwright_driver.chromium.launch_persistent_context(
             str(user_data_dir), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
             **options)
-        opened.append(ctx)
+        opened.append((ctx, script_errors(ctx)))
         return ctx
 
+    errors: list[str] = []
     yield _launch
-    for ctx in opened:
+    for ctx, seen in opened:
+        errors.extend(seen)
         with contextlib.suppress(Exception):
             ctx.close()
+    assert not errors, "uncaught script errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture(scope="session")
@@ -167,13 +170,30 @@ def demo_server(_demo_template, request, tmp_path):
     server.stop()
 
 
+def script_errors(context) -> list[str]:
+    """The uncaught script errors of the context's pages, as they happen: a rep would have met a
+    page whose script stopped half way (what it shows, and what it should have done, missing)."""
+    errors: list[str] = []
+
+    def watch(page):
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+
+    for page in context.pages:  # a persistent context opens with one
+        watch(page)
+    context.on("page", watch)
+    return errors
+
+
 @pytest.fixture
 def phone(browser):
-    """A fresh phone-sized browser context (no persistent profile)."""
+    """A fresh phone-sized browser context (no persistent profile). An uncaught script error on
+    any of its pages fails the test."""
     context = browser.new_context(**PHONE)
     context.set_default_timeout(10_000)
+    errors = script_errors(context)
     yield context
     context.close()
+    assert not errors, "uncaught script errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture
