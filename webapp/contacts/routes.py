@@ -89,7 +89,7 @@ def new():
     except ClientIdTaken:
         abort(409)
     flash(f"{contact.name} added.", "success")
-    if then_meeting() == "meeting":
+    if then_meeting():
         return redirect(url_for("meetings.new", account_id=account.id), 303)
     return _account_page(account.id)
 

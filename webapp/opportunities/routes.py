@@ -33,8 +33,8 @@ from webapp.queries.access import (
 from webapp.queries.capture import opportunity_by_client_id
 from webapp.queries.effort import deal_effort
 from webapp.queries.meeting_form import picker_choices
-from webapp.routing import then_meeting
 from webapp.queries.opportunity_page import change_history, current_closure, qualification
+from webapp.routing import then_meeting
 from webapp.services.deals import close_deal, reopen_deal
 from webapp.services.opportunities import (
     OpportunityError,
