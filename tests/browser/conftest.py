@@ -184,16 +184,36 @@ def script_errors(context) -> list[str]:
     return errors
 
 
+@pytest.fixture(autouse=True)
+def _no_uncaught_script_errors(request):
+    """Every context a browser test opens (the phone, a second user's, one with a location)
+    is watched: an uncaught script error on any of its pages fails the test."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    watched: list[list[str]] = []
+    opened = browser.new_context
+
+    def new_context(**options):
+        context = opened(**options)
+        watched.append(script_errors(context))
+        return context
+
+    browser.new_context = new_context
+    yield
+    del browser.new_context
+    errors = [error for seen in watched for error in seen]
+    assert not errors, "uncaught script errors:\n" + "\n".join(errors)
+
+
 @pytest.fixture
 def phone(browser):
-    """A fresh phone-sized browser context (no persistent profile). An uncaught script error on
-    any of its pages fails the test."""
+    """A fresh phone-sized browser context (no persistent profile)."""
     context = browser.new_context(**PHONE)
     context.set_default_timeout(10_000)
-    errors = script_errors(context)
     yield context
     context.close()
-    assert not errors, "uncaught script errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture
