@@ -63,13 +63,15 @@
     box.appendChild(line);
   }
 
-  // The previous account's deals must not be offered (or sent) for this one.
+  // The previous account's deals must not be offered (or sent) for this one, nor a new deal be
+  // made for it from here.
   function forgetDeals() {
     const about = document.getElementById('meeting-about');
     if (!about) return;
     about.querySelectorAll('[name="opportunity_id"]').forEach(field => {
       (field.closest('.field') || field).remove();
     });
+    about.querySelectorAll('[data-new-deal]').forEach(link => { (link.closest('p') || link).remove(); });
     const first = about.querySelector('[name="is_first_meeting"]');
     if (first) first.checked = false;
   }

@@ -3,6 +3,7 @@ was typed stays, and offline they come from the account's saved page, or the for
 can be added later instead of breaking."""
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import expect
@@ -139,11 +140,14 @@ def test_offline_the_people_and_deals_come_from_saved_pages_or_the_form_says_lat
     _pick(page, prairie_id)  # from Prairie's saved page
     expect(_chip(page, "Cleo Park")).to_be_visible()
     expect(page.get_by_label("About the opportunity")).to_contain_text("Prairie silos")
+    new_deal = page.locator("#meeting-about [data-new-deal]")  # under More
+    expect(new_deal).to_have_attribute("href", re.compile(f"account_id={prairie_id}&"))
     _pick(page, lakeside_id)  # nothing saved of it: said, and Prairie's deal is not offered
     status = page.locator("[data-contacts-status]")
     expect(status).to_contain_text("could not be loaded")
     expect(status).to_contain_text("contacts can be added later")
     expect(page.get_by_label("About the opportunity")).to_have_count(0)
+    expect(new_deal).to_have_count(0)  # nor a new deal made for Prairie from here
     expect(_chip(page, "Cleo Park")).to_have_count(0)
     expect(page.get_by_label("Notes", exact=True)).to_have_value("No signal in the basement.")
 
