@@ -9,7 +9,7 @@ from decimal import Decimal
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.test_offline_trust import offline_with
+from tests.browser.test_offline_trust import offline_with, opened_with
 from tests.browser.test_offline_writes import (controlled, outbox_count, ready, territory,
                                                wait_until_synced)
 from webapp.database import unit_of_work
@@ -195,12 +195,8 @@ def test_someone_new_added_from_the_meeting_form_comes_back_to_it_with_the_notes
     person is listed and ticked. Online and offline alike."""
     t = territory
     people(live_server, t)
-    page = phone.new_page()
-    live_server.sign_in(page, t["email"])
-    controlled(page)
-    for path in (f"/accounts/{t['acme']}", "/contacts/new", "/meetings/new"):
-        page.goto(live_server.url + path)
-    ready(page)
+    page = opened_with(live_server, phone, t["email"],
+                       (f"/accounts/{t['acme']}", "/contacts/new", "/meetings/new"))
     for offline, name in ((False, "Rosa Diaz"), (True, "Omar Haddad")):
         phone.set_offline(offline)
         page.goto(f"{live_server.url}/meetings/new?account_id={t['acme']}")
@@ -240,12 +236,8 @@ def test_a_deal_made_from_the_meeting_form_is_the_one_the_meeting_is_about(
     with live_server.ctx() as session:
         cedar = live_server.make.account(owner=session.get(User, t["rep"]), name="Cedar Farms")
         cedar_id = cedar.id
-    page = phone.new_page()
-    live_server.sign_in(page, t["email"])
-    controlled(page)
-    for path in (f"/accounts/{cedar_id}", "/opportunities/new", "/meetings/new"):
-        page.goto(live_server.url + path)
-    ready(page)
+    page = opened_with(live_server, phone, t["email"],
+                       (f"/accounts/{cedar_id}", "/opportunities/new", "/meetings/new"))
     for offline, account_id, deal in ((False, t["birch"], "Birch depot 2"), (True, cedar_id, "Cedar silos")):
         phone.set_offline(offline)
         page.goto(f"{live_server.url}/meetings/new?account_id={account_id}")

@@ -32,8 +32,9 @@ def in_view(page, selector) -> bool:
         return r.top >= 0 && r.bottom <= window.innerHeight; }""", selector)
 
 
-def offline_with(live_server, phone, email, paths):
-    """A page of the rep's phone, with only `paths` opened (so saved) before the signal goes."""
+def opened_with(live_server, phone, email, paths):
+    """A page of the rep's phone, signed in, with only `paths` opened (so saved); the signal
+    can then be cut for real (no Background Sync replaying through the emulated outage)."""
     without_background_sync(phone)
     page = phone.new_page()
     live_server.sign_in(page, email)
@@ -41,6 +42,12 @@ def offline_with(live_server, phone, email, paths):
     for path in paths:
         page.goto(live_server.url + path)
     ready(page)
+    return page
+
+
+def offline_with(live_server, phone, email, paths):
+    """A page of the rep's phone, with only `paths` opened (so saved) before the signal goes."""
+    page = opened_with(live_server, phone, email, paths)
     phone.set_offline(True)
     return page
 
