@@ -412,7 +412,9 @@
   }
 
   let latest = [];
-  function offerPendingContacts() {
+  // The meeting form, for the account it is for: people and deals made on this phone, "Add
+  // someone new", and the person or deal just made from it ticked or chosen.
+  function offerOnMeetingForm() {
     const box = document.getElementById('meeting-contacts');
     const form = box && box.closest('form');
     if (!form) return;
@@ -541,7 +543,7 @@
 
   const meetingContacts = document.getElementById('meeting-contacts');
   if (meetingContacts && window.MutationObserver) {
-    new MutationObserver(offerPendingContacts).observe(meetingContacts.closest('form') || meetingContacts,
+    new MutationObserver(offerOnMeetingForm).observe(meetingContacts.closest('form') || meetingContacts,
       { childList: true, subtree: true });
   }
 
@@ -747,7 +749,7 @@
     latest = entries;
     nameTheCaptures(entries);
     offerInPickers(pendingAccounts(entries));
-    offerPendingContacts();
+    offerOnMeetingForm();
     renderPendingAccount(entries);
     renderPendingDeal(entries);
     renderAccountPage(entries);

@@ -103,7 +103,7 @@ def new():
         return _render(form, account)
 
     # A replay is answered by the ledger (webapp/hooks.py); past it, log_meeting finds its meeting.
-    form = MeetingForm(formdata=_with_account_resolved(request.form))
+    form = MeetingForm(formdata=_with_client_ids_resolved(request.form))
     if _wants_contacts_only():
         return _show_contacts(form)
     account = None
@@ -160,7 +160,7 @@ def _from_draft(user, draft_id: int):
     return form, draft.account
 
 
-def _with_account_resolved(formdata):
+def _with_client_ids_resolved(formdata):
     """Field capture: a meeting queued offline may name its account, and its deal, by the
     client id the phone gave it (made offline too, replayed before this write). Resolved
     within what the user may see; an account id that names nothing the user has is a 404,
